@@ -1,0 +1,79 @@
+"""Persona fixtures every test uses: one user per global role, an outsider and an admin."""
+
+import pytest
+
+from crisisdesk.roles import COMMUNICATOR, LEGAL, OBSERVER, TEAM_LEAD
+from crisisdesk.testing.factories import PASSWORD, IncidentFactory, MembershipFactory, UserFactory, role
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def communicator(db):
+    return UserFactory(username="comms", role=COMMUNICATOR)
+
+
+@pytest.fixture
+def legal(db):
+    return UserFactory(username="legal", role=LEGAL)
+
+
+@pytest.fixture
+def team_lead(db):
+    return UserFactory(username="lead", role=TEAM_LEAD)
+
+
+@pytest.fixture
+def observer(db):
+    return UserFactory(username="observer", role=OBSERVER)
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but holds no CrisisDesk role."""
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def personas(communicator, legal, team_lead, observer, outsider):
+    return {
+        "communicator": communicator,
+        "legal": legal,
+        "team_lead": team_lead,
+        "observer": observer,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def incident(db):
+    return IncidentFactory(reference="CD-2026-0001", title="Viral video of a cracked blender jar")
+
+
+@pytest.fixture
+def confidential_incident(db, team_lead):
+    """A confidential incident whose only member is the team lead."""
+    incident = IncidentFactory(
+        reference="CD-2026-0002", title="Leaked memo about store closures", confidential=True, lead=team_lead
+    )
+    MembershipFactory(incident=incident, user=team_lead, role=role("lead"))
+    return incident
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` → a test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

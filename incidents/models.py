@@ -1,0 +1,308 @@
+"""Incidents: the crisis itself, its team, its timeline and its facts register.
+
+Status fields are never assigned outside ``incidents.services``; the database
+constraints below reject rows that a bug in Python could otherwise store.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    PRODUCT_DEFECT = "product_defect", _("Product defect")
+    SERVICE_OUTAGE = "service_outage", _("Service outage")
+    DATA_BREACH = "data_breach", _("Data breach")
+    EXECUTIVE_CONDUCT = "executive_conduct", _("Executive conduct")
+    OFFENSIVE_CONTENT = "offensive_content", _("Offensive content")
+    MISINFORMATION = "misinformation", _("Misinformation")
+    VIRAL_COMPLAINT = "viral_complaint", _("Viral complaint")
+    LEGAL_REGULATORY = "legal_regulatory", _("Legal / regulatory")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.IntegerChoices):
+    CRITICAL = 1, _("1 — Critical")
+    HIGH = 2, _("2 — High")
+    MEDIUM = 3, _("3 — Medium")
+    LOW = 4, _("4 — Low")
+
+
+class Status(models.TextChoices):
+    DETECTED = "detected", _("Detected")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESPONDING = "responding", _("Responding")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+ACTIVE_STATUSES = (Status.DETECTED, Status.INVESTIGATING, Status.RESPONDING, Status.MONITORING)
+
+
+class Channel(models.TextChoices):
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    LINKEDIN = "linkedin", "LinkedIn"
+    TIKTOK = "tiktok", "TikTok"
+    WEBSITE = "website", _("Website")
+    PRESS_RELEASE = "press_release", _("Press release")
+    CUSTOMER_EMAIL = "customer_email", _("Customer email")
+    INTERNAL_MEMO = "internal_memo", _("Internal memo")
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "IncidentQuerySet":
+        """The only way to list or look up incidents: hides confidential ones from non-members."""
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.has_perm("incidents.view_incident"):
+            return self.none()
+        member_of = Membership.objects.filter(user=user).values("incident_id")
+        return self.filter(Q(confidential=False) | Q(pk__in=member_of) | Q(lead=user))
+
+    def active(self) -> "IncidentQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class ReferenceCounter(models.Model):
+    """Last incident number handed out per year; its row lock serialises reference allocation."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class Incident(models.Model):
+    """One online reputation crisis, from first detection to closure."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, default=Category.OTHER)
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DETECTED, editable=False)
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("Where it was first seen: a post, an article, a call.")
+    )
+    affected_channels = models.JSONField(_("affected channels"), default=list, blank=True)
+    confidential = models.BooleanField(
+        _("confidential"), default=False, help_text=_("Visible only to the crisis team and administrators.")
+    )
+    is_exercise = models.BooleanField(_("exercise"), default=False, help_text=_("A drill: nothing leaves the building."))
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_incidents",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    detected_at = models.DateTimeField(_("detected at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True, editable=False)
+    first_public_response_at = models.DateTimeField(
+        _("first public response at"), null=True, blank=True, editable=False
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        permissions = [
+            ("transition_incident", "Can move an incident through its status workflow"),
+            ("close_incident", "Can close an incident"),
+            ("manage_incident", "Can set severity, lead and crisis team of any incident"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            models.Index(fields=["-detected_at", "-id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="incident_severity_1_to_4"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="incident_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.RESOLVED, Status.CLOSED]) | Q(resolved_at__isnull=False),
+                name="incident_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.CLOSED) | Q(closed_at__isnull=False),
+                name="incident_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.DETECTED) | Q(acknowledged_at__isnull=False),
+                name="incident_past_detected_is_acknowledged",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("incidents:detail", kwargs={"reference": self.reference})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def get_affected_channels_display(self) -> list[str]:
+        labels = dict(Channel.choices)
+        return [str(labels.get(code, code)) for code in self.affected_channels]
+
+
+class IncidentRole(models.Model):
+    """A role someone can hold inside one incident (lead, spokesperson…), with its responsibilities."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    responsibilities = models.TextField(_("responsibilities"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("incident role")
+        verbose_name_plural = _("incident roles")
+
+    def __str__(self):
+        return self.name
+
+
+LEAD_ROLE_CODE = "lead"
+
+
+class Membership(models.Model):
+    """One person holding one incident role on one crisis team."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_memberships", verbose_name=_("person")
+    )
+    role = models.ForeignKey(IncidentRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("role"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role__position", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user", "role"], name="membership_unique_role_per_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.role} ({self.incident.reference})"
+
+
+class TimelineKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    NOTE = "note", _("Note")
+    DECISION = "decision", _("Decision")
+    ESCALATION = "escalation", _("Escalation")
+    STATUS_CHANGE = "status_change", _("Status change")
+    SEVERITY_CHANGE = "severity_change", _("Severity change")
+    LEAD_CHANGE = "lead_change", _("Lead change")
+    TEAM_CHANGE = "team_change", _("Team change")
+    EDIT = "edit", _("Edit")
+    FACT = "fact", _("Fact")
+    STATEMENT = "statement", _("Statement")
+
+
+# Kinds a person may write by hand; the others are written by services.
+MANUAL_TIMELINE_KINDS = (TimelineKind.NOTE, TimelineKind.DECISION, TimelineKind.ESCALATION)
+
+
+class TimelineEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Timeline entries are append-only; write a correcting entry instead.")
+
+
+class TimelineEntry(models.Model):
+    """One append-only line of an incident's log. Corrections are new entries.
+
+    A database trigger (migration 0002) refuses UPDATE on this table, so the rule
+    holds for raw SQL and other processes too.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices, default=TimelineKind.NOTE)
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TimelineEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [models.Index(fields=["incident", "-created_at", "-id"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TimelineKind.values), name="timeline_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # A guard, not business logic: the append-only rule must not depend on callers.
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Timeline entries are append-only; write a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+
+class FactStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUTED = "refuted", _("Refuted")
+
+
+class Fact(models.Model):
+    """One claim in the facts register; statements may only rest on confirmed facts."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="facts")
+    claim = models.TextField(_("claim"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=FactStatus.choices, default=FactStatus.UNVERIFIED, editable=False
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verification_note = models.TextField(_("verification note"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("fact")
+        verbose_name_plural = _("facts")
+        permissions = [("verify_fact", "Can confirm or refute a fact")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=FactStatus.values), name="fact_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=FactStatus.UNVERIFIED) | Q(verified_at__isnull=False),
+                name="fact_verified_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.claim[:80]

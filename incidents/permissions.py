@@ -1,0 +1,93 @@
+"""Who may do what to an incident: the one place these rules live.
+
+Services enforce them (raising PermissionDenied); views and templates ask the
+same functions so the war room shows only the buttons a user may use.
+"""
+
+from .models import LEAD_ROLE_CODE, Incident, Status
+
+
+def is_member(user, incident: Incident) -> bool:
+    if not user.is_authenticated:
+        return False
+    if incident.lead_id == user.pk:
+        return True
+    # Use the prefetched team when the caller has loaded it (war room) to save a query.
+    cache = getattr(incident, "_prefetched_objects_cache", {})
+    if "memberships" in cache:
+        return any(m.user_id == user.pk for m in cache["memberships"])
+    return incident.memberships.filter(user=user).exists()
+
+
+def is_incident_lead(user, incident: Incident) -> bool:
+    if not user.is_authenticated:
+        return False
+    if incident.lead_id == user.pk:
+        return True
+    cache = getattr(incident, "_prefetched_objects_cache", {})
+    if "memberships" in cache:
+        return any(m.user_id == user.pk and m.role.code == LEAD_ROLE_CODE for m in cache["memberships"])
+    return incident.memberships.filter(user=user, role__code=LEAD_ROLE_CODE).exists()
+
+
+def can_view(user, incident: Incident) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.has_perm("incidents.view_incident"):
+        return False
+    return not incident.confidential or is_member(user, incident)
+
+
+def can_create(user) -> bool:
+    return user.is_authenticated and user.has_perm("incidents.add_incident")
+
+
+def can_edit(user, incident: Incident) -> bool:
+    """Edit the description (title, summary, category, source, channels)."""
+    return (
+        can_view(user, incident)
+        and incident.status != Status.CLOSED
+        and (user.has_perm("incidents.change_incident") or is_incident_lead(user, incident))
+    )
+
+
+def can_manage(user, incident: Incident) -> bool:
+    """Set severity, lead, crisis team and the confidential flag."""
+    return (
+        can_view(user, incident)
+        and incident.status != Status.CLOSED
+        and (user.has_perm("incidents.manage_incident") or is_incident_lead(user, incident))
+    )
+
+
+def can_transition(user, incident: Incident, to_status: str) -> bool:
+    """Permission only; whether the move exists is the transition table's business."""
+    if not can_view(user, incident):
+        return False
+    if to_status == Status.CLOSED:
+        return user.has_perm("incidents.close_incident") or is_incident_lead(user, incident)
+    return user.has_perm("incidents.transition_incident") or is_incident_lead(user, incident)
+
+
+def can_add_note(user, incident: Incident) -> bool:
+    return can_view(user, incident) and (
+        user.has_perm("incidents.add_timelineentry") or is_member(user, incident)
+    )
+
+
+def can_add_fact(user, incident: Incident) -> bool:
+    return (
+        can_view(user, incident)
+        and incident.status != Status.CLOSED
+        and (user.has_perm("incidents.add_fact") or is_member(user, incident))
+    )
+
+
+def can_verify_fact(user, incident: Incident) -> bool:
+    return (
+        can_view(user, incident)
+        and incident.status != Status.CLOSED
+        and (user.has_perm("incidents.verify_fact") or is_incident_lead(user, incident))
+    )

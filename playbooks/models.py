@@ -1,0 +1,1 @@
+"""Playbooks, key messages and the crisis-team roster (built in a later issue)."""

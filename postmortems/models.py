@@ -1,0 +1,1 @@
+"""Post-crisis reviews and action items (built in a later issue)."""

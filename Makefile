@@ -1,25 +1,39 @@
 # CrisisDesk — the two commands are `make demo` and `make test`.
+# Needs only Python >= 3.11, make and git; everything else is installed on first use
+# (Python packages into .venv, system packages with apt-get by scripts/ensure-system-deps.sh).
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+
+# The first Python >= 3.11 on PATH; override with `make PYTHON=/path/to/python3.11 ...`.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check --no-input
 DEMO_ENV := DJANGO_DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Extra pytest arguments, e.g. `make test-sqlite PYTEST_ARGS="-k timeline -x"`.
+PYTEST_ARGS ?=
+# Production-like settings for the benchmark: DEBUG off, like a real deployment.
+BENCH_ENV := DJANGO_SECRET_KEY=bench DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 \
+	DJANGO_PLAIN_STATIC=1 DJANGO_ALLOWED_HOSTS=testserver,localhost DJANGO_DEBUG=0
+BENCH_ARGS ?=
 
-.PHONY: demo serve test test-sqlite test-postgres lint check bench messages clean
+.PHONY: demo serve test test-sqlite test-postgres lint check messages compilemessages system-deps bench clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-
-$(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# The stamps depend on the requirement files: editing one reinstalls on the next make.
+$(VENV)/.installed: requirements.txt scripts/make-venv.sh
+	bash scripts/make-venv.sh $(VENV) "$(PYTHON)"
+	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt scripts/make-venv.sh
+	bash scripts/make-venv.sh $(VENV) "$(PYTHON)"
+	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
 ## demo: install, migrate SQLite, load demo data, print the logins, serve on http://127.0.0.1:8000
@@ -29,12 +43,16 @@ demo: $(VENV)/.installed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: lint, checks, the whole suite on SQLite and on a throwaway PostgreSQL, browser tests in Chromium
-test: $(VENV)/.installed-dev
+## test: lint, checks, the whole suite on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL
+test: $(VENV)/.installed-dev system-deps
+	@start=$$(date +%s); \
+	if $(MAKE) --no-print-directory lint check compilemessages && \
+		$(MAKE) --no-print-directory test-sqlite && \
+		$(MAKE) --no-print-directory test-postgres; then rc=0; else rc=$$?; fi; \
+	echo "make test: $$(( $$(date +%s) - start ))s, exit $$rc"; exit $$rc
+
+system-deps:
 	bash scripts/ensure-system-deps.sh
-	$(MAKE) lint check
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -44,16 +62,24 @@ check: $(VENV)/.installed-dev
 	$(DEMO_ENV) $(PY) manage.py check --fail-level WARNING
 	$(DEMO_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(VENV)/.installed-dev
-	$(PY) -m pytest
+# Compile the translation catalogues the tests render with (needs msgfmt from gettext).
+compilemessages: $(VENV)/.installed-dev
+	@if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null || compgen -G "*/locale/*/LC_MESSAGES/*.po" >/dev/null; then \
+		$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0; \
+	fi
 
-test-postgres: $(VENV)/.installed-dev
-	bash scripts/with-postgres.sh $(PY) -m pytest -m "not browser"
+test-sqlite: $(VENV)/.installed-dev
+	$(PY) -m pytest --durations=5 $(PYTEST_ARGS)
+
+# Browser tests ran in the SQLite pass; here the rest runs again on PostgreSQL, including the
+# postgres_only tests (row locks, concurrency) that skip themselves on SQLite.
+test-postgres: $(VENV)/.installed-dev system-deps
+	bash scripts/with-postgres.sh $(PY) -m pytest -m "not browser" --ignore=crisisdesk/tests/test_pg_script.py \
+		--durations=5 $(PYTEST_ARGS)
 
 ## bench: 100,000 incidents in PostgreSQL; p50/p95 latency and queries of list page, list API, detail page vs a bare view
-bench: $(VENV)/.installed-dev
-	bash scripts/ensure-system-deps.sh
-	bash scripts/with-postgres.sh $(PY) manage.py bench
+bench: $(VENV)/.installed-dev system-deps
+	$(BENCH_ENV) bash scripts/with-postgres.sh $(PY) manage.py bench $(BENCH_ARGS)
 
 messages: $(VENV)/.installed-dev
 	$(DEMO_ENV) $(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=staticfiles

@@ -81,10 +81,12 @@ def _lock(incident: Incident) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident.pk)
 
 
-def _log(
-    *, incident: Incident, kind: str, body: str, actor=None, data: dict | None = None
-) -> TimelineEntry:
+def _log(*, incident: Incident, kind: str, body: str, actor=None, data: dict | None = None) -> TimelineEntry:
     return TimelineEntry.objects.create(incident=incident, kind=kind, body=body, author=actor, data=data or {})
+
+
+def display_name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "—"
 
 
 def _validate_channels(channels) -> list[str]:
@@ -101,7 +103,9 @@ def _validate_channels(channels) -> list[str]:
 
 def _validate_assignable_user(user, field: str) -> None:
     if not user.is_active or not (user.is_superuser or user.has_perm("incidents.view_incident")):
-        raise ValidationError({field: _("%s has no CrisisDesk role and cannot join a crisis team.") % user})
+        raise ValidationError(
+            {field: _("%s has no CrisisDesk role and cannot join a crisis team.") % display_name(user)}
+        )
 
 
 def next_reference(*, year: int) -> str:
@@ -261,13 +265,20 @@ def incident_change_status(*, actor, incident: Incident, to_status: str, comment
 def incident_acknowledge(*, actor, incident: Incident) -> Incident:
     """Stop the time-to-acknowledge clock without changing the status."""
     incident = _lock(incident)
-    _require(permissions.can_transition(actor, incident, Status.INVESTIGATING), _("You may not acknowledge this incident."))
+    _require(
+        permissions.can_transition(actor, incident, Status.INVESTIGATING), _("You may not acknowledge this incident.")
+    )
     if incident.acknowledged_at is not None:
         raise InvalidTransition(_("This incident is already acknowledged."), current=incident.status)
     incident.acknowledged_at = timezone.now()
     incident.save(update_fields=["acknowledged_at", "updated_at"])
-    _log(incident=incident, kind=TimelineKind.STATUS_CHANGE, actor=actor, body=_("Incident acknowledged."),
-         data={"acknowledged": True})
+    _log(
+        incident=incident,
+        kind=TimelineKind.STATUS_CHANGE,
+        actor=actor,
+        body=_("Incident acknowledged."),
+        data={"acknowledged": True},
+    )
     return incident
 
 
@@ -288,8 +299,13 @@ def incident_set_severity(*, actor, incident: Incident, severity: int, comment: 
     body = _("Severity changed from %(old)s to %(new)s.") % {"old": old, "new": severity}
     if comment:
         body = f"{body} {comment}"
-    _log(incident=incident, kind=TimelineKind.SEVERITY_CHANGE, actor=actor, body=body,
-         data={"from": old, "to": severity, "comment": comment})
+    _log(
+        incident=incident,
+        kind=TimelineKind.SEVERITY_CHANGE,
+        actor=actor,
+        body=body,
+        data={"from": old, "to": severity, "comment": comment},
+    )
     return incident
 
 
@@ -310,7 +326,7 @@ def incident_set_lead(*, actor, incident: Incident, lead) -> Incident:
         incident=incident,
         kind=TimelineKind.LEAD_CHANGE,
         actor=actor,
-        body=_("Lead changed from %(old)s to %(new)s.") % {"old": old_lead or "—", "new": lead},
+        body=_("Lead changed from %(old)s to %(new)s.") % {"old": display_name(old_lead), "new": display_name(lead)},
         data={"from": getattr(old_lead, "pk", None), "to": lead.pk},
     )
     return incident
@@ -329,7 +345,7 @@ def _ensure_membership(*, incident: Incident, user, role_code: str, actor, log: 
             incident=incident,
             kind=TimelineKind.TEAM_CHANGE,
             actor=actor,
-            body=_("%(user)s joined the crisis team as %(role)s.") % {"user": user, "role": role},
+            body=_("%(user)s joined the crisis team as %(role)s.") % {"user": display_name(user), "role": role},
             data={"user": user.pk, "role": role.code, "added": True},
         )
     return membership
@@ -342,7 +358,9 @@ def membership_add(*, actor, incident: Incident, user, role: IncidentRole) -> Me
     _require(permissions.can_manage(actor, incident), _("Only a team lead may change the crisis team."))
     _validate_assignable_user(user, "user")
     if Membership.objects.filter(incident=incident, user=user, role=role).exists():
-        raise ValidationError({"role": _("%(user)s already holds the role %(role)s.") % {"user": user, "role": role}})
+        raise ValidationError(
+            {"role": _("%(user)s already holds the role %(role)s.") % {"user": display_name(user), "role": role}}
+        )
     if role.code == LEAD_ROLE_CODE:
         raise ValidationError({"role": _("Change the lead with “Set lead”, so there is only one.")})
     return _ensure_membership(incident=incident, user=user, role_code=role.code, actor=actor)
@@ -360,7 +378,7 @@ def membership_remove(*, actor, membership: Membership) -> None:
         incident=incident,
         kind=TimelineKind.TEAM_CHANGE,
         actor=actor,
-        body=_("%(user)s left the role %(role)s.") % {"user": membership.user, "role": membership.role},
+        body=_("%(user)s left the role %(role)s.") % {"user": display_name(membership.user), "role": membership.role},
         data={"user": membership.user_id, "role": membership.role.code, "added": False},
     )
 
@@ -389,8 +407,13 @@ def fact_add(*, actor, incident: Incident, claim: str, source: str = "") -> Fact
     fact = Fact(incident=incident, claim=(claim or "").strip(), source=source, created_by=actor)
     fact.full_clean()
     fact.save()
-    _log(incident=incident, kind=TimelineKind.FACT, actor=actor, body=_("Fact registered: %s") % fact.claim,
-         data={"fact": fact.pk, "status": fact.status})
+    _log(
+        incident=incident,
+        kind=TimelineKind.FACT,
+        actor=actor,
+        body=_("Fact registered: %s") % fact.claim,
+        data={"fact": fact.pk, "status": fact.status},
+    )
     return fact
 
 
@@ -416,6 +439,11 @@ def fact_verify(*, actor, fact: Fact, status: str, note: str = "") -> Fact:
     body = _("Fact %(verb)s: %(claim)s") % {"verb": verb, "claim": fact.claim}
     if note:
         body = f"{body} — {note}"
-    _log(incident=incident, kind=TimelineKind.FACT, actor=actor, body=body,
-         data={"fact": fact.pk, "from": old, "to": status})
+    _log(
+        incident=incident,
+        kind=TimelineKind.FACT,
+        actor=actor,
+        body=body,
+        data={"fact": fact.pk, "from": old, "to": status},
+    )
     return fact

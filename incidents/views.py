@@ -1,9 +1,402 @@
-from django.views.generic import TemplateView
+"""Browser views for incidents: dashboard, list, create/edit forms and the war room with its actions.
+
+Views are thin: they look incidents up through ``Incident.objects.visible_to`` (so a confidential
+incident answers 404 to non-members), validate a form, call a service from ``incidents.services``
+and redirect. Domain errors from the services become messages: an ``InvalidTransition`` or a
+``ValidationError`` on a war-room action is shown as an error message after the redirect back to the
+war room (one consistent rule for every action); ``PermissionDenied`` propagates as 403.
+"""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from crisisdesk.exceptions import InvalidTransition
+
+from . import permissions, services
+from .filtersets import IncidentFilterSet
+from .forms import (
+    AddMemberForm,
+    FactForm,
+    IncidentCreateForm,
+    IncidentEditForm,
+    NoteForm,
+    SetLeadForm,
+    SeverityForm,
+    TransitionForm,
+    VerifyFactForm,
+    apply_service_error,
+    style_filter_form,
+)
+from .models import Fact, Incident, Membership, Severity, Status, TimelineEntry
+
+VIEW_PERMISSION = "incidents.view_incident"
 
 
-class DashboardView(TemplateView):
+class DashboardView(PermissionRequiredMixin, TemplateView):
+    """Active incidents the user may see, grouped by severity, with their clocks."""
+
+    permission_required = VIEW_PERMISSION
     template_name = "dashboard.html"
 
+    def get_context_data(self, **kwargs):
+        incidents = list(
+            Incident.objects.visible_to(self.request.user)
+            .active()
+            .select_related("lead")
+            .order_by("severity", "-detected_at", "-id")
+        )
+        by_severity = {severity: list(rows) for severity, rows in groupby(incidents, key=lambda i: i.severity)}
+        groups = [
+            {"severity": severity, "label": severity.label, "incidents": by_severity.get(severity.value, [])}
+            for severity in Severity
+        ]
+        return super().get_context_data(
+            groups=groups,
+            active_count=len(incidents),
+            can_create=permissions.can_create(self.request.user),
+            **kwargs,
+        )
 
-class IncidentListView(TemplateView):
+
+class IncidentListView(PermissionRequiredMixin, ListView):
+    """All incidents the user may see, filtered by the shared IncidentFilterSet, 25 per page."""
+
+    permission_required = VIEW_PERMISSION
     template_name = "incidents/incident_list.html"
+    context_object_name = "incidents"
+    paginate_by = 25
+
+    @cached_property
+    def filterset(self) -> IncidentFilterSet:
+        queryset = Incident.objects.visible_to(self.request.user).select_related("lead")
+        filterset = IncidentFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        style_filter_form(filterset.form)
+        return filterset
+
+    def get_queryset(self):
+        # An invalid filter (e.g. a bad date) shows its error on the form and lists nothing.
+        return self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(
+            filter=self.filterset, can_create=permissions.can_create(self.request.user), **kwargs
+        )
+        page = context["page_obj"]
+        # Elided so that a list of thousands of pages does not print thousands of links.
+        context["page_range"] = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        return context
+
+
+def _visible_incident(request, reference: str, queryset=None) -> Incident:
+    """Look an incident up as this user sees it: 404 when it does not exist or is hidden."""
+    queryset = queryset if queryset is not None else Incident.objects.all()
+    return get_object_or_404(queryset.visible_to(request.user), reference=reference)
+
+
+class IncidentCreateView(LoginRequiredMixin, UserPassesTestMixin, FormView):
+    """Open a new incident through ``services.incident_open``."""
+
+    form_class = IncidentCreateForm
+    template_name = "incidents/incident_form.html"
+
+    def test_func(self):
+        return permissions.can_create(self.request.user)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            incident = services.incident_open(
+                actor=self.request.user,
+                title=data["title"],
+                summary=data["summary"],
+                category=data["category"],
+                severity=data["severity"],
+                source=data["source"],
+                affected_channels=data["affected_channels"],
+                confidential=data["confidential"],
+                is_exercise=data["is_exercise"],
+                detected_at=data["detected_at"],
+                lead=data["lead"],
+            )
+        except ValidationError as error:
+            apply_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Incident %s opened.") % incident.reference)
+        return redirect(incident)
+
+
+class IncidentEditView(LoginRequiredMixin, FormView):
+    """Edit an incident's description through ``services.incident_update``."""
+
+    form_class = IncidentEditForm
+    template_name = "incidents/incident_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.incident = _visible_incident(request, kwargs["reference"])
+        if not permissions.can_edit(request.user, self.incident):
+            raise PermissionDenied(_("You may not edit this incident."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.incident,
+            "can_manage": permissions.can_manage(self.request.user, self.incident),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(incident=self.incident, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.incident_update(actor=self.request.user, incident=self.incident, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Incident %s updated.") % self.incident.reference)
+        return redirect(self.incident)
+
+
+class WarRoomView(LoginRequiredMixin, TemplateView):
+    """The incident war room: header and clocks, team, timeline, facts, and the actions this user may take."""
+
+    template_name = "incidents/incident_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        incident = _visible_incident(
+            self.request,
+            self.kwargs["reference"],
+            Incident.objects.select_related("lead", "created_by").prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.select_related("user", "role")),
+                Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author")),
+                Prefetch("facts", queryset=Fact.objects.select_related("created_by", "verified_by")),
+            ),
+        )
+        can = {
+            "edit": permissions.can_edit(user, incident),
+            "manage": permissions.can_manage(user, incident),
+            "add_note": permissions.can_add_note(user, incident),
+            "add_fact": permissions.can_add_fact(user, incident),
+            "verify_fact": permissions.can_verify_fact(user, incident),
+            "acknowledge": incident.acknowledged_at is None
+            and permissions.can_transition(user, incident, Status.INVESTIGATING),
+        }
+        transitions = [Status(status) for status in services.user_transitions(user=user, incident=incident)]
+        context = {
+            "incident": incident,
+            "can": can,
+            "transitions": transitions,
+            "transition_form": TransitionForm() if transitions else None,
+            "note_form": NoteForm() if can["add_note"] else None,
+            "fact_form": FactForm() if can["add_fact"] else None,
+            "severity_form": SeverityForm(initial={"severity": incident.severity}) if can["manage"] else None,
+            "lead_form": SetLeadForm(initial={"lead": incident.lead_id}) if can["manage"] else None,
+            "member_form": AddMemberForm() if can["manage"] else None,
+            "verify_choices": VerifyFactForm.base_fields["status"].choices,
+        }
+        return super().get_context_data(**context, **kwargs)
+
+
+class IncidentActionView(LoginRequiredMixin, View):
+    """Base of the war room's POST actions: look up, check, validate, call one service, redirect back.
+
+    Subclasses set ``form_class`` and implement ``perform(form)``; ``allowed(user)`` asks
+    ``incidents.permissions`` up front so a refused user gets 403 even when the form is incomplete
+    (the service checks again inside its transaction).
+    """
+
+    form_class = None
+    success_message = ""
+    http_method_names = ["post"]
+
+    def allowed(self, user) -> bool:
+        return permissions.can_view(user, self.incident)
+
+    def post(self, request, *args, **kwargs):
+        self.incident = _visible_incident(request, kwargs["reference"])
+        if not self.allowed(request.user):
+            raise PermissionDenied
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            self._error_messages(form.errors.as_data())
+        else:
+            try:
+                self.perform(form)
+            except InvalidTransition as error:
+                messages.error(request, str(error))
+            except ValidationError as error:
+                self._error_messages(error.message_dict if hasattr(error, "error_dict") else error.messages)
+            else:
+                if self.success_message:
+                    messages.success(request, self.success_message)
+        return redirect(self.incident)
+
+    def _error_messages(self, errors) -> None:
+        if isinstance(errors, dict):
+            errors = [message for values in errors.values() for message in values]
+        for error in errors:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            messages.error(self.request, text)
+
+    def perform(self, form) -> None:
+        raise NotImplementedError
+
+
+class TransitionView(IncidentActionView):
+    """Move the incident to another status."""
+
+    form_class = TransitionForm
+
+    def perform(self, form):
+        incident = services.incident_change_status(
+            actor=self.request.user,
+            incident=self.incident,
+            to_status=form.cleaned_data["to_status"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(self.request, _("Status is now %s.") % incident.get_status_display())
+
+
+class AcknowledgeView(IncidentActionView):
+    """Stop the acknowledgement clock."""
+
+    def allowed(self, user):
+        return permissions.can_transition(user, self.incident, Status.INVESTIGATING)
+
+    def perform(self, form):
+        services.incident_acknowledge(actor=self.request.user, incident=self.incident)
+        messages.success(self.request, _("Incident acknowledged."))
+
+
+class AddNoteView(IncidentActionView):
+    """Append a note, decision or escalation to the timeline."""
+
+    form_class = NoteForm
+
+    def allowed(self, user):
+        return permissions.can_add_note(user, self.incident)
+
+    def perform(self, form):
+        services.timeline_add_note(
+            actor=self.request.user,
+            incident=self.incident,
+            body=form.cleaned_data["body"],
+            kind=form.cleaned_data["kind"],
+        )
+        messages.success(self.request, _("Added to the timeline."))
+
+
+class SeverityView(IncidentActionView):
+    """Change the severity."""
+
+    form_class = SeverityForm
+
+    def allowed(self, user):
+        return permissions.can_manage(user, self.incident)
+
+    def perform(self, form):
+        incident = services.incident_set_severity(
+            actor=self.request.user,
+            incident=self.incident,
+            severity=form.cleaned_data["severity"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(self.request, _("Severity is now %s.") % incident.get_severity_display())
+
+
+class SetLeadView(IncidentActionView):
+    """Hand the incident to another lead."""
+
+    form_class = SetLeadForm
+
+    def allowed(self, user):
+        return permissions.can_manage(user, self.incident)
+
+    def perform(self, form):
+        incident = services.incident_set_lead(
+            actor=self.request.user, incident=self.incident, lead=form.cleaned_data["lead"]
+        )
+        messages.success(self.request, _("%s now leads this incident.") % incident.lead)
+
+
+class AddMemberView(IncidentActionView):
+    """Put someone on the crisis team."""
+
+    form_class = AddMemberForm
+
+    def allowed(self, user):
+        return permissions.can_manage(user, self.incident)
+
+    def perform(self, form):
+        membership = services.membership_add(
+            actor=self.request.user,
+            incident=self.incident,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+        )
+        messages.success(
+            self.request,
+            _("%(user)s joined the crisis team as %(role)s.") % {"user": membership.user, "role": membership.role},
+        )
+
+
+class RemoveMemberView(IncidentActionView):
+    """Take someone off the crisis team."""
+
+    def allowed(self, user):
+        return permissions.can_manage(user, self.incident)
+
+    def perform(self, form):
+        membership = get_object_or_404(
+            self.incident.memberships.select_related("user", "role", "incident"), pk=self.kwargs["pk"]
+        )
+        services.membership_remove(actor=self.request.user, membership=membership)
+        messages.success(
+            self.request, _("%(user)s left the role %(role)s.") % {"user": membership.user, "role": membership.role}
+        )
+
+
+class AddFactView(IncidentActionView):
+    """Register a claim in the facts register."""
+
+    form_class = FactForm
+
+    def allowed(self, user):
+        return permissions.can_add_fact(user, self.incident)
+
+    def perform(self, form):
+        services.fact_add(
+            actor=self.request.user,
+            incident=self.incident,
+            claim=form.cleaned_data["claim"],
+            source=form.cleaned_data["source"],
+        )
+        messages.success(self.request, _("Fact registered as unverified."))
+
+
+class VerifyFactView(IncidentActionView):
+    """Confirm or refute a fact."""
+
+    form_class = VerifyFactForm
+
+    def allowed(self, user):
+        return permissions.can_verify_fact(user, self.incident)
+
+    def perform(self, form):
+        fact = get_object_or_404(self.incident.facts.select_related("incident"), pk=self.kwargs["pk"])
+        fact = services.fact_verify(
+            actor=self.request.user, fact=fact, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+        )
+        messages.success(self.request, _("Fact marked %s.") % fact.get_status_display())

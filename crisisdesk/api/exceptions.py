@@ -1,12 +1,29 @@
-"""Map domain errors onto HTTP: ValidationError → 400, PermissionDenied → 403, InvalidTransition → 409."""
+"""Map domain errors onto HTTP: ValidationError → 400, PermissionDenied → 403, InvalidTransition → 409.
 
+Services raise Django's exceptions, not DRF's, because browser views, the admin
+and management commands call them too; this handler is the one place the API
+turns them into responses.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from crisisdesk.exceptions import InvalidTransition
+
+
+def validation_error_body(exc: DjangoValidationError) -> dict:
+    """Field messages as DRF writes them; model-level (``__all__``) errors become ``non_field_errors``."""
+    body = as_serializer_error(exc)
+    if NON_FIELD_ERRORS in body:
+        body.setdefault(api_settings.NON_FIELD_ERRORS_KEY, [])
+        body[api_settings.NON_FIELD_ERRORS_KEY] += body.pop(NON_FIELD_ERRORS)
+    return body
 
 
 def exception_handler(exc, context):
@@ -18,5 +35,9 @@ def exception_handler(exc, context):
             body["requested"] = exc.requested
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        return Response(as_serializer_error(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        # DRF's own handler would replace the service's message with a generic one;
+        # the message says *why* ("Only a team lead may change the severity.").
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
     return drf_exception_handler(exc, context)

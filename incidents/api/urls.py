@@ -1,4 +1,18 @@
+"""Routes of the incidents API, mounted at /api/v1/ (namespace ``api``)."""
+
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from . import views
+
 router = DefaultRouter()
-urlpatterns = router.urls
+router.register("incidents", views.IncidentViewSet, basename="incident")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("timeline", views.TimelineEntryViewSet, basename="timelineentry")
+router.register("facts", views.FactViewSet, basename="fact")
+router.register("incident-roles", views.IncidentRoleViewSet, basename="incidentrole")
+
+urlpatterns = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    *router.urls,
+]

@@ -1,0 +1,324 @@
+"""API representations of incidents, crisis teams, timelines and facts.
+
+Read serializers describe objects; input serializers only validate the shape of
+a request. Neither saves anything: API views hand the validated data to
+``incidents.services``, where every write and every rule lives.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents import services
+from incidents.models import (
+    MANUAL_TIMELINE_KINDS,
+    Category,
+    Channel,
+    Fact,
+    FactStatus,
+    Incident,
+    IncidentRole,
+    Membership,
+    Severity,
+    Status,
+    TimelineEntry,
+    TimelineKind,
+)
+
+User = get_user_model()
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    """Who someone is, in a line: enough to show a name next to an action."""
+
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+        read_only_fields = fields
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class VisibleIncidentField(serializers.SlugRelatedField):
+    """An incident named by its reference, among those the requesting user may see.
+
+    An invisible incident is reported exactly like a missing one, so a POST
+    cannot be used to probe which confidential references exist.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "reference")
+        kwargs.setdefault("queryset", Incident.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return Incident.objects.visible_to(self.context["request"].user)
+
+
+# Incidents and facts both have a "status" with different choices; naming each
+# enum once keeps the OpenAPI schema free of generated names like "StatusAcdEnum".
+@extend_schema_field(serializers.ChoiceField(choices=Status.choices), component_name="IncidentStatus")
+class IncidentStatusField(serializers.ChoiceField):
+    """An incident status (schema component ``IncidentStatus``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Status.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(choices=FactStatus.choices), component_name="FactStatus")
+class FactStatusField(serializers.ChoiceField):
+    """A fact's verification status (schema component ``FactStatus``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=FactStatus.choices, **kwargs)
+
+
+FACT_VERDICTS = [
+    (FactStatus.CONFIRMED.value, FactStatus.CONFIRMED.label),
+    (FactStatus.REFUTED.value, FactStatus.REFUTED.label),
+]
+
+
+@extend_schema_field(serializers.ChoiceField(choices=FACT_VERDICTS), component_name="FactVerdict")
+class FactVerdictField(serializers.ChoiceField):
+    """What a verification may conclude: confirmed or refuted (schema component ``FactVerdict``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=FACT_VERDICTS, **kwargs)
+
+
+def active_users():
+    return User.objects.filter(is_active=True)
+
+
+# --- incidents ------------------------------------------------------------------------
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as lists show it: description, status, severity and clocks."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:incident-detail", lookup_field="reference")
+    affected_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), read_only=True)
+    lead = UserBriefSerializer(read_only=True, allow_null=True)
+    status = IncidentStatusField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "url",
+            "reference",
+            "title",
+            "summary",
+            "category",
+            "severity",
+            "status",
+            "source",
+            "affected_channels",
+            "confidential",
+            "is_exercise",
+            "lead",
+            "detected_at",
+            "acknowledged_at",
+            "first_public_response_at",
+            "resolved_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    """One incident, with the workflow moves the requesting user may make now."""
+
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "allowed_transitions"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=IncidentStatusField()))
+    def get_allowed_transitions(self, incident) -> list[str]:
+        return services.user_transitions(user=self.context["request"].user, incident=incident)
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    """What it takes to open an incident; the reference, status and clocks are set by the service."""
+
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    affected_channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), required=False, default=list
+    )
+    confidential = serializers.BooleanField(default=False)
+    is_exercise = serializers.BooleanField(default=False)
+    detected_at = serializers.DateTimeField(
+        required=False, help_text=_("When the crisis was first seen; defaults to now.")
+    )
+    lead = serializers.PrimaryKeyRelatedField(queryset=active_users(), required=False, allow_null=True)
+
+
+# Fields that exist on an incident but change only through an action, with the action to use.
+READ_ONLY_FIELD_HINTS = {
+    "status": _("The status cannot be edited; POST to the incident's transition/ action."),
+    "severity": _("The severity cannot be edited here; POST to the incident's severity/ action."),
+    "lead": _("The lead cannot be edited here; POST to the incident's lead/ action."),
+    "acknowledged_at": _("Clocks are set by the workflow; POST to acknowledge/ or transition/."),
+}
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    """The editable description of an incident (PATCH). Everything else has its own action."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    affected_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=False)
+    confidential = serializers.BooleanField(required=False)
+
+    def to_internal_value(self, data):
+        # A client that sends ``status`` expects the status to change; ignoring it
+        # silently would report success for a change that did not happen.
+        if hasattr(data, "keys"):
+            refused = {}
+            for name in data:
+                if name in self.fields:
+                    continue
+                refused[name] = [READ_ONLY_FIELD_HINTS.get(name, _("This field cannot be edited."))]
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class TransitionSerializer(serializers.Serializer):
+    """Move the incident to another status."""
+
+    status = IncidentStatusField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SeveritySerializer(serializers.Serializer):
+    """Set the severity, with the reason."""
+
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LeadSerializer(serializers.Serializer):
+    """Hand the incident to a new lead (a user id)."""
+
+    lead = serializers.PrimaryKeyRelatedField(queryset=active_users())
+
+
+class NoteSerializer(serializers.Serializer):
+    """A note, decision or escalation written on the timeline by hand."""
+
+    body = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=[(kind.value, kind.label) for kind in MANUAL_TIMELINE_KINDS], default=TimelineKind.NOTE
+    )
+
+
+class FactInputSerializer(serializers.Serializer):
+    """A claim to register as unverified."""
+
+    claim = serializers.CharField()
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+# --- crisis team, timeline, facts, roles -------------------------------------------------
+
+
+class IncidentRoleSerializer(serializers.ModelSerializer):
+    """A role one can hold on a crisis team, with its responsibilities."""
+
+    class Meta:
+        model = IncidentRole
+        fields = ["code", "name", "responsibilities", "position"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """One person holding one incident role on one crisis team."""
+
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    user = UserBriefSerializer(read_only=True)
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "incident", "user", "role", "role_name", "added_by", "added_at"]
+        read_only_fields = fields
+
+
+class MembershipCreateSerializer(serializers.Serializer):
+    """Put a user on an incident's crisis team in a role."""
+
+    incident = VisibleIncidentField()
+    user = serializers.PrimaryKeyRelatedField(queryset=active_users())
+    role = serializers.SlugRelatedField(slug_field="code", queryset=IncidentRole.objects.all())
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    """One append-only line of an incident's log."""
+
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    author = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "incident", "kind", "body", "author", "data", "created_at"]
+        read_only_fields = fields
+
+
+class FactSerializer(serializers.ModelSerializer):
+    """One claim in the facts register and its verification."""
+
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    created_by = UserBriefSerializer(read_only=True, allow_null=True)
+    verified_by = UserBriefSerializer(read_only=True, allow_null=True)
+    status = FactStatusField(read_only=True)
+
+    class Meta:
+        model = Fact
+        fields = [
+            "id",
+            "incident",
+            "claim",
+            "source",
+            "status",
+            "created_by",
+            "created_at",
+            "verified_by",
+            "verified_at",
+            "verification_note",
+        ]
+        read_only_fields = fields
+
+
+class FactCreateSerializer(FactInputSerializer):
+    """A claim to register on an incident named by its reference."""
+
+    incident = VisibleIncidentField()
+
+
+class FactVerifySerializer(serializers.Serializer):
+    """Confirm or refute a fact, saying why."""
+
+    status = FactVerdictField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TokenSerializer(serializers.Serializer):
+    """The personal API token to send as ``Authorization: Token <token>``."""
+
+    token = serializers.CharField(read_only=True)

@@ -1,0 +1,105 @@
+"""Races that only a real database with row locks can settle: run in the PostgreSQL pass of ``make test``.
+
+Each test starts its threads on a barrier so the service calls really overlap, and every
+thread closes its own database connection when done (Django opens one per thread).
+"""
+
+import re
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.roles import COMMUNICATOR
+from crisisdesk.testing.factories import UserFactory
+from incidents import services
+from incidents.models import Incident, ReferenceCounter, Status, TimelineEntry, TimelineKind
+
+THREADS = 8
+INCIDENTS_PER_THREAD = 5
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            f"needs PostgreSQL row locks and real concurrent connections (this run is on {connection.vendor}); "
+            "runs in the PostgreSQL pass of `make test` (scripts/with-postgres.sh)"
+        )
+
+
+def run_in_threads(target, count: int = THREADS) -> tuple[list, list[BaseException]]:
+    """Run ``target(index)`` in ``count`` threads released together; return results and errors."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = target(index)
+        except BaseException as exc:  # noqa: BLE001 - the main thread reports every failure
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
+    return results, errors
+
+
+def test_concurrent_openings_get_unique_consecutive_references():
+    communicators = [UserFactory(username=f"comms{i}", role=COMMUNICATOR) for i in range(THREADS)]
+    year = timezone.now().year
+
+    def open_several(index: int) -> list[str]:
+        return [
+            services.incident_open(actor=communicators[index], title=f"Thread {index} incident {n}").reference
+            for n in range(INCIDENTS_PER_THREAD)
+        ]
+
+    results, errors = run_in_threads(open_several)
+
+    assert errors == []
+    references = [ref for refs in results for ref in refs]
+    total = THREADS * INCIDENTS_PER_THREAD
+    assert len(references) == total
+    assert len(set(references)) == total, Counter(references).most_common(3)
+    assert all(re.fullmatch(rf"CD-{year}-\d{{4}}", ref) for ref in references), references
+    assert sorted(int(ref.rsplit("-", 1)[1]) for ref in references) == list(range(1, total + 1))
+    assert ReferenceCounter.objects.get(year=year).last_number == total
+    assert Incident.objects.count() == total
+    # Every opening wrote its timeline entry in the same transaction.
+    assert TimelineEntry.objects.filter(kind=TimelineKind.OPENED).count() == total
+
+
+def test_racing_status_changes_exactly_one_wins():
+    communicators = [UserFactory(username=f"racer{i}", role=COMMUNICATOR) for i in range(THREADS)]
+    incident = services.incident_open(actor=communicators[0], title="Influencer calls for a boycott")
+
+    def investigate(index: int) -> str:
+        services.incident_change_status(
+            actor=communicators[index], incident=Incident.objects.get(pk=incident.pk), to_status=Status.INVESTIGATING
+        )
+        return "won"
+
+    results, errors = run_in_threads(investigate)
+
+    assert results.count("won") == 1
+    assert len(errors) == THREADS - 1
+    assert all(isinstance(error, InvalidTransition) for error in errors), errors
+    incident.refresh_from_db()
+    assert incident.status == Status.INVESTIGATING
+    assert incident.acknowledged_at is not None
+    assert TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.STATUS_CHANGE).count() == 1

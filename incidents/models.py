@@ -87,7 +87,9 @@ class Incident(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     category = models.CharField(_("category"), max_length=32, choices=Category.choices, default=Category.OTHER)
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.MEDIUM)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DETECTED, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DETECTED, editable=False
+    )
     source = models.CharField(
         _("source"), max_length=300, blank=True, help_text=_("Where it was first seen: a post, an article, a call.")
     )
@@ -95,7 +97,9 @@ class Incident(models.Model):
     confidential = models.BooleanField(
         _("confidential"), default=False, help_text=_("Visible only to the crisis team and administrators.")
     )
-    is_exercise = models.BooleanField(_("exercise"), default=False, help_text=_("A drill: nothing leaves the building."))
+    is_exercise = models.BooleanField(
+        _("exercise"), default=False, help_text=_("A drill: nothing leaves the building.")
+    )
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("lead"),
@@ -192,7 +196,10 @@ class Membership(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_memberships", verbose_name=_("person")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="incident_memberships",
+        verbose_name=_("person"),
     )
     role = models.ForeignKey(IncidentRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("role"))
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -306,3 +313,5 @@ class Fact(models.Model):
 
     def __str__(self):
         return self.claim[:80]
+
+

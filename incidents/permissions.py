@@ -72,9 +72,7 @@ def can_transition(user, incident: Incident, to_status: str) -> bool:
 
 
 def can_add_note(user, incident: Incident) -> bool:
-    return can_view(user, incident) and (
-        user.has_perm("incidents.add_timelineentry") or is_member(user, incident)
-    )
+    return can_view(user, incident) and (user.has_perm("incidents.add_timelineentry") or is_member(user, incident))
 
 
 def can_add_fact(user, incident: Incident) -> bool:

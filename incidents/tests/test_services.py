@@ -266,8 +266,10 @@ def test_update_cannot_touch_status_or_clocks(communicator):
     assert incident.status == Status.DETECTED
 
 
-@pytest.mark.parametrize(("persona", "allowed"), [("communicator", True), ("team_lead", True), ("legal", False),
-                                                   ("observer", False), ("outsider", False)])
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("communicator", True), ("team_lead", True), ("legal", False), ("observer", False), ("outsider", False)],
+)
 def test_update_rights(personas, persona, allowed):
     incident = incident_in(Status.RESPONDING)
     if allowed:
@@ -299,8 +301,10 @@ def test_closed_incident_is_frozen(team_lead):
 # --- severity, lead, team -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "allowed"), [("communicator", False), ("team_lead", True), ("legal", False),
-                                                   ("observer", False), ("outsider", False)])
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("communicator", False), ("team_lead", True), ("legal", False), ("observer", False), ("outsider", False)],
+)
 def test_severity_rights(personas, persona, allowed):
     incident = incident_in(Status.RESPONDING, severity=3)
     if allowed:
@@ -373,8 +377,10 @@ def test_lead_membership_cannot_be_removed(team_lead):
 # --- timeline and facts -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("persona", "allowed"), [("communicator", True), ("team_lead", True), ("legal", True),
-                                                   ("observer", False), ("outsider", False)])
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("communicator", True), ("team_lead", True), ("legal", True), ("observer", False), ("outsider", False)],
+)
 def test_note_rights(personas, persona, allowed):
     incident = incident_in(Status.RESPONDING)
     if allowed:
@@ -443,10 +449,16 @@ def test_fact_cannot_go_back_to_unverified(legal):
         services.fact_verify(actor=legal, fact=fact, status=FactStatus.UNVERIFIED)
 
 
-@pytest.mark.parametrize(("persona", "add", "verify"), [
-    ("communicator", True, True), ("legal", True, True), ("team_lead", True, True),
-    ("observer", False, False), ("outsider", False, False),
-])
+@pytest.mark.parametrize(
+    ("persona", "add", "verify"),
+    [
+        ("communicator", True, True),
+        ("legal", True, True),
+        ("team_lead", True, True),
+        ("observer", False, False),
+        ("outsider", False, False),
+    ],
+)
 def test_fact_rights(personas, persona, add, verify):
     user = personas[persona]
     incident = incident_in(Status.INVESTIGATING)

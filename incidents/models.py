@@ -313,5 +313,3 @@ class Fact(models.Model):
 
     def __str__(self):
         return self.claim[:80]
-
-

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "crisisdesk",
+    "crisisdesk.review",
     "incidents",
     "playbooks",
     "postmortems",

@@ -313,3 +313,6 @@ class Fact(models.Model):
 
     def __str__(self):
         return self.claim[:80]
+
+
+from .statement_models import *  # noqa: E402,F401,F403

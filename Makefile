@@ -23,7 +23,8 @@ BENCH_ENV := DJANGO_SECRET_KEY=bench DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_
 	DJANGO_PLAIN_STATIC=1 DJANGO_ALLOWED_HOSTS=testserver,localhost DJANGO_DEBUG=0
 BENCH_ARGS ?=
 
-.PHONY: demo serve test test-sqlite test-postgres lint check messages compilemessages system-deps bench clean
+.PHONY: demo serve test test-sqlite test-postgres lint check messages compilemessages system-deps bench clean \
+	worker beat
 
 # The stamps depend on the requirement files: editing one reinstalls on the next make.
 $(VENV)/.installed: requirements.txt scripts/make-venv.sh
@@ -72,14 +73,22 @@ test-sqlite: $(VENV)/.installed-dev
 	$(PY) -m pytest --durations=5 $(PYTEST_ARGS)
 
 # Browser tests ran in the SQLite pass; here the rest runs again on PostgreSQL, including the
-# postgres_only tests (row locks, concurrency) that skip themselves on SQLite.
+# postgres_only tests (row locks, concurrency) that skip themselves on SQLite, and the worker tests:
+# a throwaway Redis (scripts/with-redis.sh) and real Celery worker processes started by the tests.
 test-postgres: $(VENV)/.installed-dev system-deps
-	bash scripts/with-postgres.sh $(PY) -m pytest -m "not browser" --ignore=crisisdesk/tests/test_pg_script.py \
-		--durations=5 $(PYTEST_ARGS)
+	bash scripts/with-postgres.sh bash scripts/with-redis.sh $(PY) -m pytest -m "not browser" \
+		--ignore=crisisdesk/tests/test_pg_script.py --durations=5 $(PYTEST_ARGS)
 
 ## bench: 100,000 incidents in PostgreSQL; p50/p95 latency and queries of list page, list API, detail page vs a bare view
 bench: $(VENV)/.installed-dev system-deps
 	$(BENCH_ENV) bash scripts/with-postgres.sh $(PY) manage.py bench $(BENCH_ARGS)
+
+## worker / beat: the Celery processes of a deployment (REDIS_URL set; see README, "Webhooks")
+worker: $(VENV)/.installed
+	$(BIN)/celery -A crisisdesk worker --loglevel INFO
+
+beat: $(VENV)/.installed
+	$(BIN)/celery -A crisisdesk beat --loglevel INFO
 
 messages: $(VENV)/.installed-dev
 	$(DEMO_ENV) $(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=staticfiles

@@ -77,3 +77,17 @@ def client_for(client):
         return client
 
     return login
+
+
+def pytest_collection_modifyitems(items):
+    """Live-server tests flush the database afterwards; restore what migrations wrote.
+
+    Every test that uses ``live_server`` (the browser tests) gets a transactional
+    database with serialized rollback, whatever ``django_db`` marker its module
+    sets: otherwise the groups and incident roles created by data migrations are
+    gone for every later test, and pytest-django only serializes the test database
+    when a collected test's closest marker asks for it.
+    """
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)

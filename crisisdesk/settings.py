@@ -6,6 +6,7 @@ without DJANGO_SECRET_KEY refuses to start.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,8 +63,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "axes",
     "crisisdesk",
     "crisisdesk.review",
+    "crisisdesk.webhooks",
+    "crisisdesk.apikeys",
     "incidents",
     "playbooks",
     "postmortems",
@@ -79,6 +83,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "crisisdesk.middleware.ContentSecurityPolicyMiddleware",
+    "crisisdesk.middleware.SessionAbsoluteAgeMiddleware",
+    # Last: turns a lockout flagged by the axes backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crisisdesk.urls"
@@ -95,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "crisisdesk.middleware.csp_nonce",
             ],
         },
     },
@@ -182,11 +191,74 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "crisisdesk@localhost")
 
+# --- Background tasks (Celery + Redis) ----------------------------------------
+# Production runs `celery -A crisisdesk worker` and `celery -A crisisdesk beat` against
+# REDIS_URL. Without a broker (the embedded demo, plain unit tests) tasks run eagerly,
+# in-process, when they are enqueued (after the commit that produced them).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    # Never reached by .delay() while eager; named so nothing falls back to amqp://localhost.
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_EAGER_PROPAGATES = True
+# A message is acknowledged after its task ran, and given back to the queue when the worker
+# process dies mid-task: killing a worker loses nothing (tasks are idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Enqueueing happens after a commit, in the request: give up fast when Redis is down (the
+# outbox row is committed and the beat sweep enqueues it later) instead of hanging the page.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    # An unacknowledged message (its worker died) comes back after this long; the sweep
+    # below usually rescues webhook deliveries much sooner.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
+CELERY_BEAT_SCHEDULE = {
+    # Response-clock reminders (incidents.response): each is sent once, so a minute is cheap.
+    "response-reminders": {"task": "incidents.send_due_reminders", "schedule": 60.0},
+    # Stale playbooks (review date passed): one e-mail to the owner per due date (playbooks.services).
+    "playbook-review-reminders": {"task": "playbooks.send_review_reminders", "schedule": 3600.0},
+    # Spike rules are evaluated as mentions arrive; this sweep catches a lost message.
+    "spike-rules": {"task": "incidents.evaluate_spikes", "schedule": 60.0, "options": {"expires": 60.0}},
+    "poll-feeds": {
+        "task": "incidents.poll_feeds",
+        "schedule": float(env_int("FEED_POLL_SECONDS", 300)),
+        "options": {"expires": float(env_int("FEED_POLL_SECONDS", 300))},
+    },
+    "webhooks-sweep": {
+        "task": "webhooks.sweep_due_deliveries",
+        "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", 30)),
+        # A sweep nobody ran in time is replaced by the next one, not piled up behind it.
+        "options": {"expires": float(env_int("WEBHOOK_SWEEP_SECONDS", 30))},
+    },
+}
+
+# --- Outbound webhooks ----------------------------------------------------------
+# Timeouts of one POST (seconds); a delivery holds its row lock while it is sent.
+WEBHOOK_CONNECT_TIMEOUT = float(env_int("WEBHOOK_CONNECT_TIMEOUT", 5))
+WEBHOOK_READ_TIMEOUT = float(env_int("WEBHOOK_READ_TIMEOUT", 10))
+# Retries: the n-th consecutive failure waits base * 2**(n-1) seconds (capped), with jitter,
+# and after WEBHOOK_MAX_ATTEMPTS failed attempts in a row the delivery is dead-lettered.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 60 * 60)
+# The sweep re-enqueues deliveries due for longer than this (their message was lost).
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
+
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a script with a missing or bad token gets 401 + WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        # Integration keys (crisisdesk.apikeys): hashed, scoped, revocable; throttled per key.
+        "crisisdesk.apikeys.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -198,10 +270,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        "crisisdesk.apikeys.authentication.APIKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
         "user": os.environ.get("API_THROTTLE_USER", "6000/min"),
+        # Per integration key; a bulk request carries up to 1,000 mentions.
+        "apikey": os.environ.get("API_THROTTLE_APIKEY", "1200/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -220,7 +295,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security (production values come with DEBUG off) ------------------------
 SESSION_COOKIE_HTTPONLY = True
+# The session cookie's lifetime, renewed when the session changes...
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 60 * 60 * 12)
+# ...and the hard limit after sign-in, however active the user (crisisdesk.middleware); 0 disables it.
+SESSION_ABSOLUTE_AGE = env_int("DJANGO_SESSION_ABSOLUTE_AGE", 60 * 60 * 12)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -231,17 +310,80 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole domain and its subdomains to HTTPS in browsers for
+        # months and is slow to undo: the operator opts in (DJANGO_HSTS_PRELOAD=1), we do
+        # not, so check --deploy's reminder about it is silenced while it is off.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Content-Security-Policy on every response (crisisdesk.middleware): no inline script or
+# style anywhere; the API docs pages widen it for themselves only (crisisdesk/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("DJANGO_CSP_REPORT_ONLY", default=False)
+
+# --- Sign-in brute-force protection (django-axes) -------------------------------
+# After AXES_FAILURE_LIMIT failed sign-ins for one username from one IP address, that
+# pair is locked out for the cool-off period (the browser login and the API token
+# endpoint alike). Behind a reverse proxy set DJANGO_TRUSTED_PROXY_COUNT so the
+# client's address is read from X-Forwarded-For, not the proxy's.
+AUTHENTICATION_BACKENDS = [
+    "crisisdesk.auth_backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_LOCKOUT_CALLABLE = "crisisdesk.auth_backends.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+if env_int("DJANGO_TRUSTED_PROXY_COUNT", 0):
+    AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# --- Logs ----------------------------------------------------------------------
+# One JSON object per line in production (crisisdesk.logging), plain text on a laptop.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "crisisdesk.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Celery workers log through LOGGING above (JSON in production) instead of their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Response clocks and reminders (incidents.response) -------------------------
+# A reminder goes out when a clock reaches this share of its target, another when it passes.
+RESPONSE_DUE_SOON_PERCENT = env_int("RESPONSE_DUE_SOON_PERCENT", 75)
+# A review round open longer than this reminds its reviewers (once).
+REVIEW_REMINDER_MINUTES = env_int("REVIEW_REMINDER_MINUTES", 30)
+# /healthz gives the broker this many seconds to answer.
+HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 2)
 
 # Incident references look like CD-2026-0042.
 INCIDENT_REFERENCE_PREFIX = os.environ.get("CRISISDESK_REFERENCE_PREFIX", "CD")

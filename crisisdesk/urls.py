@@ -3,21 +3,53 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crisisdesk.api.views import OfflineRedocView
+from crisisdesk.health import healthz
+from crisisdesk.middleware import csp_update
 from incidents import views as incident_views
+from incidents.response_views import ResponseTargetsView
+from playbooks import playbook_urls
 
 api_v1 = [
     path("", include("incidents.api.urls")),
+    path("webhooks/", include("crisisdesk.webhooks.api.urls")),
+    path("", include("playbooks.api.urls")),
+    path("", include("postmortems.api.urls")),
+    path("", include("crisisdesk.review.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", OfflineRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script). Both
+    # UIs style themselves with inline <style> at run time: their pages, and only theirs,
+    # allow inline styles; Redoc's search runs in a blob: worker.
+    path(
+        "docs/",
+        csp_update(style_src=["'unsafe-inline'"])(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        csp_update(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
+            OfflineRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
 ]
 
 urlpatterns = [
     path("", incident_views.DashboardView.as_view(), name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("response-targets/", ResponseTargetsView.as_view(), name="response_targets"),
     path("incidents/", include("incidents.urls")),
+    path("mentions/", include("incidents.mention_urls")),
+    path("webhooks/", include("crisisdesk.webhooks.urls")),
+    path("keymessages/", include("playbooks.urls")),
+    path("playbooks/", include("playbooks.playbook_urls")),
+    path("exercises/", include(playbook_urls.exercise_urlpatterns)),
+    path("roster/", include("playbooks.roster_urls")),
+    path("reviews/", include("crisisdesk.review.urls")),
+    path("post-crisis/", include("postmortems.urls")),
+    path("newsroom/", include("incidents.newsroom")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -17,17 +17,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from unittest import mock
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.review import services as review
+from crisisdesk.review.models import AuditEvent, BodyFormat, Reviewable, ReviewDecision, ReviewRequest, Revision
 from crisisdesk.roles import COMMUNICATOR, LEGAL, OBSERVER, TEAM_LEAD
+from playbooks.models import KeyMessage, KeyMessageKind
+from playbooks.services import keymessage_create
 
-from . import services
+from . import services, statement_services
 from .models import Category, Fact, FactStatus, Incident, IncidentRole, ReferenceCounter, Severity, Status, TimelineKind
+from .statement_models import Statement, StatementPublication
 
 # --- people ------------------------------------------------------------------------------------------------------
 
@@ -173,6 +180,52 @@ def verify(at, actor, key, verdict, note="") -> Step:
     return Step(at, actor, "verify", {"key": key, "status": verdict, "note": note})
 
 
+# Statements: every change goes through the statement services and the review engine, like the
+# browser's buttons. ``key`` names the statement within its incident, as facts are named.
+
+
+def draft(at, actor, key, *, channels, title=None, body=None, from_key_message=None, cites=(), **fields) -> Step:
+    """Write a statement, from scratch or from a key message (``from_key_message`` is its demo key).
+
+    ``cites`` names facts of the incident by their script key; ``fields`` are the optional
+    language, audience and body_format.
+    """
+    args = {"key": key, "channels": channels, "title": title, "body": body, "cites": list(cites), **fields}
+    return Step(at, actor, "draft", {**args, "from_key_message": from_key_message})
+
+
+def edit(at, actor, key, comment="", **changes) -> Step:
+    return Step(at, actor, "edit", {"key": key, "comment": comment, "changes": changes})
+
+
+def submit(at, actor, key, comment="") -> Step:
+    return Step(at, actor, "submit", {"key": key, "comment": comment})
+
+
+def approve(at, actor, key, comment="") -> Step:
+    return Step(at, actor, "approve", {"key": key, "comment": comment})
+
+
+def request_changes(at, actor, key, comment) -> Step:
+    return Step(at, actor, "request_changes", {"key": key, "comment": comment})
+
+
+def reject(at, actor, key, comment) -> Step:
+    return Step(at, actor, "reject", {"key": key, "comment": comment})
+
+
+def publish(at, actor, key) -> Step:
+    return Step(at, actor, "publish", {"key": key})
+
+
+def live_url(at, actor, key, channel, url) -> Step:
+    return Step(at, actor, "live_url", {"key": key, "channel": channel, "url": url})
+
+
+def withdraw(at, actor, key, reason) -> Step:
+    return Step(at, actor, "withdraw", {"key": key, "reason": reason})
+
+
 @dataclass(frozen=True)
 class DemoIncident:
     """One scripted crisis: how it was opened, and what the team did afterwards."""
@@ -191,6 +244,8 @@ class DemoIncident:
     is_exercise: bool = False
     language: str = "en"
     steps: list[Step] = field(default_factory=list)
+    # What was said in public, and how it got through review: played in time order with ``steps``.
+    statements: list[Step] = field(default_factory=list)
 
 
 CONFIRMED, REFUTED = FactStatus.CONFIRMED, FactStatus.REFUTED
@@ -237,6 +292,24 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
                 "nobody owned the TikTok account. Actions go to the post-crisis review.",
             ),
             status(days(1), "lead2", Status.CLOSED, "Exercise report filed."),
+        ],
+        statements=[
+            draft(
+                minutes(40),
+                "comms",
+                "debunk",
+                channels=["x", "tiktok", "website"],
+                title="The video of our CEO announcing a kettle recall is fake",
+                body=(
+                    "A video on X and TikTok shows our CEO announcing a recall of all our kettles. It is fake: the "
+                    "voice is synthetic, and our CEO was on stage in Lyon at that time. There is no recall: your "
+                    "kettle is safe to use."
+                ),
+                cites=["voice", "alibi"],
+            ),
+            submit(minutes(41), "comms", "debunk"),
+            approve(minutes(50), "legal", "debunk", "Both facts confirmed; fine to go."),
+            publish(minutes(55), "lead2", "debunk"),
         ],
     ),
     DemoIncident(
@@ -293,6 +366,68 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
             note(days(6), "lead2", "All duplicate authorisations released; 212 customers received a £10 voucher."),
             status(days(7), "lead2", Status.CLOSED, "Post-crisis review scheduled."),
         ],
+        statements=[
+            # The sale's holding line, reused word for word: Legal's approval carries over, the lead adds theirs.
+            draft(minutes(56), "comms2", "holding", channels=["x", "website"], from_key_message="flash_sale"),
+            submit(minutes(57), "comms2", "holding"),
+            approve(minutes(59), "lead2", "holding", "Matches what payments told us."),
+            publish(hours(1), "comms2", "holding"),
+            live_url(hours(1) + minutes(2), "comms2", "holding", "x", "https://x.com/maisonlumiere/status/1850011136"),
+            draft(
+                hours(1) + minutes(5),
+                "comms2",
+                "extension",
+                channels=["x", "facebook", "website"],
+                title="Flash sale extended by 24 hours",
+                body=(
+                    "Sorry for this morning's payment problems: they are fixed. To make up for it, the flash sale "
+                    "is extended by 24 hours. If you were charged twice, the duplicate amount is released "
+                    "automatically within 5 days."
+                ),
+                cites=["twice"],
+            ),
+            submit(hours(1) + minutes(6), "comms2", "extension"),
+            approve(hours(1) + minutes(20), "legal", "extension", "“Within 5 days” is what payments confirmed: OK."),
+            approve(hours(1) + minutes(25), "lead2", "extension"),
+            publish(hours(1) + minutes(30), "comms", "extension"),
+            live_url(
+                hours(1) + minutes(32),
+                "comms",
+                "extension",
+                "facebook",
+                "https://www.facebook.com/maisonlumiere/posts/flash-sale-extended",
+            ),
+            withdraw(
+                days(1) + hours(2) + minutes(3),
+                "lead2",
+                "extension",
+                "The extended-sale prices are not applied at checkout: we must not send customers to the "
+                "extension until it is fixed.",
+            ),
+            draft(
+                days(1) + hours(2) + minutes(30),
+                "comms2",
+                "apology",
+                channels=["x", "website"],
+                title="Extended-sale prices: fixed, and we are sorry",
+                body=(
+                    "Since this morning the extended-sale prices were not applied at checkout. It is fixed. If you "
+                    "paid the full price, the difference is refunded automatically by Friday. Sorry for a second "
+                    "bad experience in two days."
+                ),
+            ),
+            submit(days(1) + hours(2) + minutes(35), "comms2", "apology"),
+            approve(days(1) + hours(3), "legal", "apology"),
+            approve(days(1) + hours(3) + minutes(10), "lead2", "apology"),
+            publish(days(1) + hours(3) + minutes(15), "comms2", "apology"),
+            live_url(
+                days(1) + hours(3) + minutes(20),
+                "comms2",
+                "apology",
+                "x",
+                "https://x.com/maisonlumiere/status/1850402277",
+            ),
+        ],
     ),
     DemoIncident(
         title="'Beach body loading… skip the cake' billboard called fat-shaming",
@@ -336,6 +471,51 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
             status(days(1), "lead", Status.MONITORING, "Apology post well received; billboards down in 31 cities."),
             status(days(4), "lead", Status.RESOLVED),
         ],
+        statements=[
+            draft(
+                hours(3) + minutes(22),
+                "comms",
+                "first",
+                channels=["instagram", "x"],
+                title="About our summer billboard",
+                body=(
+                    "We're sorry if our summer billboard offended anyone. The slogan was changed by our agency after "
+                    "our approval and does not reflect our values."
+                ),
+                cites=["slogan"],
+            ),
+            submit(hours(3) + minutes(23), "comms", "first"),
+            reject(
+                hours(3) + minutes(28),
+                "legal",
+                "first",
+                "“Sorry if” is not an apology, and blaming the agency in public exposes us: we approved the "
+                "campaign. This text must not go out.",
+            ),
+            draft(
+                hours(3) + minutes(33),
+                "comms",
+                "apology",
+                channels=["instagram", "x", "facebook"],
+                title="Our summer billboard was wrong",
+                body=(
+                    "Our billboard told people to “skip the cake” to get a “beach body”. That is body-shaming, and "
+                    "it should never have gone up. We are taking down all 140 billboards and the related ads today. "
+                    "We are sorry."
+                ),
+                cites=["slogan"],
+            ),
+            submit(hours(3) + minutes(34), "comms", "apology"),
+            approve(hours(3) + minutes(38), "legal", "apology", "A real apology, no blame. Approved."),
+            publish(hours(3) + minutes(45), "lead", "apology"),
+            live_url(
+                hours(3) + minutes(47),
+                "lead",
+                "apology",
+                "instagram",
+                "https://www.instagram.com/p/maisonlumiere-summer-billboard/",
+            ),
+        ],
     ),
     DemoIncident(
         title="CEO at RetailTech Summit: 'people who complain online aren't our customers anyway'",
@@ -371,6 +551,29 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
             status(days(1), "lead", Status.MONITORING),
             severity(days(3), "lead", Severity.MEDIUM, "Mentions back to baseline."),
             status(days(6), "lead", Status.RESOLVED, "Baseline for three days in a row."),
+        ],
+        statements=[
+            draft(
+                hours(2) + minutes(10),
+                "comms",
+                "written",
+                channels=["linkedin", "x", "press_release"],
+                title="Statement on our CEO's remarks at RetailTech Summit",
+                body=(
+                    "Our CEO's remark at the RetailTech Summit was taken out of context. Every customer who takes "
+                    "the time to tell us what went wrong matters to us."
+                ),
+                cites=["quote"],
+            ),
+            submit(hours(2) + minutes(15), "comms", "written"),
+            # Back to draft, and left there: the CEO apologised himself, on video.
+            request_changes(
+                hours(2) + minutes(40),
+                "legal",
+                "written",
+                "The full recording shows the clip is not out of context (fact checked at 2 h): we cannot say it "
+                "is. An apology, or nothing.",
+            ),
         ],
     ),
     DemoIncident(
@@ -430,6 +633,60 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
             status(days(1) + hours(2), "lead2", Status.MONITORING, "Veille renforcée pendant une semaine."),
             note(days(2), "legal", "Le groupe Facebook a retiré la publication après notre signalement."),
         ],
+        statements=[
+            draft(
+                hours(3) + minutes(35),
+                "comms",
+                "dementi",
+                channels=["facebook", "website"],
+                language="fr",
+                body_format=BodyFormat.MARKDOWN,
+                title="Non, nos biscuits Petit Bonheur ne contiennent pas de E171",
+                body=(
+                    "Le groupe « Parents vigilants » affirme que nos biscuits Petit Bonheur contiennent du dioxyde "
+                    "de titane (E171). **C'est faux.** L'étiquette qui circule est celle d'un emballage de 2018 ; "
+                    "la recette a été reformulée en 2019."
+                ),
+                cites=["label"],
+            ),
+            submit(hours(3) + minutes(36), "comms", "dementi"),
+            request_changes(
+                hours(3) + minutes(50),
+                "legal",
+                "dementi",
+                "Ne nommez pas le groupe : la décision de 3 h 15 est de ne pas répondre aux comptes qui propagent "
+                "la rumeur. Le reste est exact.",
+            ),
+            edit(
+                hours(4),
+                "comms",
+                "dementi",
+                "Sans le nom du groupe, avec le lien vers la liste des ingrédients.",
+                body=(
+                    "Une publication affirme que nos biscuits Petit Bonheur contiennent du dioxyde de titane (E171). "
+                    "**C'est faux.** L'étiquette qui circule est celle d'un emballage de 2018 ; la recette a été "
+                    "reformulée en 2019 et notre laboratoire ne trouve aucune trace de E171.\n\n"
+                    "[La liste complète des ingrédients](https://www.maisonlumiere.example/petit-bonheur)"
+                ),
+            ),
+            submit(hours(4) + minutes(1), "comms", "dementi"),
+            approve(hours(4) + minutes(10), "legal", "dementi"),
+            publish(hours(4) + minutes(15), "lead2", "dementi"),
+            live_url(
+                hours(4) + minutes(20),
+                "lead2",
+                "dementi",
+                "facebook",
+                "https://www.facebook.com/maisonlumiere/posts/petit-bonheur-e171",
+            ),
+            live_url(
+                hours(4) + minutes(21),
+                "lead2",
+                "dementi",
+                "website",
+                "https://www.maisonlumiere.example/actualites/petit-bonheur-e171",
+            ),
+        ],
     ),
     DemoIncident(
         title="Leaked memo: 40 store closures planned before staff consultation",
@@ -477,6 +734,27 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
             ),
             severity(days(1) + hours(2), "lead2", Severity.MEDIUM, "Not spreading beyond the trade press."),
             status(days(1) + hours(3), "lead2", Status.MONITORING, "Watching union channels until the consultation."),
+        ],
+        statements=[
+            draft(
+                hours(3) + minutes(20),
+                "comms2",
+                "memo",
+                channels=["internal_memo"],
+                audience="All employees",
+                title="A message from our CEO about our stores",
+                body=(
+                    "Dear colleagues,\n\nYou may have seen a photo of an internal document listing stores "
+                    "“under review”. You should have heard about it from us first, and I am sorry you did not.\n\n"
+                    "No decision has been taken about any store. Your representatives will be consulted next week, "
+                    "as the law requires and as we always do, and you will hear the outcome from your managers "
+                    "before anyone else."
+                ),
+                cites=["authentic"],
+            ),
+            submit(hours(3) + minutes(25), "comms2", "memo"),
+            approve(hours(3) + minutes(50), "legal", "memo", "Consistent with the consultation timetable."),
+            publish(hours(4), "lead2", "memo"),
         ],
     ),
     DemoIncident(
@@ -560,6 +838,34 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
                 "les nouveaux commentaires sont plus calmes.",
             ),
         ],
+        statements=[
+            # The French holding line, word for word: pre-approved by Legal, out two minutes after drafting.
+            draft(minutes(55), "comms2", "holding", channels=["tiktok", "instagram", "x"], from_key_message="viral_fr"),
+            publish(minutes(57), "comms2", "holding"),
+            live_url(
+                minutes(58),
+                "comms2",
+                "holding",
+                "tiktok",
+                "https://www.tiktok.com/@maisonlumiere/video/7431000000000000001",
+            ),
+            draft(
+                hours(20) + minutes(10),
+                "comms2",
+                "email",
+                channels=["customer_email"],
+                language="fr",
+                audience="Clients dont la commande a plus de 48 h de retard",
+                title="Votre commande a du retard : nos excuses et un bon de 10 €",
+                body=(
+                    "Bonjour,\n\nVotre commande Maison Lumière a plus de 48 heures de retard, et nous en sommes "
+                    "désolés. Notre partenaire de livraison rattrape son retard ; vous pouvez suivre votre colis "
+                    "depuis votre e-mail de confirmation.\n\nPour nous excuser, voici un bon de 10 € valable sur "
+                    "votre prochaine commande.\n\nL'équipe Maison Lumière"
+                ),
+            ),
+            submit(hours(20) + minutes(15), "comms2", "email", "Pour un envoi ce soir aux 3 200 clients concernés."),
+        ],
     ),
     DemoIncident(
         title="Viral thread: refund refused for a washing machine that flooded a flat",
@@ -596,6 +902,25 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
             decision(hours(2), "lead2", "Move to DM: apologise, refund in full and cover the flooring repair."),
             status(hours(2) + minutes(10), "lead2", Status.RESPONDING, "Public reply under the thread; details by DM."),
             note(hours(5), "comms2", "Customer accepted and thanked us publicly; reposts slowing down."),
+        ],
+        statements=[
+            draft(
+                hours(2) + minutes(1),
+                "comms2",
+                "reply",
+                channels=["x"],
+                title="Reply to @amelia_writes",
+                body=(
+                    "@amelia_writes We're so sorry, Amelia. A faulty machine is always refundable, opened box or not: "
+                    "our store got this wrong. We'll refund you in full and cover the flooring repair. We've sent "
+                    "you a DM to sort it out today."
+                ),
+                cites=["policy"],
+            ),
+            submit(hours(2) + minutes(2), "comms2", "reply"),
+            approve(hours(2) + minutes(6), "legal", "reply"),
+            publish(hours(2) + minutes(8), "lead2", "reply"),
+            live_url(hours(2) + minutes(12), "lead2", "reply", "x", "https://x.com/maisonlumiere/status/1851120554"),
         ],
     ),
     DemoIncident(
@@ -667,6 +992,27 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
                 "Pause Nova 1200 sales online and in stores until the lab result; draft a holding statement.",
             ),
         ],
+        statements=[
+            # Verbatim holding statement: Legal's approval is inherited; severity 1 still needs the incident lead.
+            draft(
+                hours(4) + minutes(5),
+                "comms",
+                "holding",
+                channels=["x", "tiktok", "instagram", "website"],
+                from_key_message="product_safety",
+            ),
+            submit(hours(4) + minutes(6), "comms", "holding", "Our product-safety holding line, unchanged."),
+            approve(hours(4) + minutes(15), "lead", "holding"),
+            publish(hours(4) + minutes(20), "comms2", "holding"),
+            live_url(hours(4) + minutes(25), "comms2", "holding", "x", "https://x.com/maisonlumiere/status/1851377201"),
+            live_url(
+                hours(4) + minutes(26),
+                "comms2",
+                "holding",
+                "tiktok",
+                "https://www.tiktok.com/@maisonlumiere/video/7431000000000000002",
+            ),
+        ],
     ),
     DemoIncident(
         title="Hacker forum post claims 2.1 million loyalty-card records for sale",
@@ -719,6 +1065,37 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
                 "No public statement yet. Prepare a holding statement and a customer e-mail in case it is confirmed.",
             ),
         ],
+        statements=[
+            # Ready for the moment the breach is confirmed: approved by Legal and the lead, not published.
+            draft(
+                hours(2) + minutes(20),
+                "comms",
+                "holding",
+                channels=["website", "x"],
+                title="Claims about Lumière Club data",
+                body=(
+                    "We are aware of claims that data about members of our Lumière Club is being offered for sale. "
+                    "We are investigating them with our security team. If personal data has been exposed, we will "
+                    "inform the members concerned and the regulator without delay."
+                ),
+            ),
+            submit(hours(2) + minutes(22), "comms", "holding"),
+            approve(hours(2) + minutes(35), "legal", "holding", "Good to go if confirmed. Do not add numbers."),
+            approve(hours(2) + minutes(40), "lead", "holding", "Approved; it goes out only on my call."),
+            draft(
+                hours(2) + minutes(45),
+                "comms",
+                "email",
+                channels=["customer_email"],
+                audience="Lumière Club members",
+                title="Important information about your Lumière Club account",
+                body=(
+                    "Dear member,\n\nWe are writing to tell you that some of your Lumière Club details may have "
+                    "been exposed: [which data, confirmed by security]. Your password and payment details are not "
+                    "involved.\n\n[What we are doing; what you can do; whom to contact.]"
+                ),
+            ),
+        ],
     ),
     DemoIncident(
         title="Un directeur régional vante sur LinkedIn ses « stagiaires qui ne coûtent rien »",
@@ -749,6 +1126,147 @@ DEMO_INCIDENTS: tuple[DemoIncident, ...] = (
                 "Volume faible (40 commentaires) ; à surveiller : le syndicat étudiant compte 60 000 abonnés.",
             ),
         ],
+        statements=[
+            draft(
+                minutes(17),
+                "comms",
+                "reply",
+                channels=["linkedin"],
+                language="fr",
+                title="Réponse sous la publication LinkedIn",
+                body=(
+                    "Merci pour vos réactions. Chez Maison Lumière, tous les stages de plus de deux mois sont "
+                    "gratifiés, comme la loi le prévoit. Nous vérifions la situation de l'équipe Sud-Ouest et "
+                    "reviendrons vers vous ici."
+                ),
+            ),
+            submit(minutes(20), "comms", "reply"),
+        ],
+    ),
+)
+
+
+# --- key messages ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoKeyMessage:
+    """A prepared line, written ``created_ago``; reviewed by ``reviewer`` unless it still waits (``approved_after`` None).
+
+    ``valid_for`` and ``review_in`` are counted from today (negative: in the past), so the
+    expired and overdue ones stay expired and overdue whenever the demo is seeded.
+    """
+
+    key: str
+    kind: str
+    topic: str
+    title: str
+    body: str
+    author: str
+    created_ago: timedelta
+    submitted_after: timedelta | None = minutes(30)
+    reviewer: str = "legal"
+    approved_after: timedelta | None = hours(4)
+    language: str = "en"
+    body_format: str = BodyFormat.PLAIN
+    valid_for: timedelta | None = days(365)
+    review_in: timedelta | None = days(90)
+
+
+HOLDING, LINE, QA = KeyMessageKind.HOLDING_STATEMENT, KeyMessageKind.LINE_TO_TAKE, KeyMessageKind.QA
+
+DEMO_KEY_MESSAGES: tuple[DemoKeyMessage, ...] = (
+    DemoKeyMessage(
+        key="product_safety",
+        kind=HOLDING,
+        topic="Product safety",
+        title="We are looking into reports about one of our products",
+        body=(
+            "We are aware of reports about one of our products and are investigating them as a priority with our "
+            "quality team. Your safety comes first: if you are concerned, stop using the product and contact us at "
+            "care@maisonlumiere.example."
+        ),
+        author="comms",
+        created_ago=days(120),
+    ),
+    DemoKeyMessage(
+        key="viral_fr",
+        kind=HOLDING,
+        topic="Publication virale",
+        title="Nous avons vu vos messages",
+        body=(
+            "Nous avons vu la vidéo et vos nombreux messages. Ce que montre cette vidéo n'est pas acceptable. "
+            "Nous cherchons à comprendre ce qui s'est passé avec nos partenaires et revenons vers vous très vite. "
+            "Les clients concernés peuvent nous écrire en message privé."
+        ),
+        author="comms2",
+        created_ago=days(95),
+        language="fr",
+    ),
+    DemoKeyMessage(
+        key="data_line",
+        kind=LINE,
+        topic="Data protection",
+        title="Line to take: reports of a data leak",
+        body=(
+            "- We take the protection of our customers' data very seriously.\n"
+            "- We are aware of the claims and are investigating them with our security team and partners.\n"
+            "- We will inform affected customers and the regulator as the law requires, without delay.\n"
+            "- Do not confirm numbers, suppliers or causes before the investigation has established them."
+        ),
+        author="lead",
+        created_ago=days(200),
+        body_format=BodyFormat.MARKDOWN,
+        # Approved long ago and due for its yearly check: shown as overdue in the library.
+        review_in=-days(10),
+    ),
+    DemoKeyMessage(
+        key="delivery_qa",
+        kind=QA,
+        topic="Deliveries",
+        title="Q&A: late or damaged deliveries",
+        body=(
+            "**Where is my order?** Track it from the link in your confirmation e-mail; "
+            "we reply to every message about a late parcel within one working day.\n\n"
+            "**My parcel arrived damaged.** Send us a photo: we refund or replace it at no cost, "
+            "without asking you to return the damaged item.\n\n"
+            "**Who delivers my parcel?** Our delivery partners; we remain responsible for your order."
+        ),
+        author="comms",
+        created_ago=days(60),
+        body_format=BodyFormat.MARKDOWN,
+    ),
+    DemoKeyMessage(
+        key="flash_sale",
+        kind=HOLDING,
+        topic="Checkout problems",
+        title="Checkout problems during the sale",
+        body=(
+            "Some of you cannot complete a payment right now. Our teams are on it. If you were charged twice, "
+            "the duplicate amount is released automatically: you do not need to do anything."
+        ),
+        author="comms2",
+        created_ago=days(80),
+        # Written for the autumn sale only: expired since.
+        valid_for=-days(12),
+    ),
+    DemoKeyMessage(
+        key="delivery_qa_fr",
+        kind=QA,
+        topic="Livraisons",
+        title="Questions-réponses : retards et colis abîmés",
+        body=(
+            "**Où est ma commande ?** Suivez-la depuis le lien de votre e-mail de confirmation ; "
+            "nous répondons à chaque message sous un jour ouvré.\n\n"
+            "**Mon colis est arrivé abîmé.** Envoyez-nous une photo : nous vous remboursons ou renvoyons "
+            "l'article sans frais, sans retour du colis abîmé."
+        ),
+        author="comms2",
+        created_ago=days(2) + hours(3),
+        submitted_after=hours(1),
+        language="fr",
+        body_format=BodyFormat.MARKDOWN,
+        approved_after=None,  # waits in Legal's queue for two days
     ),
 )
 
@@ -775,10 +1293,49 @@ def is_seeded() -> bool:
     return demo_incidents().exists()
 
 
+def demo_key_messages() -> QuerySet[KeyMessage]:
+    """Key messages that belong to the demo: written by demo users."""
+    return KeyMessage.objects.filter(created_by__username__in=DEMO_USERNAMES)
+
+
+def _delete_reviewed(model, ids: list[int]) -> None:
+    """Delete reviewed items and their review rows, in the order their PROTECT links allow.
+
+    Revisions, decisions and audit events only refuse UPDATE (the append-only trigger),
+    so deleting them with the demo they belong to is allowed.
+    """
+    content_type = ContentType.objects.get_for_model(model)
+    rows = {"content_type": content_type, "object_id__in": ids}
+    AuditEvent.objects.filter(**rows).delete()
+    # Inherited approvals point at the key message approval they copy: those go first.
+    ReviewDecision.objects.filter(based_on__content_type=content_type, based_on__object_id__in=ids).delete()
+    ReviewDecision.objects.filter(**rows).delete()
+    ReviewRequest.objects.filter(**rows).delete()
+    if model is Statement:
+        StatementPublication.objects.filter(statement__in=ids).delete()
+    model.objects.filter(pk__in=ids).delete()
+    Revision.objects.filter(**rows).delete()
+
+
 def reset() -> int:
-    """Delete the demo incidents (timeline, team and facts go with them); returns how many."""
+    """Delete the demo incidents (timeline, team, facts, statements and other reviewed items go with them).
+
+    Demo key messages go too. Returns how many incidents were deleted.
+    """
     count = demo_incidents().count()
-    # Deleting rows is allowed: the append-only trigger only refuses UPDATE.
+    # Items reviewed per incident (statements, post-crisis reviews…): their review rows protect the incident.
+    # Statements first: they point at the key messages they were drafted from.
+    per_incident = sorted(
+        (
+            model
+            for model in apps.get_models()
+            if issubclass(model, Reviewable) and any(f.name == "incident" for f in model._meta.get_fields())
+        ),
+        key=lambda model: model is not Statement,
+    )
+    for model in per_incident:
+        _delete_reviewed(model, list(model.objects.filter(incident__in=demo_incidents()).values_list("pk", flat=True)))
+    _delete_reviewed(KeyMessage, list(demo_key_messages().values_list("pk", flat=True)))
     demo_incidents().delete()
     if not Incident.objects.exists():
         # Nothing left to refer to, so numbering may start again at 0001 rather than after the wiped ones.
@@ -786,18 +1343,25 @@ def reset() -> int:
     return count
 
 
-def _check_script(spec: DemoIncident) -> None:
-    """A script out of order would write a timeline that runs backwards, or into the future."""
-    previous = spec.opened_after
-    if previous > spec.detected_ago:
-        raise ValueError(f"{spec.title!r}: opened in the future.")
-    for step in spec.steps:
-        if step.at < previous or step.at > spec.detected_ago:
-            raise ValueError(f"{spec.title!r}: step {step.action} at {step.at} is out of order or in the future.")
+def _check_in_order(title: str, steps: list[Step], start: timedelta, end: timedelta) -> None:
+    previous = start
+    for step in steps:
+        if step.at < previous or step.at > end:
+            raise ValueError(f"{title!r}: step {step.action} at {step.at} is out of order or in the future.")
         previous = step.at
 
 
-def _seed_incident(spec: DemoIncident, users: dict, roles: dict, clock: _Clock, now: datetime) -> Incident:
+def _check_script(spec: DemoIncident) -> None:
+    """A script out of order would write a timeline that runs backwards, or into the future."""
+    if spec.opened_after > spec.detected_ago:
+        raise ValueError(f"{spec.title!r}: opened in the future.")
+    _check_in_order(spec.title, spec.steps, spec.opened_after, spec.detected_ago)
+    _check_in_order(spec.title, spec.statements, spec.opened_after, spec.detected_ago)
+
+
+def _seed_incident(
+    spec: DemoIncident, users: dict, roles: dict, clock: _Clock, now: datetime, key_messages: dict | None = None
+) -> Incident:
     _check_script(spec)
     detected_at = now - spec.detected_ago
     clock.at = detected_at + spec.opened_after
@@ -815,10 +1379,19 @@ def _seed_incident(spec: DemoIncident, users: dict, roles: dict, clock: _Clock, 
         lead=users[spec.lead] if spec.lead else None,
     )
     facts: dict[str, Fact] = {}
-    for step in spec.steps:
+    statements: dict[str, Statement] = {}
+    # One story in time order; on a tie the incident's own step comes first (sorted() is stable).
+    for step in sorted([*spec.steps, *spec.statements], key=lambda step: step.at):
         clock.at = detected_at + step.at
         _ACTIONS[step.action](
-            incident=incident, actor=users[step.actor], users=users, roles=roles, facts=facts, **step.args
+            incident=incident,
+            actor=users[step.actor],
+            users=users,
+            roles=roles,
+            facts=facts,
+            statements=statements,
+            key_messages=key_messages or {},
+            **step.args,
         )
     incident.refresh_from_db()
     return incident
@@ -852,6 +1425,55 @@ def _verify(*, actor, facts, key, status, note, **_):
     facts[key] = services.fact_verify(actor=actor, fact=facts[key], status=status, note=note)
 
 
+def _draft(*, incident, actor, facts, statements, key_messages, key, cites, from_key_message, users, roles, **fields):
+    # ``fields``: channels, title, body and the optional language, audience, body_format of the script.
+    statements[key] = statement_services.statement_create(
+        actor=actor,
+        incident=incident,
+        facts=[facts[fact] for fact in cites],
+        from_key_message=key_messages[from_key_message] if from_key_message else None,
+        **fields,
+    )
+
+
+def _current(statements: dict, key: str) -> Statement:
+    # Re-read: the engine locks and re-reads rows, and the previous step changed this one.
+    return Statement.objects.select_related("current_revision").get(pk=statements[key].pk)
+
+
+def _edit(*, actor, statements, key, comment, changes, **_):
+    statement_services.statement_update(actor=actor, statement=_current(statements, key), comment=comment, **changes)
+
+
+def _submit(*, actor, statements, key, comment, **_):
+    review.review_submit(actor=actor, item=_current(statements, key), comment=comment)
+
+
+def _approve(*, actor, statements, key, comment, **_):
+    statement = _current(statements, key)
+    review.review_approve(actor=actor, item=statement, revision=statement.current_revision, comment=comment)
+
+
+def _request_changes(*, actor, statements, key, comment, **_):
+    review.review_request_changes(actor=actor, item=_current(statements, key), comment=comment)
+
+
+def _reject(*, actor, statements, key, comment, **_):
+    review.review_reject(actor=actor, item=_current(statements, key), comment=comment)
+
+
+def _publish(*, actor, statements, key, **_):
+    review.review_publish(actor=actor, item=_current(statements, key))
+
+
+def _live_url(*, actor, statements, key, channel, url, **_):
+    statement_services.statement_record_url(actor=actor, statement=_current(statements, key), channel=channel, url=url)
+
+
+def _withdraw(*, actor, statements, key, reason, **_):
+    review.review_withdraw(actor=actor, item=_current(statements, key), reason=reason)
+
+
 _ACTIONS: dict[str, Callable] = {
     "note": _note,
     "status": _status,
@@ -860,15 +1482,56 @@ _ACTIONS: dict[str, Callable] = {
     "member": _member,
     "fact": _fact,
     "verify": _verify,
+    "draft": _draft,
+    "edit": _edit,
+    "submit": _submit,
+    "approve": _approve,
+    "request_changes": _request_changes,
+    "reject": _reject,
+    "publish": _publish,
+    "live_url": _live_url,
+    "withdraw": _withdraw,
 }
+
+
+def _seed_key_message(spec: DemoKeyMessage, users: dict, clock: _Clock, now: datetime) -> KeyMessage:
+    if spec.approved_after is not None and (spec.submitted_after is None or spec.approved_after < spec.submitted_after):
+        raise ValueError(f"{spec.key}: approved before it was submitted.")
+    if max(spec.submitted_after or timedelta(0), spec.approved_after or timedelta(0)) > spec.created_ago:
+        raise ValueError(f"{spec.key}: reviewed in the future.")
+    today = timezone.localdate(now)
+    written_at = now - spec.created_ago
+    clock.at = written_at
+    author = users[spec.author]
+    key_message = keymessage_create(
+        actor=author,
+        kind=spec.kind,
+        topic=spec.topic,
+        title=spec.title,
+        body=spec.body,
+        language=spec.language,
+        body_format=spec.body_format,
+        valid_until=today + spec.valid_for if spec.valid_for is not None else None,
+        review_due=today + spec.review_in if spec.review_in is not None else None,
+    )
+    if spec.submitted_after is not None:
+        clock.at = written_at + spec.submitted_after
+        review.review_submit(actor=author, item=key_message)
+    if spec.approved_after is not None:
+        clock.at = written_at + spec.approved_after
+        key_message = KeyMessage.objects.select_related("current_revision").get(pk=key_message.pk)
+        review.review_approve(actor=users[spec.reviewer], item=key_message, revision=key_message.current_revision)
+    key_message.refresh_from_db()
+    return key_message
 
 
 @transaction.atomic
 def seed_incidents(*, users: dict, now: datetime | None = None) -> list[Incident]:
-    """Play every scripted crisis through the services, oldest first, with the clock moved to each step.
+    """Play the key messages, then every scripted crisis, through the services, with the clock moved to each step.
 
-    Oldest first so references are handed out in order of detection, as they
-    would have been in real life.
+    Key messages come first (statements are drafted from them); incidents oldest
+    first, so references are handed out in order of detection, as they would have
+    been in real life.
     """
     # Whole minutes read better on the war room clocks than the seconds the command happened to start at.
     now = (now or timezone.now()).replace(second=0, microsecond=0)
@@ -876,8 +1539,89 @@ def seed_incidents(*, users: dict, now: datetime | None = None) -> list[Incident
     clock = _Clock(now)
     created = []
     with mock.patch("django.utils.timezone.now", new=clock):
+        key_messages = {}
+        for spec in DEMO_KEY_MESSAGES:
+            with translation.override(spec.language):
+                key_messages[spec.key] = _seed_key_message(spec, users, clock, now)
         for spec in sorted(DEMO_INCIDENTS, key=lambda s: s.detected_ago, reverse=True):
             # System lines (status changes, facts…) are written in the crisis's own language.
             with translation.override(spec.language):
-                created.append(_seed_incident(spec, users, roles, clock, now))
+                created.append(_seed_incident(spec, users, roles, clock, now, key_messages))
     return created
+
+
+# --- social listening (issue 7) -------------------------------------------------------------------------------------
+
+DEMO_MENTION_PLATFORM = "demo"
+
+
+def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:
+    """Watch terms, a spike rule and a week of mentions with a negative burst linked to an active incident.
+
+    Idempotent: mentions are keyed on the ``demo`` platform, so a second run updates them.
+    Returns how many mentions were stored.
+    """
+    import random
+
+    from . import mention_services
+    from .models import SpikeRule, WatchTerm
+
+    rng = random.Random(seed)
+    lead = next((u for u in users.values() if u.groups.filter(name=TEAM_LEAD).exists()), None)
+    for term, kind in (("Acme", "brand"), ("#AcmeFail", "hashtag"), ("blender", "product")):
+        if not WatchTerm.objects.filter(term__iexact=term).exists():
+            WatchTerm.objects.create(term=term, kind=kind, created_by=lead)
+    acme = WatchTerm.objects.get(term__iexact="Acme")
+    SpikeRule.objects.get_or_create(
+        name="Acme: negative spike", defaults={"watch_term": acme, "min_count": 30, "created_by": lead}
+    )
+    now = timezone.now()
+    quiet = [
+        "Picked up an Acme blender today",
+        "Acme support was quick, thanks",
+        "Is the Acme blender worth it?",
+        "Nouveau blender Acme, super rapide",
+        "Acme: great smoothies this morning",
+    ]
+    angry = [
+        "My Acme blender jar cracked with hot soup, dangerous! #AcmeFail",
+        "Acme jar exploded in my kitchen, unacceptable",
+        "Honte à Acme, le bol a explosé, c'est dangereux #AcmeFail",
+        "Worst brand ever, Acme lied about the jar",
+    ]
+    items = []
+    for n in range(300):
+        items.append(
+            {
+                "platform": DEMO_MENTION_PLATFORM,
+                "external_id": f"quiet-{n}",
+                "text": rng.choice(quiet),
+                "posted_at": (now - timedelta(hours=rng.uniform(2, 8 * 24))).isoformat(),
+                "author": f"@fan{rng.randrange(500)}",
+                "audience": rng.randrange(20, 5000),
+            }
+        )
+    for n in range(60):
+        items.append(
+            {
+                "platform": DEMO_MENTION_PLATFORM,
+                "external_id": f"burst-{n}",
+                "text": rng.choice(angry),
+                "posted_at": (now - timedelta(minutes=rng.uniform(1, 55))).isoformat(),
+                "author": f"@upset{rng.randrange(200)}",
+                "audience": rng.randrange(100, 250_000),
+                "url": f"https://example.org/demo/{n}",
+            }
+        )
+    mentions, errors = mention_services.parse_batch(items)
+    if errors:
+        raise ValueError(errors)
+    result = mention_services.mentions_ingest(mentions=mentions, source="demo")
+    active = demo_incidents().active().filter(confidential=False).order_by("-detected_at").first()
+    admin = next((u for u in users.values() if u.is_superuser), None)
+    if active is not None and admin is not None:
+        from .models import Mention
+
+        burst = list(Mention.objects.filter(platform=DEMO_MENTION_PLATFORM, external_id__startswith="burst-")[:20])
+        mention_services.mentions_link_incident(actor=admin, mentions=burst, incident=active)
+    return result.stored

@@ -229,6 +229,7 @@ class TimelineKind(models.TextChoices):
     EDIT = "edit", _("Edit")
     FACT = "fact", _("Fact")
     STATEMENT = "statement", _("Statement")
+    TASK = "task", _("Task")
 
 
 # Kinds a person may write by hand; the others are written by services.
@@ -315,4 +316,7 @@ class Fact(models.Model):
         return self.claim[:80]
 
 
+from .mention_models import *  # noqa: E402,F401,F403
+from .response_models import *  # noqa: E402,F401,F403
 from .statement_models import *  # noqa: E402,F401,F403
+from .task_models import *  # noqa: E402,F401,F403

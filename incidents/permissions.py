@@ -89,3 +89,30 @@ def can_verify_fact(user, incident: Incident) -> bool:
         and incident.status != Status.CLOSED
         and (user.has_perm("incidents.verify_fact") or is_incident_lead(user, incident))
     )
+
+
+# --- statements -------------------------------------------------------------------------------------
+
+
+def can_view_statements(user, incident: Incident) -> bool:
+    """Read this incident's statements and their audit trail (confidential incidents: members only)."""
+    return user.is_authenticated and user.has_perm("incidents.view_statement") and can_view(user, incident)
+
+
+def holds_statement_drafting_role(user, incident: Incident) -> bool:
+    """Drafts statements (Communicator, Team lead) or leads this incident; says nothing about its state."""
+    return user.has_perm("incidents.add_statement") or is_incident_lead(user, incident)
+
+
+def can_draft_statement(user, incident: Incident) -> bool:
+    """Draft a new statement for this incident: see its statements, hold the role, and it is not closed."""
+    return (
+        can_view_statements(user, incident)
+        and holds_statement_drafting_role(user, incident)
+        and incident.status != Status.CLOSED
+    )
+
+
+def can_draft_statement_from_key_message(user, incident: Incident) -> bool:
+    """Draft a statement for this incident starting from a key message, which the user must be able to read."""
+    return can_draft_statement(user, incident) and user.has_perm("playbooks.view_keymessage")

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.webhooks import emit
+from crisisdesk.webhooks.payloads import incident_data
 
 from . import permissions
 from .models import (
@@ -182,6 +184,8 @@ def incident_open(
     # vanish from their creator's screen.
     if not Membership.objects.filter(incident=incident, user=actor).exists():
         _ensure_membership(incident=incident, user=actor, role_code="communications", actor=actor)
+    # Outbox row in this transaction: sent after the commit, never for a rollback.
+    emit(event_type="incident.opened", payload=incident_data(incident, actor=actor.get_username()), incident=incident)
     return incident
 
 
@@ -258,6 +262,17 @@ def incident_change_status(*, actor, incident: Incident, to_status: str, comment
         body=body,
         data={"from": from_status, "to": to_status, "comment": comment},
     )
+    emit(
+        event_type="incident.status_changed",
+        payload=incident_data(incident, actor=actor.get_username(), **{"from": from_status, "to": to_status}),
+        incident=incident,
+    )
+    if to_status == Status.RESOLVED:
+        # Imported here: postmortems depends on incidents, not the other way round.
+        from postmortems.services import postmortem_draft_for
+
+        # Same transaction: a resolution that rolls back leaves no orphan review draft. Idempotent.
+        postmortem_draft_for(incident=incident, actor=actor)
     return incident
 
 
@@ -305,6 +320,11 @@ def incident_set_severity(*, actor, incident: Incident, severity: int, comment: 
         actor=actor,
         body=body,
         data={"from": old, "to": severity, "comment": comment},
+    )
+    emit(
+        event_type="incident.severity_changed",
+        payload=incident_data(incident, actor=actor.get_username(), **{"from": old, "to": severity}),
+        incident=incident,
     )
     return incident
 

@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
+from playbooks.playbook_views import checklist_context
 
 from . import permissions, services
 from .filtersets import IncidentFilterSet
@@ -37,6 +38,9 @@ from .forms import (
     style_filter_form,
 )
 from .models import Fact, Incident, Membership, Severity, Status, TimelineEntry
+from .statement_models import Statement
+from .statement_views import can_draft_statement
+from .task_models import IncidentTask
 
 VIEW_PERMISSION = "incidents.view_incident"
 
@@ -178,10 +182,15 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
         incident = _visible_incident(
             self.request,
             self.kwargs["reference"],
-            Incident.objects.select_related("lead", "created_by").prefetch_related(
+            # "postmortem" (reverse one-to-one): the link to the post-crisis review costs no extra query.
+            Incident.objects.select_related("lead", "created_by", "postmortem").prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.select_related("user", "role")),
                 Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author")),
                 Prefetch("facts", queryset=Fact.objects.select_related("created_by", "verified_by")),
+                # The war room's statements section: one query whatever the number of statements.
+                Prefetch("statements", queryset=Statement.objects.select_related("created_by", "current_revision")),
+                # The checklist: one query whatever the number of tasks (issue 4).
+                Prefetch("tasks", queryset=IncidentTask.objects.select_related("assignee", "role")),
             ),
         )
         can = {
@@ -192,6 +201,8 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             "verify_fact": permissions.can_verify_fact(user, incident),
             "acknowledge": incident.acknowledged_at is None
             and permissions.can_transition(user, incident, Status.INVESTIGATING),
+            "view_statements": user.has_perm("incidents.view_statement"),
+            "draft_statement": can_draft_statement(user, incident),
         }
         transitions = [Status(status) for status in services.user_transitions(user=user, incident=incident)]
         context = {
@@ -205,6 +216,7 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             "lead_form": SetLeadForm(initial={"lead": incident.lead_id}) if can["manage"] else None,
             "member_form": AddMemberForm() if can["manage"] else None,
             "verify_choices": VerifyFactForm.base_fields["status"].choices,
+            **checklist_context(user, incident),
         }
         return super().get_context_data(**context, **kwargs)
 

@@ -3,6 +3,7 @@
 #   chromium + fonts-liberation  browser tests (Playwright drives Debian's /usr/bin/chromium, never a download)
 #   postgresql                   server binaries (initdb, pg_ctl) for the throwaway cluster of scripts/with-postgres.sh
 #   gettext                      msgfmt, for compilemessages
+#   redis-server                 the throwaway Redis of scripts/with-redis.sh (Celery broker in the worker tests)
 # Runs `apt-get update` once, and only when something is missing. Non-interactive: safe in CI (no stdin).
 set -euo pipefail
 
@@ -22,9 +23,10 @@ have_pg_server() {
 [[ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ]] || missing+=(fonts-liberation)
 have_pg_server || missing+=(postgresql)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "System dependencies present (chromium, fonts-liberation, postgresql, gettext)."
+    echo "System dependencies present (chromium, fonts-liberation, postgresql, gettext, redis-server)."
     exit 0
 fi
 
@@ -56,4 +58,5 @@ export DEBIAN_FRONTEND=noninteractive
 [[ -x /usr/bin/chromium ]] || { echo "error: /usr/bin/chromium still missing" >&2; exit 1; }
 have_pg_server || { echo "error: PostgreSQL server binaries still missing" >&2; exit 1; }
 command -v msgfmt >/dev/null 2>&1 || { echo "error: msgfmt (gettext) still missing" >&2; exit 1; }
+command -v redis-server >/dev/null 2>&1 || { echo "error: redis-server still missing" >&2; exit 1; }
 echo "System dependencies installed."

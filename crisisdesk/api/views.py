@@ -8,13 +8,18 @@ from drf_spectacular.views import SpectacularRedocView
 # drf-spectacular's Redoc page links Google Fonts in its <head>; this one keeps
 # its body (the sidecar's redoc.standalone.js) and drops the font links, so the
 # page works on an offline network and tells no third party who reads the docs.
+# No inline script or style either (Content-Security-Policy): the <redoc> element
+# starts Redoc by itself once its script has loaded.
 REDOC_PAGE = """{% extends "drf_spectacular/redoc.html" %}
 {% block head %}
 <title>{{ title|default:"Redoc" }}</title>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body { margin: 0; padding: 0; }</style>
 {% endblock head %}
+{% block body %}
+<redoc spec-url="{{ schema_url }}"></redoc>
+<script src="{{ redoc_standalone }}"></script>
+{% endblock body %}
 """
 
 

@@ -28,9 +28,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _share_serialized_snapshot() -> None:
+    """Make the test database snapshot reachable from every connection wrapper.
+
+    Django keeps one connection wrapper per context, and Playwright's greenlets run
+    later tests in another context, whose fresh wrapper lacks the snapshot taken at
+    database setup: serialized rollback then silently restores nothing, and every
+    test after the first browser test loses the groups created by migrations.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browser(django_db_setup) -> Iterator:
     from playwright.sync_api import sync_playwright
+
+    _share_serialized_snapshot()
 
     # Playwright's sync API runs an asyncio loop in this thread; Django then refuses ORM calls
     # ("You cannot call this from an async context") unless told the code is really synchronous.

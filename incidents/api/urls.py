@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import mention_views, statement_views, views
 
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
@@ -11,6 +11,8 @@ router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("timeline", views.TimelineEntryViewSet, basename="timelineentry")
 router.register("facts", views.FactViewSet, basename="fact")
 router.register("incident-roles", views.IncidentRoleViewSet, basename="incidentrole")
+router.register("statements", statement_views.StatementViewSet, basename="statement")
+router.register("mentions", mention_views.MentionViewSet, basename="mention")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),

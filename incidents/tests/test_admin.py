@@ -35,9 +35,14 @@ class _FormValues(HTMLParser):
         attrs = dict(attrs)
         name = attrs.get("name")
         if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
-            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+            checkable = attrs.get("type") in ("checkbox", "radio")
+            if checkable and "checked" not in attrs:
                 return
-            self.data.setdefault(name, []).append(attrs.get("value", "on"))
+            # A browser sends "on" for a checked box without a value, and "" for an empty text input.
+            value = attrs.get("value")
+            if value is None:
+                value = "on" if checkable else ""
+            self.data.setdefault(name, []).append(value)
         elif tag == "select" and name:
             self._select = name
             self.data.setdefault(name, [])
@@ -66,6 +71,16 @@ def change_form_data(client, url) -> dict:
     parser.feed(client.get(url).content.decode())
     parser.data.pop("csrfmiddlewaretoken", None)
     return {name: values if len(values) != 1 else values[0] for name, values in parser.data.items()}
+
+
+def test_form_parser_reads_what_a_browser_would_send():
+    parser = _FormValues()
+    parser.feed(
+        '<input type="text" name="empty"><input type="text" name="filled" value="x">'
+        '<input type="checkbox" name="ticked" checked><input type="checkbox" name="unticked">'
+        '<input type="date" name="day" value="">'
+    )
+    assert parser.data == {"empty": [""], "filled": ["x"], "ticked": ["on"], "day": [""]}
 
 
 def messages_of(response) -> list[str]:

@@ -233,3 +233,20 @@ def test_the_key_message_approver_cannot_pre_approve_their_own_statement(key_mes
     statement = make_statement(author=legal, incident=incident, from_key_message=key_message, title=None, body=None)
     assert statement.status == S.DRAFT
     assert not statement.decisions().exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [("communicator", True), ("legal", True), ("team_lead", True), ("observer", True), ("outsider", False)],
+)
+def test_visible_to_follows_the_view_permission(personas, key_message, persona, sees):
+    assert list(KeyMessage.objects.visible_to(personas[persona])) == ([key_message] if sees else [])
+
+
+def test_visible_to_hides_everything_from_anonymous_and_inactive_users(key_message, observer):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not KeyMessage.objects.visible_to(AnonymousUser()).exists()
+    assert not KeyMessage.objects.visible_to(None).exists()
+    observer.is_active = False
+    assert not KeyMessage.objects.visible_to(observer).exists()

@@ -1,19 +1,32 @@
-"""``manage.py seed_demo``: demo users and incidents for ``make demo``; safe to run again."""
+"""``manage.py seed_demo``: demo users, incidents, key messages and statements for ``make demo``; safe to run again."""
 
+from collections import Counter
+
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Prefetch
+from django.test.utils import override_settings
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from crisisdesk.review import selectors
+from crisisdesk.review.models import ReviewStatus
 from incidents import demo_data
 from incidents.models import Membership
+from incidents.statement_models import Statement
+from playbooks import demo_data as playbook_demo
+from playbooks.models import KeyMessage
+from postmortems import demo_data as postmortem_demo
 
 
 class Command(BaseCommand):
-    """Create one login per role and a dozen realistic crises, then print how to log in."""
+    """Create one login per role, a dozen realistic crises with their statements and key messages, then print how to log in."""
 
-    help = "Create demo users (one per role) and realistic incidents, then print the logins. Idempotent."
+    help = (
+        "Create demo users (one per role), realistic incidents, key messages and statements in every review state, "
+        "then print the logins. Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -30,7 +43,9 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, base_url: str = "", **options):
         base_url = base_url.rstrip("/")
         # One transaction: a failed --reset run leaves the previous demo in place rather than an empty desk.
-        with transaction.atomic():
+        # The review engine e-mails reviewers and authors after commit: about reviews "done" days ago by
+        # people who do not exist, nobody needs those, so they are dropped instead of flooding the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             users = demo_data.ensure_users()
             if reset:
                 deleted = demo_data.reset()
@@ -42,8 +57,29 @@ class Command(BaseCommand):
             else:
                 created = demo_data.seed_incidents(users=users)
                 self.stdout.write(self.style.SUCCESS(_("Created %(count)d demo incidents.") % {"count": len(created)}))
+                reviews = postmortem_demo.seed_reviews(users=users)
+                self.stdout.write(
+                    self.style.SUCCESS(_("Filled in %(count)d post-crisis reviews.") % {"count": len(reviews)})
+                )
+            # Idempotent on its own (looks things up by name), so it also fills in a desk seeded before issue 4.
+            playbook_counts = playbook_demo.seed_playbooks(users=users)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Roster: %(people)d people; %(playbooks)d playbooks; %(open_tasks)d open playbook tasks.")
+                    % playbook_counts
+                )
+            )
+            # Idempotent too: mentions are keyed on (platform, external id), so a second run updates them.
+            mentions = demo_data.seed_mentions(users=users)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Social listening: %(count)d demo mentions, with a negative burst in the last hour.")
+                    % {"count": mentions}
+                )
+            )
         self._print_logins(base_url)
         self._print_incidents()
+        self._print_statements(base_url)
         self._print_api(base_url)
 
     def _table(self, rows: list[list[str]]) -> None:
@@ -95,6 +131,40 @@ class Command(BaseCommand):
         self._table(rows)
         self.stdout.write(
             _("Confidential incidents are visible only to their crisis team and superusers: observer cannot see them.")
+        )
+
+    def _print_statements(self, base_url: str) -> None:
+        statements = Counter(
+            Statement.objects.filter(incident__in=demo_data.demo_incidents()).values_list("status", flat=True)
+        )
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING(_("Statements and key messages:")))
+        self.stdout.write(
+            "  "
+            + ", ".join(
+                f"{ReviewStatus(status).label.lower()}: {statements[status]}"
+                for status in ReviewStatus.values
+                if statements[status]
+            )
+        )
+        key_messages = demo_data.demo_key_messages()
+        self.stdout.write(
+            _("  %(count)d key messages, %(usable)d usable now (one expired, one waiting for review)")
+            % {"count": key_messages.count(), "usable": KeyMessage.objects.usable().filter(pk__in=key_messages).count()}
+        )
+        legal = get_user_model().objects.filter(username="legal").first()
+        if legal is not None:
+            waiting = selectors.waiting_for(legal)
+            self.stdout.write(
+                _(
+                    "  Legal's review queue: %(count)d items waiting (log in as legal, or: manage.py review_queue --as legal)"
+                )
+                % {"count": len(waiting)}
+            )
+        public = Statement.objects.public().count()
+        self.stdout.write(
+            _("  Public newsroom (no login): %(url)s/newsroom/ — %(count)d statements, withdrawn ones included")
+            % {"url": base_url, "count": public}
         )
 
     def _print_api(self, base_url: str) -> None:

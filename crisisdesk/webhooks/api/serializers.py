@@ -1,0 +1,138 @@
+"""API representations of webhook subscriptions and deliveries; input serializers only check shapes.
+
+The signing secret is in no read representation: it comes back once in the answer
+to a create or a rotation, and on demand from ``GET …/secret/``.
+"""
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crisisdesk.webhooks import events
+from crisisdesk.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent, Subscription
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    """A subscription without its secret."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "name",
+            "url",
+            "event_types",
+            "is_active",
+            "include_confidential",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SubscriptionSecretSerializer(SubscriptionSerializer):
+    """A subscription with its signing secret: answers a create, a rotation or ``GET …/secret/``."""
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+EVENT_TYPES_HELP = _("Event types from the registry (crisisdesk/webhooks/events.py), e.g. incident.opened.")
+
+
+def validate_event_types(value: list[str]) -> list[str]:
+    # Checked against the registry at request time: event types may be registered after import.
+    unknown = [code for code in value if not events.is_registered(code)]
+    if unknown:
+        raise serializers.ValidationError(gettext("Unknown event type(s): %s") % ", ".join(unknown))
+    return value
+
+
+class SubscriptionCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    url = serializers.URLField(max_length=500)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=False,
+        validators=[validate_event_types],
+        help_text=EVENT_TYPES_HELP,
+    )
+    is_active = serializers.BooleanField(default=True)
+    include_confidential = serializers.BooleanField(default=False)
+
+
+class SubscriptionUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    url = serializers.URLField(max_length=500, required=False)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=False,
+        required=False,
+        validators=[validate_event_types],
+        help_text=EVENT_TYPES_HELP,
+    )
+    is_active = serializers.BooleanField(required=False)
+    include_confidential = serializers.BooleanField(required=False)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An outbox event as receivers get it, plus the incident reference."""
+
+    type = serializers.CharField(source="event_type", read_only=True)
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = OutboxEvent
+        fields = ["id", "type", "created_at", "incident", "payload"]
+        read_only_fields = fields
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["number", "started_at", "duration_ms", "status_code", "error", "succeeded"]
+        read_only_fields = fields
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """Where one event stands with one subscription."""
+
+    event_id = serializers.UUIDField(read_only=True)
+    event_type = serializers.CharField(source="event.event_type", read_only=True)
+    incident = serializers.SlugRelatedField(source="event.incident", slug_field="reference", read_only=True)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "incident",
+            "subscription",
+            "status",
+            "attempts",
+            "failures",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "delivered_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryDetailSerializer(DeliverySerializer):
+    """A delivery with its event and every attempt."""
+
+    event = EventSerializer(read_only=True)
+    attempt_log = DeliveryAttemptSerializer(many=True, read_only=True)
+
+    class Meta(DeliverySerializer.Meta):
+        fields = [*DeliverySerializer.Meta.fields, "event", "attempt_log"]
+        read_only_fields = fields

@@ -1,0 +1,133 @@
+"""Test doubles that are real: a webhook receiver (``http.server`` in a thread on 127.0.0.1) and a
+reference verifier of Standard Webhooks signatures written independently of ``crisisdesk.webhooks.signing``.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class SignatureError(Exception):
+    pass
+
+
+def verify(*, secret: str, headers: dict, body: bytes, now: int, tolerance: int = 300) -> dict:
+    """Verify a request as a Standard Webhooks receiver does; return the parsed body or raise SignatureError.
+
+    From the specification: the key is the base64 part of ``whsec_…``; the signed content is
+    ``{webhook-id}.{webhook-timestamp}.{body}``; the header lists space-separated
+    ``v1,<base64>`` signatures; a timestamp too far from now is refused (replay).
+    """
+    headers = {key.lower(): value for key, value in headers.items()}
+    try:
+        msg_id = headers["webhook-id"]
+        timestamp = headers["webhook-timestamp"]
+        signatures = headers["webhook-signature"]
+    except KeyError as exc:
+        raise SignatureError(f"missing header {exc}") from exc
+    if abs(now - int(timestamp)) > tolerance:
+        raise SignatureError("timestamp outside the tolerance")
+    key = base64.b64decode(secret.split("_", 1)[1] if secret.startswith("whsec_") else secret)
+    to_sign = msg_id.encode() + b"." + timestamp.encode() + b"." + body
+    expected = base64.b64encode(hmac.new(key, to_sign, hashlib.sha256).digest()).decode()
+    for candidate in signatures.split(" "):
+        version, _, signature = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(signature, expected):
+            return json.loads(body)
+    raise SignatureError("no matching signature")
+
+
+@dataclass
+class Received:
+    """One request as the receiver saw it."""
+
+    path: str
+    headers: dict
+    body: bytes
+    answered: int
+    at: float
+
+    @property
+    def event_id(self) -> str:
+        return self.headers.get("webhook-id", "")
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Receiver:
+    """A local HTTP endpoint that records every POST; set ``status`` and ``delay`` to misbehave.
+
+    ``stop()`` closes the port (connection refused, a receiver that is really down) and
+    ``start()`` opens the same port again.
+    """
+
+    def __init__(self, *, status: int = 200, delay: float = 0.0, port: int | None = None):
+        self.status = status
+        self.delay = delay
+        self.port = port or free_port()
+        self.requests: list[Received] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/crisisdesk"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                status = receiver.status
+                with receiver._lock:
+                    receiver.requests.append(
+                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, status, time.time())
+                    )
+                self.send_response(status)
+                self.send_header("content-type", "text/plain")
+                message = b"ok" if status < 300 else b"receiver says no"
+                self.send_header("content-length", str(len(message)))
+                self.end_headers()
+                self.wfile.write(message)
+
+            def log_message(self, format, *args):  # noqa: A002 - quiet test output
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def accepted(self) -> list[Received]:
+        """Requests answered with a 2xx."""
+        with self._lock:
+            return [r for r in self.requests if 200 <= r.answered < 300]
+
+    def accepted_ids(self) -> list[str]:
+        return [r.event_id for r in self.accepted()]

@@ -1,0 +1,359 @@
+"""API representations of playbooks, versions and steps, incident tasks, the roster and exercises.
+
+Read serializers only read; writes are validated by the small input serializers at
+the end and done by ``playbooks.services``, ``playbooks.roster_services`` and
+``incidents.task_services``.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
+from crisisdesk.review.models import ContentLanguage
+from incidents.api.serializers import UserBriefSerializer, VisibleIncidentField
+from incidents.models import Category, IncidentRole
+from incidents.task_models import IncidentTask, TaskStatus
+from playbooks.models import Exercise, ExerciseStatus, KeyMessage, Playbook, PlaybookStep, PlaybookVersion
+from playbooks.roster_models import Department, Person, RoleCapability
+
+
+@extend_schema_field(serializers.ChoiceField(choices=TaskStatus.choices), component_name="TaskStatus")
+class TaskStatusField(serializers.ChoiceField):
+    """An incident task's status (schema component ``TaskStatus``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=TaskStatus.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(choices=ExerciseStatus.choices), component_name="ExerciseStatus")
+class ExerciseStatusField(serializers.ChoiceField):
+    """An exercise's status (schema component ``ExerciseStatus``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ExerciseStatus.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(choices=Category.choices), component_name="PlaybookScenario")
+class ScenarioField(serializers.ChoiceField):
+    """Which kind of crisis a playbook is for (schema component ``PlaybookScenario``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Category.choices, **kwargs)
+
+
+# --- playbooks ---------------------------------------------------------------------------------------------
+
+
+class PlaybookSerializer(serializers.ModelSerializer):
+    """A playbook: its scenario, owner, review date and which version is active."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:playbook-detail")
+    scenario = ScenarioField(read_only=True)
+    owner = UserBriefSerializer(read_only=True)
+    active_version = serializers.IntegerField(
+        source="active_version.number", read_only=True, allow_null=True, help_text=_("Number of the active version.")
+    )
+    active_version_id = serializers.IntegerField(read_only=True, allow_null=True)
+    stale = serializers.SerializerMethodField(help_text=_("Past its review-due date."))
+
+    class Meta:
+        model = Playbook
+        fields = [
+            "id",
+            "url",
+            "title",
+            "scenario",
+            "language",
+            "owner",
+            "review_due",
+            "stale",
+            "active_version",
+            "active_version_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_stale(self, playbook) -> bool:
+        return playbook.is_stale()
+
+
+class StepSerializer(serializers.ModelSerializer):
+    """One ordered step: what, which incident role, within how many minutes of activation."""
+
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PlaybookStep
+        fields = ["position", "title", "instructions", "role", "within_minutes"]
+        read_only_fields = fields
+
+
+class PlaybookVersionSerializer(serializers.ModelSerializer):
+    """A numbered version of a playbook's content, as lists show it."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:playbookversion-detail")
+    playbook = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = ReviewStatusField(read_only=True)
+    current_revision = RevisionBriefSerializer(read_only=True, allow_null=True)
+    created_by = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = PlaybookVersion
+        fields = [
+            "id",
+            "url",
+            "playbook",
+            "number",
+            "status",
+            "summary",
+            "current_revision",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PlaybookVersionDetailSerializer(ReviewableDetailMixin, PlaybookVersionSerializer):
+    """One version: trigger, severity guide, channels, contacts, steps, key messages, and its review."""
+
+    steps = StepSerializer(many=True, read_only=True)
+    key_messages = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta(PlaybookVersionSerializer.Meta):
+        fields = [
+            *PlaybookVersionSerializer.Meta.fields,
+            "trigger_criteria",
+            "severity_guide",
+            "channels",
+            "escalation_contacts",
+            "steps",
+            "key_messages",
+            "approvals",
+            "missing_approvals",
+            "available_actions",
+        ]
+        read_only_fields = fields
+
+
+class StepInputSerializer(serializers.Serializer):
+    """One step of a version being written; the list's order is the steps' order."""
+
+    title = serializers.CharField(max_length=200)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    role = serializers.SlugRelatedField(
+        slug_field="code", queryset=IncidentRole.objects.all(), required=False, allow_null=True, default=None
+    )
+    within_minutes = serializers.IntegerField(min_value=0, default=60)
+
+
+class PlaybookCreateSerializer(serializers.Serializer):
+    """A new playbook and its first version (a draft a team lead must approve)."""
+
+    title = serializers.CharField(max_length=200)
+    scenario = ScenarioField(default="other")
+    language = serializers.ChoiceField(choices=ContentLanguage.choices, default=ContentLanguage.EN)
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
+    review_due = serializers.DateField(required=False, allow_null=True, default=None)
+    trigger_criteria = serializers.CharField()
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    severity_guide = serializers.CharField(required=False, allow_blank=True, default="")
+    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    escalation_contacts = serializers.CharField(required=False, allow_blank=True, default="")
+    key_messages = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=KeyMessage.objects.all(), required=False, default=list
+    )
+    steps = StepInputSerializer(many=True, required=False, default=list)
+
+
+class VersionUpdateSerializer(serializers.Serializer):
+    """Edit a draft or in-review version (PATCH): a new revision, back to draft; ``steps`` replaces them all."""
+
+    summary = serializers.CharField(required=False, allow_blank=True)
+    trigger_criteria = serializers.CharField(required=False)
+    severity_guide = serializers.CharField(required=False, allow_blank=True)
+    channels = serializers.ListField(child=serializers.CharField(), required=False)
+    escalation_contacts = serializers.CharField(required=False, allow_blank=True)
+    key_messages = serializers.PrimaryKeyRelatedField(many=True, queryset=KeyMessage.objects.all(), required=False)
+    steps = StepInputSerializer(many=True, required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data):
+        # Sending ``status`` or ``number`` means expecting them to change: refuse rather than ignore.
+        if hasattr(data, "keys"):
+            refused = {name: [_("This field cannot be edited.")] for name in data if name not in self.fields}
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class ActivateSerializer(serializers.Serializer):
+    """The incident (by reference) to activate the playbook on."""
+
+    incident = VisibleIncidentField()
+
+
+class EmptySerializer(serializers.Serializer):
+    """No body."""
+
+
+# --- tasks -------------------------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """One checklist item of an incident: what, who, by when, and whether it is done."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:incidenttask-detail")
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    completed_by = UserBriefSerializer(read_only=True, allow_null=True)
+    status = TaskStatusField(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentTask
+        fields = [
+            "id",
+            "url",
+            "incident",
+            "position",
+            "title",
+            "instructions",
+            "role",
+            "assignee",
+            "due_at",
+            "status",
+            "overdue",
+            "completed_at",
+            "completed_by",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, task) -> bool:
+        return task.is_overdue()
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TaskSkipSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class TaskAssignSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True
+    )
+
+
+# --- roster ------------------------------------------------------------------------------------------------
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    """A department the crisis team is drawn from."""
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "description"]
+        read_only_fields = fields
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    """An incident role this person can hold, and their place in its call order (1 = first call)."""
+
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RoleCapability
+        fields = ["role", "priority"]
+        read_only_fields = fields
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """Someone on the crisis roster: how to reach them, who backs them up, what they answer for."""
+
+    department = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    backup = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    backup_name = serializers.CharField(source="backup.full_name", read_only=True, allow_null=True)
+    user = UserBriefSerializer(read_only=True, allow_null=True)
+    roles = CapabilitySerializer(source="capabilities", many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "full_name",
+            "department",
+            "job_title",
+            "phone",
+            "email",
+            "backup",
+            "backup_name",
+            "languages",
+            "responsibilities",
+            "roles",
+            "user",
+            "active",
+        ]
+        read_only_fields = fields
+
+
+# --- exercises ---------------------------------------------------------------------------------------------
+
+
+class ExerciseSerializer(serializers.ModelSerializer):
+    """A drill on a playbook: when, who took part, findings, follow-up, and the exercise incident once run."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:exercise-detail")
+    playbook = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = ExerciseStatusField(read_only=True)
+    participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    incident = serializers.SerializerMethodField(help_text=_("Reference of the exercise incident, once run."))
+    created_by = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Exercise
+        fields = [
+            "id",
+            "url",
+            "playbook",
+            "title",
+            "scheduled_for",
+            "status",
+            "participants",
+            "findings",
+            "follow_up_actions",
+            "incident",
+            "completed_at",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_incident(self, exercise) -> str | None:
+        # ``incident_visible`` is annotated by the viewset: a confidential incident's reference stays hidden.
+        if exercise.incident_id is None or not getattr(exercise, "incident_visible", False):
+            return None
+        return exercise.incident.reference
+
+
+class ExerciseCreateSerializer(serializers.Serializer):
+    """Schedule a drill of a playbook."""
+
+    playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.all())
+    title = serializers.CharField(max_length=200)
+    scheduled_for = serializers.DateTimeField()
+    participants = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Person.objects.all(), required=False, default=list
+    )
+
+    def validate_playbook(self, playbook):
+        if not Playbook.objects.visible_to(self.context["request"].user).filter(pk=playbook.pk).exists():
+            raise serializers.ValidationError(_("No such playbook."))
+        return playbook

@@ -1,0 +1,283 @@
+"""REST API of playbooks and their versions, incident tasks, the roster and exercises.
+
+Thin viewsets on ``crisisdesk.api.viewsets``: every queryset is what the user may
+see (tasks through ``Incident.objects.visible_to``), each write validates a small
+input serializer and calls one service, whose errors map to 400/403/409.
+"""
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crisisdesk.api.viewsets import VisibleModelViewSet
+from crisisdesk.review.api import ERRORS, REVIEW_INPUT_SERIALIZERS, TRANSITION_ERRORS, ReviewActionsMixin
+from crisisdesk.review.api import review_action_schemas as _review_action_schemas
+from crisisdesk.review.views import client_ip
+from incidents import task_services
+from incidents.models import Incident
+from incidents.task_models import IncidentTask
+from playbooks import services
+from playbooks.filtersets import ExerciseFilterSet, PersonFilterSet, PlaybookFilterSet, TaskFilterSet
+from playbooks.models import Exercise, Playbook, PlaybookVersion
+from playbooks.roster_models import Department, Person, RoleCapability
+
+from . import playbook_serializers as s
+
+
+def version_review_schemas() -> dict:
+    # Versions are used, never withdrawn: document the engine's actions without withdraw.
+    schemas = _review_action_schemas(s.PlaybookVersionDetailSerializer, withdraw_summary="")
+    schemas.pop("withdraw")
+    return schemas
+
+
+# --- playbooks ---------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List playbooks")),
+    retrieve=extend_schema(summary=_("One playbook")),
+    create=extend_schema(
+        summary=_("Create a playbook and its first version (a draft)"),
+        request=s.PlaybookCreateSerializer,
+        responses={201: s.PlaybookSerializer, **ERRORS},
+    ),
+    versions=extend_schema(
+        summary=_("Every version of the playbook, newest first"),
+        responses={200: s.PlaybookVersionSerializer(many=True), 404: ERRORS[404]},
+    ),
+    new_version=extend_schema(
+        summary=_("Draft the next version from the newest one"),
+        request=s.EmptySerializer,
+        responses={201: s.PlaybookVersionDetailSerializer, **TRANSITION_ERRORS},
+    ),
+    activate=extend_schema(
+        summary=_("Activate the playbook on an incident: its steps become the incident's tasks"),
+        description=_("Activating twice creates nothing and answers 200 with the existing tasks."),
+        request=s.ActivateSerializer,
+        responses={201: s.TaskSerializer(many=True), 200: s.TaskSerializer(many=True), **TRANSITION_ERRORS},
+    ),
+)
+class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Playbooks per scenario; content lives in reviewed versions, the active one is used on activation."""
+
+    queryset = Playbook.objects.select_related("owner", "active_version")
+    serializer_class = s.PlaybookSerializer
+    filterset_class = PlaybookFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+    input_serializer_classes = {
+        "create": s.PlaybookCreateSerializer,
+        "new_version": s.EmptySerializer,
+        "activate": s.ActivateSerializer,
+    }
+
+    def create(self, request, *args, **kwargs):
+        data = dict(self.validated_input())
+        data["steps"] = [dict(step) for step in data["steps"]]
+        playbook = services.playbook_create(actor=request.user, ip_address=client_ip(request), **data)
+        return self.read_response(self.get_queryset().get(pk=playbook.pk), status_code=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def versions(self, request, pk=None):
+        versions = self.get_object().versions.select_related("current_revision", "created_by").order_by("-number")
+        return Response(s.PlaybookVersionSerializer(versions, many=True, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        version = services.playbook_version_create(
+            actor=request.user, playbook=self.get_object(), ip_address=client_ip(request)
+        )
+        return Response(
+            s.PlaybookVersionDetailSerializer(version, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        playbook = self.get_object()
+        incident = self.validated_input()["incident"]
+        activation, created = task_services.playbook_activate(actor=request.user, incident=incident, playbook=playbook)
+        tasks = activation.tasks.select_related("incident", "role", "assignee", "completed_by").order_by("position")
+        return Response(
+            s.TaskSerializer(tasks, many=True, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List playbook versions")),
+    retrieve=extend_schema(summary=_("One version: content, steps, key messages, review")),
+    partial_update=extend_schema(
+        summary=_("Edit a draft or in-review version (a new revision; back to draft)"),
+        request=s.VersionUpdateSerializer,
+        responses={200: s.PlaybookVersionDetailSerializer, **TRANSITION_ERRORS},
+    ),
+    **version_review_schemas(),
+)
+class PlaybookVersionViewSet(ReviewActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Playbook versions through the review engine: a team lead who did not write it approves; that makes it active."""
+
+    queryset = PlaybookVersion.objects.select_related("playbook", "current_revision", "created_by")
+    serializer_class = s.PlaybookVersionSerializer
+    visible_through = "playbook"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    input_serializer_classes = {**REVIEW_INPUT_SERIALIZERS, "partial_update": s.VersionUpdateSerializer}
+    withdraw = None  # versions are never withdrawn
+
+    def get_queryset(self):
+        queryset = super().get_queryset().order_by("playbook_id", "-number")
+        if self.action != "list":
+            queryset = queryset.prefetch_related("steps__role", "key_messages")
+        return queryset
+
+    def get_read_serializer_class(self):
+        return s.PlaybookVersionSerializer if self.action == "list" else s.PlaybookVersionDetailSerializer
+
+    def partial_update(self, request, *args, **kwargs):
+        data = dict(self.validated_input())
+        if "steps" in data:
+            data["steps"] = [dict(step) for step in data["steps"]]
+        services.playbook_version_update(
+            actor=request.user, version=self.get_object(), ip_address=self.ip_address(), **data
+        )
+        return self.item_response()
+
+
+# --- tasks -------------------------------------------------------------------------------------------------
+
+TASK_ACTION_SCHEMA = {"responses": {200: s.TaskSerializer, **TRANSITION_ERRORS}}
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Tasks of the incidents you may see")),
+    retrieve=extend_schema(summary=_("One incident task")),
+    complete=extend_schema(summary=_("Mark the task done"), request=s.TaskCompleteSerializer, **TASK_ACTION_SCHEMA),
+    skip=extend_schema(summary=_("Skip the task, saying why"), request=s.TaskSkipSerializer, **TASK_ACTION_SCHEMA),
+    reopen=extend_schema(summary=_("Reopen a task closed by mistake"), request=s.EmptySerializer, **TASK_ACTION_SCHEMA),
+    assign=extend_schema(
+        summary=_("Give the task to someone else"), request=s.TaskAssignSerializer, **TASK_ACTION_SCHEMA
+    ),
+)
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Incident tasks (a playbook's steps once activated); each move writes the incident timeline."""
+
+    queryset = IncidentTask.objects.select_related("incident", "role", "assignee", "completed_by")
+    serializer_class = s.TaskSerializer
+    filterset_class = TaskFilterSet
+    visible_through = "incident"
+    ordering = ("due_at", "id")  # the checklist order: soonest deadline first
+    http_method_names = ["get", "post", "head", "options"]
+    input_serializer_classes = {
+        "complete": s.TaskCompleteSerializer,
+        "skip": s.TaskSkipSerializer,
+        "reopen": s.EmptySerializer,
+        "assign": s.TaskAssignSerializer,
+    }
+
+    def done(self, task):
+        return self.read_response(self.get_queryset().get(pk=task.pk))
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        data = self.validated_input()
+        return self.done(task_services.task_complete(actor=request.user, task=self.get_object(), note=data["note"]))
+
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        data = self.validated_input()
+        return self.done(task_services.task_skip(actor=request.user, task=self.get_object(), reason=data["reason"]))
+
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        self.validated_input()
+        return self.done(task_services.task_reopen(actor=request.user, task=self.get_object()))
+
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        data = self.validated_input()
+        task = task_services.task_assign(actor=request.user, task=self.get_object(), assignee=data["assignee"])
+        return self.done(task)
+
+
+# --- roster ------------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("The crisis roster")),
+    retrieve=extend_schema(summary=_("One person on the roster")),
+)
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """People on the crisis roster, with the incident roles each can hold (read-only here)."""
+
+    queryset = Person.objects.select_related("department", "backup", "user").prefetch_related(
+        Prefetch(
+            "capabilities",
+            queryset=RoleCapability.objects.select_related("role").order_by("priority", "role__position"),
+        )
+    )
+    serializer_class = s.PersonSerializer
+    filterset_class = PersonFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Departments the crisis team is drawn from")),
+    retrieve=extend_schema(summary=_("One department")),
+)
+class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Departments (read-only here)."""
+
+    queryset = Department.objects.all()
+    serializer_class = s.DepartmentSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        # No confidentiality: the roster's read permission decides (404 on a detail without it).
+        if not self.request.user.has_perm("playbooks.view_department"):
+            return Department.objects.none()
+        return Department.objects.all()
+
+
+# --- exercises ---------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List exercises (drills)")),
+    retrieve=extend_schema(summary=_("One exercise")),
+    create=extend_schema(
+        summary=_("Schedule an exercise of a playbook"),
+        request=s.ExerciseCreateSerializer,
+        responses={201: s.ExerciseSerializer, **ERRORS},
+    ),
+    run=extend_schema(
+        summary=_("Run the exercise: open an exercise incident with the playbook activated"),
+        description=_("The incident works like any other, but nothing reaches the newsroom, webhooks or metrics."),
+        request=s.EmptySerializer,
+        responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
+    ),
+)
+class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Drills on playbooks; ``run`` opens the exercise incident."""
+
+    queryset = Exercise.objects.select_related("playbook", "incident", "created_by").prefetch_related("participants")
+    serializer_class = s.ExerciseSerializer
+    filterset_class = ExerciseFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+    input_serializer_classes = {"create": s.ExerciseCreateSerializer, "run": s.EmptySerializer}
+
+    def get_queryset(self):
+        visible = Incident.objects.visible_to(self.request.user).filter(pk=OuterRef("incident_id"))
+        return super().get_queryset().annotate(incident_visible=Exists(visible))
+
+    def create(self, request, *args, **kwargs):
+        exercise = services.exercise_schedule(actor=request.user, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=exercise.pk), status_code=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        self.validated_input()
+        exercise = self.get_object()
+        services.exercise_run(actor=request.user, exercise=exercise)
+        return self.read_response(self.get_queryset().get(pk=exercise.pk))

@@ -1,0 +1,16 @@
+"""Routes of the post-crisis review API, mounted at /api/v1/ (namespace ``api``)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+# Registered under the model name, so the review queue API links its entries here.
+router.register("postmortems", views.PostmortemViewSet, basename="postmortemreview")
+router.register("action-items", views.ActionItemViewSet, basename="actionitem")
+
+urlpatterns = [
+    path("postmortem-metrics/", views.MetricsView.as_view(), name="postmortem-metrics"),
+    *router.urls,
+]

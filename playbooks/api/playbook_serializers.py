@@ -150,6 +150,18 @@ class StepInputSerializer(serializers.Serializer):
     within_minutes = serializers.IntegerField(min_value=0, default=60)
 
 
+class StrictInputMixin:
+    """PATCH bodies: a field that cannot be written here is refused (400), not silently ignored."""
+
+    def to_internal_value(self, data):
+        # Sending ``status`` or ``id`` means expecting them to change: refuse rather than ignore.
+        if hasattr(data, "keys"):
+            refused = {name: [_("This field cannot be edited.")] for name in data if name not in self.fields}
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
 class PlaybookCreateSerializer(serializers.Serializer):
     """A new playbook and its first version (a draft a team lead must approve)."""
 
@@ -167,6 +179,14 @@ class PlaybookCreateSerializer(serializers.Serializer):
         many=True, queryset=KeyMessage.objects.all(), required=False, default=list
     )
     steps = StepInputSerializer(many=True, required=False, default=list)
+
+
+class PlaybookUpdateSerializer(StrictInputMixin, serializers.Serializer):
+    """Change a playbook's title, owner or review-due date (PATCH); its content is versioned."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
+    review_due = serializers.DateField(required=False, allow_null=True)
 
 
 class VersionUpdateSerializer(serializers.Serializer):
@@ -304,6 +324,55 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DepartmentInputSerializer(StrictInputMixin, serializers.Serializer):
+    """A department to create (POST) or change (PATCH)."""
+
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class DepartmentUpdateSerializer(DepartmentInputSerializer):
+    name = serializers.CharField(max_length=120, required=False)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean that is left unchanged when a form body omits it (DRF would read an absent checkbox as false)."""
+
+    default_empty_html = serializers.empty
+
+
+class CapabilityInputSerializer(serializers.Serializer):
+    """An incident role the person can hold, and their place in its call order."""
+
+    role = serializers.SlugRelatedField(slug_field="code", queryset=IncidentRole.objects.all())
+    priority = serializers.IntegerField(min_value=1, default=1)
+
+
+class PersonInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Someone to put on the roster (POST) or change (PATCH); ``roles`` replaces the roles they can hold."""
+
+    full_name = serializers.CharField(max_length=200)
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
+    job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    backup = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    # Codes checked by the service (one message for unknown codes); a ChoiceField here would add a second enum.
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=8), required=False, help_text=_("Language codes, e.g. en, fr.")
+    )
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+    active = OptionalBooleanField(required=False)
+    roles = CapabilityInputSerializer(many=True, required=False)
+
+
+class PersonUpdateSerializer(PersonInputSerializer):
+    full_name = serializers.CharField(max_length=200, required=False)
+
+
 # --- exercises ---------------------------------------------------------------------------------------------
 
 
@@ -357,3 +426,13 @@ class ExerciseCreateSerializer(serializers.Serializer):
         if not Playbook.objects.visible_to(self.context["request"].user).filter(pk=playbook.pk).exists():
             raise serializers.ValidationError(_("No such playbook."))
         return playbook
+
+
+class ExerciseUpdateSerializer(StrictInputMixin, serializers.Serializer):
+    """Record what a drill showed or move its date (PATCH); ``participants`` replaces the list."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    scheduled_for = serializers.DateTimeField(required=False)
+    findings = serializers.CharField(required=False, allow_blank=True)
+    follow_up_actions = serializers.CharField(required=False, allow_blank=True)
+    participants = serializers.PrimaryKeyRelatedField(many=True, queryset=Person.objects.all(), required=False)

@@ -19,9 +19,9 @@ from crisisdesk.review.views import client_ip
 from incidents import task_services
 from incidents.models import Incident
 from incidents.task_models import IncidentTask
-from playbooks import services
+from playbooks import roster_services, services
 from playbooks.filtersets import ExerciseFilterSet, PersonFilterSet, PlaybookFilterSet, TaskFilterSet
-from playbooks.models import Exercise, Playbook, PlaybookVersion
+from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookVersion
 from playbooks.roster_models import Department, Person, RoleCapability
 
 from . import playbook_serializers as s
@@ -45,6 +45,11 @@ def version_review_schemas() -> dict:
         request=s.PlaybookCreateSerializer,
         responses={201: s.PlaybookSerializer, **ERRORS},
     ),
+    partial_update=extend_schema(
+        summary=_("Change the playbook's title, owner or review-due date (team leads and its owner)"),
+        request=s.PlaybookUpdateSerializer,
+        responses={200: s.PlaybookSerializer, **ERRORS},
+    ),
     versions=extend_schema(
         summary=_("Every version of the playbook, newest first"),
         responses={200: s.PlaybookVersionSerializer(many=True), 404: ERRORS[404]},
@@ -67,9 +72,10 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
     queryset = Playbook.objects.select_related("owner", "active_version")
     serializer_class = s.PlaybookSerializer
     filterset_class = PlaybookFilterSet
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     input_serializer_classes = {
         "create": s.PlaybookCreateSerializer,
+        "partial_update": s.PlaybookUpdateSerializer,
         "new_version": s.EmptySerializer,
         "activate": s.ActivateSerializer,
     }
@@ -79,6 +85,11 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
         data["steps"] = [dict(step) for step in data["steps"]]
         playbook = services.playbook_create(actor=request.user, ip_address=client_ip(request), **data)
         return self.read_response(self.get_queryset().get(pk=playbook.pk), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        playbook = self.get_object()
+        services.playbook_update(actor=request.user, playbook=playbook, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=playbook.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def versions(self, request, pk=None):
@@ -205,12 +216,26 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModel
 # --- roster ------------------------------------------------------------------------------------------------
 
 
+def roster_schemas(read, create, update, create_summary, update_summary) -> dict:
+    return {
+        "create": extend_schema(summary=create_summary, request=create, responses={201: read, **ERRORS}),
+        "partial_update": extend_schema(summary=update_summary, request=update, responses={200: read, **ERRORS}),
+    }
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("The crisis roster")),
     retrieve=extend_schema(summary=_("One person on the roster")),
+    **roster_schemas(
+        s.PersonSerializer,
+        s.PersonInputSerializer,
+        s.PersonUpdateSerializer,
+        _("Add someone to the roster (team leads)"),
+        _("Change someone's roster entry; roles replace theirs (team leads)"),
+    ),
 )
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
-    """People on the crisis roster, with the incident roles each can hold (read-only here)."""
+    """People on the crisis roster, with the incident roles each can hold; team leads keep it."""
 
     queryset = Person.objects.select_related("department", "backup", "user").prefetch_related(
         Prefetch(
@@ -220,24 +245,59 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMod
     )
     serializer_class = s.PersonSerializer
     filterset_class = PersonFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    input_serializer_classes = {"create": s.PersonInputSerializer, "partial_update": s.PersonUpdateSerializer}
+
+    def person_input(self) -> dict:
+        data = dict(self.validated_input())
+        if "roles" in data:
+            data["roles"] = [(entry["role"], entry["priority"]) for entry in data["roles"]]
+        return data
+
+    def create(self, request, *args, **kwargs):
+        person = roster_services.person_create(actor=request.user, **self.person_input())
+        return self.read_response(self.get_queryset().get(pk=person.pk), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        person = roster_services.person_update(actor=request.user, person=self.get_object(), **self.person_input())
+        return self.read_response(self.get_queryset().get(pk=person.pk))
 
 
 @extend_schema_view(
     list=extend_schema(summary=_("Departments the crisis team is drawn from")),
     retrieve=extend_schema(summary=_("One department")),
+    **roster_schemas(
+        s.DepartmentSerializer,
+        s.DepartmentInputSerializer,
+        s.DepartmentUpdateSerializer,
+        _("Add a department (team leads)"),
+        _("Rename a department or change its description (team leads)"),
+    ),
 )
 class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
-    """Departments (read-only here)."""
+    """Departments the crisis team is drawn from; team leads keep them."""
 
     queryset = Department.objects.all()
     serializer_class = s.DepartmentSerializer
     filter_backends = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    input_serializer_classes = {"create": s.DepartmentInputSerializer, "partial_update": s.DepartmentUpdateSerializer}
 
     def get_queryset(self):
         # No confidentiality: the roster's read permission decides (404 on a detail without it).
         if not self.request.user.has_perm("playbooks.view_department"):
             return Department.objects.none()
         return Department.objects.all()
+
+    def create(self, request, *args, **kwargs):
+        department = roster_services.department_create(actor=request.user, **self.validated_input())
+        return self.read_response(department, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        department = roster_services.department_update(
+            actor=request.user, department=self.get_object(), **self.validated_input()
+        )
+        return self.read_response(department)
 
 
 # --- exercises ---------------------------------------------------------------------------------------------
@@ -251,6 +311,21 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visibl
         request=s.ExerciseCreateSerializer,
         responses={201: s.ExerciseSerializer, **ERRORS},
     ),
+    partial_update=extend_schema(
+        summary=_("Record participants, findings and follow-up actions, or move the date"),
+        request=s.ExerciseUpdateSerializer,
+        responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
+    ),
+    complete=extend_schema(
+        summary=_("Mark the exercise completed (it happened)"),
+        request=s.EmptySerializer,
+        responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
+    ),
+    cancel=extend_schema(
+        summary=_("Cancel the exercise"),
+        request=s.EmptySerializer,
+        responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
+    ),
     run=extend_schema(
         summary=_("Run the exercise: open an exercise incident with the playbook activated"),
         description=_("The incident works like any other, but nothing reaches the newsroom, webhooks or metrics."),
@@ -259,13 +334,19 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visibl
     ),
 )
 class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
-    """Drills on playbooks; ``run`` opens the exercise incident."""
+    """Drills on playbooks; ``run`` opens the exercise incident, ``complete`` / ``cancel`` close the drill."""
 
     queryset = Exercise.objects.select_related("playbook", "incident", "created_by").prefetch_related("participants")
     serializer_class = s.ExerciseSerializer
     filterset_class = ExerciseFilterSet
-    http_method_names = ["get", "post", "head", "options"]
-    input_serializer_classes = {"create": s.ExerciseCreateSerializer, "run": s.EmptySerializer}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    input_serializer_classes = {
+        "create": s.ExerciseCreateSerializer,
+        "partial_update": s.ExerciseUpdateSerializer,
+        "complete": s.EmptySerializer,
+        "cancel": s.EmptySerializer,
+        "run": s.EmptySerializer,
+    }
 
     def get_queryset(self):
         visible = Incident.objects.visible_to(self.request.user).filter(pk=OuterRef("incident_id"))
@@ -281,3 +362,22 @@ class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
         exercise = self.get_object()
         services.exercise_run(actor=request.user, exercise=exercise)
         return self.read_response(self.get_queryset().get(pk=exercise.pk))
+
+    def partial_update(self, request, *args, **kwargs):
+        exercise = services.exercise_update(actor=request.user, exercise=self.get_object(), **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=exercise.pk))
+
+    def change_status(self, to_status):
+        self.validated_input()
+        exercise = services.exercise_change_status(
+            actor=self.request.user, exercise=self.get_object(), to_status=to_status
+        )
+        return self.read_response(self.get_queryset().get(pk=exercise.pk))
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self.change_status(ExerciseStatus.COMPLETED)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self.change_status(ExerciseStatus.CANCELLED)

@@ -280,3 +280,131 @@ def test_list_query_counts_are_flat(api_for, team_lead, admin_user):
     many = {path: _count(client, path) for path in paths}
     assert many == one
     assert IncidentTask.objects.filter(status=TaskStatus.OPEN).count() == 51
+
+
+REFUSED = [("communicator", 403), ("legal", 403), ("observer", 403), ("team_lead", None)]
+
+
+@pytest.mark.parametrize(("persona", "refused"), [*REFUSED, ("outsider", 404)])
+def test_roster_writes_per_persona(api_for, personas, roster, persona, refused):
+    department, person = roster
+    client = api_for(personas[persona])
+    body = {"full_name": "Carla Care", "department": department.pk, "languages": ["fr", "en"]}
+    body["roles"] = [{"role": "customer_care", "priority": 2}]
+    created = client.post(url("person-list"), body, format="json")
+    new_department = client.post(url("department-list"), {"name": "Customer service"}, format="json")
+    changed = client.patch(url("person-detail", pk=person.pk), {"phone": "+33 1 23", "roles": []}, format="json")
+    renamed = client.patch(url("department-detail", pk=department.pk), {"name": "Press office"}, format="json")
+    if refused is None:
+        assert (created.status_code, new_department.status_code) == (201, 201), created.content
+        assert created.json()["languages"] == ["en", "fr"]
+        assert created.json()["roles"] == [{"role": "customer_care", "priority": 2}]
+        assert (changed.status_code, renamed.status_code) == (200, 200), changed.content
+        assert changed.json()["phone"] == "+33 1 23"
+        assert changed.json()["roles"] == []
+        assert renamed.json()["name"] == "Press office"
+    else:
+        # Lists: 403 for everyone refused (the outsider lacks the read permission); objects: 404 for the outsider.
+        assert (created.status_code, new_department.status_code) == (403, 403)
+        assert (changed.status_code, renamed.status_code) == (refused, refused)
+        person.refresh_from_db()
+        assert person.phone == "+33 6 00 00 00 00"
+        assert person.capabilities.count() == 1
+
+
+def test_roster_bad_input_is_a_field_error(api_for, team_lead, roster):
+    department, person = roster
+    client = api_for(team_lead)
+    response = client.post(url("person-list"), {"full_name": "", "languages": ["xx"]}, format="json")
+    assert response.status_code == 400
+    assert "full_name" in response.json()
+    response = client.patch(url("person-detail", pk=person.pk), {"languages": ["xx"]}, format="json")
+    assert response.status_code == 400
+    assert "languages" in response.json()
+    response = client.patch(url("person-detail", pk=person.pk), {"backup": person.pk}, format="json")
+    assert response.status_code == 400
+    assert "backup" in response.json()
+    response = client.patch(url("person-detail", pk=person.pk), {"id": 9}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["id"])
+    response = client.post(url("department-list"), {"name": department.name}, format="json")
+    assert response.status_code == 400
+    assert "name" in response.json()
+
+
+@pytest.mark.parametrize(("persona", "refused"), [*REFUSED, ("outsider", 404)])
+def test_exercise_writes_per_persona(api_for, personas, team_lead, playbook, roster, persona, refused):
+    _, person = roster
+    exercise = exercise_schedule(actor=team_lead, playbook=playbook, title="Drill", scheduled_for=timezone.now())
+    other = exercise_schedule(actor=team_lead, playbook=playbook, title="Drill 2", scheduled_for=timezone.now())
+    client = api_for(personas[persona])
+    detail = url("exercise-detail", pk=exercise.pk)
+    body = {
+        "findings": "Legal was reached late.",
+        "follow_up_actions": "Add a backup lawyer.",
+        "participants": [person.pk],
+    }
+    patched = client.patch(detail, body, format="json")
+    completed = client.post(url("exercise-complete", pk=exercise.pk), {}, format="json")
+    cancelled = client.post(url("exercise-cancel", pk=other.pk), {}, format="json")
+    exercise.refresh_from_db()
+    other.refresh_from_db()
+    if refused is None:
+        assert patched.status_code == 200, patched.content
+        assert patched.json()["participants"] == [person.pk]
+        assert exercise.findings == "Legal was reached late."
+        assert completed.status_code == 200
+        assert completed.json()["status"] == "completed"
+        assert exercise.completed_at is not None
+        assert (cancelled.status_code, other.status) == (200, "cancelled")
+    else:
+        assert (patched.status_code, completed.status_code, cancelled.status_code) == (refused, refused, refused)
+        assert (exercise.status, exercise.findings, other.status) == ("scheduled", "", "scheduled")
+
+
+def test_exercise_invalid_transition_and_bad_input(api_for, team_lead, playbook):
+    exercise = exercise_schedule(actor=team_lead, playbook=playbook, title="Drill", scheduled_for=timezone.now())
+    client = api_for(team_lead)
+    detail = url("exercise-detail", pk=exercise.pk)
+    response = client.patch(detail, {"scheduled_for": "not a date", "status": "completed"}, format="json")
+    assert response.status_code == 400
+    assert "status" in response.json()
+    response = client.patch(detail, {"scheduled_for": "not a date"}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["scheduled_for"])
+    assert client.post(url("exercise-cancel", pk=exercise.pk), {}, format="json").status_code == 200
+    # Cancelled is final: completing it, or recording findings on it, conflicts with its state.
+    response = client.post(url("exercise-complete", pk=exercise.pk), {}, format="json")
+    assert response.status_code == 409
+    assert (response.json()["current"], response.json()["requested"]) == ("cancelled", "completed")
+    assert client.patch(detail, {"findings": "x"}, format="json").status_code == 409
+    exercise.refresh_from_db()
+    assert exercise.status == "cancelled"
+
+
+@pytest.mark.parametrize(("persona", "refused"), [*REFUSED, ("outsider", 404)])
+def test_playbook_patch_per_persona(api_for, personas, playbook, communicator, persona, refused):
+    detail = url("playbook-detail", pk=playbook.pk)
+    body = {"title": "Viral complaint (2025)", "owner": communicator.pk, "review_due": "2030-01-31"}
+    response = api_for(personas[persona]).patch(detail, body, format="json")
+    playbook.refresh_from_db()
+    if refused is None:
+        assert response.status_code == 200, response.content
+        assert response.json()["owner"]["id"] == communicator.pk
+        assert (playbook.title, str(playbook.review_due)) == ("Viral complaint (2025)", "2030-01-31")
+    else:
+        assert response.status_code == refused
+        assert playbook.title == "Viral customer complaint"
+
+
+def test_playbook_patch_bad_input_and_owner_may_edit(api_for, team_lead, communicator, playbook):
+    detail = url("playbook-detail", pk=playbook.pk)
+    client = api_for(team_lead)
+    response = client.patch(detail, {"title": "", "review_due": "soon"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"title", "review_due"}
+    response = client.patch(detail, {"trigger_criteria": "x"}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["trigger_criteria"])
+    assert client.patch(detail, {"owner": communicator.pk}, format="json").status_code == 200
+    # The playbook's owner keeps its housekeeping even without the team lead's permission.
+    response = api_for(communicator).patch(detail, {"review_due": None}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["review_due"] is None

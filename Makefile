@@ -70,13 +70,14 @@ compilemessages: $(VENV)/.installed-dev
 	fi
 
 test-sqlite: $(VENV)/.installed-dev
-	$(PY) -m pytest --durations=5 $(PYTEST_ARGS)
+	CRISISDESK_REQUIRE_SYSTEM_DEPS=1 $(PY) -m pytest --durations=5 $(PYTEST_ARGS)
 
 # Browser tests ran in the SQLite pass; here the rest runs again on PostgreSQL, including the
 # postgres_only tests (row locks, concurrency) that skip themselves on SQLite, and the worker tests:
 # a throwaway Redis (scripts/with-redis.sh) and real Celery worker processes started by the tests.
 test-postgres: $(VENV)/.installed-dev system-deps
-	bash scripts/with-postgres.sh bash scripts/with-redis.sh $(PY) -m pytest -m "not browser" \
+	CRISISDESK_REQUIRE_SYSTEM_DEPS=1 CRISISDESK_FORBID_SKIPS=1 \
+		bash scripts/with-postgres.sh bash scripts/with-redis.sh $(PY) -m pytest -m "not browser" \
 		--ignore=crisisdesk/tests/test_pg_script.py --durations=5 $(PYTEST_ARGS)
 
 ## bench: 100,000 incidents in PostgreSQL; p50/p95 latency and queries of list page, list API, detail page vs a bare view

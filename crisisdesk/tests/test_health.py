@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from crisisdesk import health
+from crisisdesk.testing.system import require
 
 
 def test_healthy_without_a_broker(client, db, settings):
@@ -73,8 +74,7 @@ def test_queue_down_is_503_and_answers_fast(client, db, settings):
 def redis_url():
     """A throwaway redis-server on loopback (Debian's package; `make test` installs it)."""
     binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (scripts/ensure-system-deps.sh installs it)")
+    require(binary is not None, "redis-server is not installed (scripts/ensure-system-deps.sh installs it)")
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

@@ -6,8 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from django.conf import settings
+
+from crisisdesk.testing.system import require
 
 PO = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
@@ -45,8 +46,8 @@ def test_every_message_is_translated_and_none_is_fuzzy():
     assert untranslated == [], untranslated[:10]
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="msgfmt (gettext) is installed by make test")
 def test_compiled_catalogue_matches_the_source(tmp_path):
+    require(shutil.which("msgfmt") is not None, "msgfmt (gettext) is not installed")
     fresh = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check", "-o", str(fresh), str(PO)], check=True)
     with fresh.open("rb") as a, MO.open("rb") as b:

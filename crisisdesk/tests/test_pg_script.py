@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from crisisdesk.testing.system import require
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "with-postgres.sh"
 
@@ -18,10 +20,10 @@ def server_binaries_installed() -> bool:
     return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or shutil.which("initdb") is not None
 
 
-pytestmark = pytest.mark.skipif(
-    not server_binaries_installed(),
-    reason="PostgreSQL server binaries are not installed: `make test` installs them (scripts/ensure-system-deps.sh)",
-)
+@pytest.fixture(autouse=True)
+def _server_binaries():
+    require(server_binaries_installed(), "PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+
 
 PROBE = """
 import os, sys, psycopg

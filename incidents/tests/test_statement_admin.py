@@ -13,7 +13,7 @@ from django.urls import reverse
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewRequest, ReviewStatus, Revision
 from crisisdesk.review.tests.helpers import make_statement, statement_in
-from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
+from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import FactFactory, UserFactory
 from incidents.statement_models import Statement, StatementPublication
 from incidents.statement_services import statement_record_url, statement_update
@@ -22,36 +22,15 @@ from incidents.tests.test_statement_api import XSS_CORPUS, _LiveElements
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def people(staff_people):
+    return staff_people
+
+
 S = ReviewStatus
 PERSONAS = ["communicator", "comms2", "legal", "team_lead", "lead2", "observer", "outsider"]
 CHANGELIST = "admin:incidents_statement_changelist"
-
-
-@pytest.fixture
-def people(communicator, legal, team_lead, observer, outsider):
-    """Every persona with access to the admin site (staff): what they may do is still their role's."""
-    users = {
-        "communicator": communicator,
-        "comms2": UserFactory(username="comms2", role=COMMUNICATOR),
-        "legal": legal,
-        "team_lead": team_lead,
-        "lead2": UserFactory(username="lead2", role=TEAM_LEAD),
-        "observer": observer,
-        "outsider": outsider,
-    }
-    for user in users.values():
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return users
-
-
-@pytest.fixture
-def admin_as(client, people):
-    def login(persona):
-        client.force_login(people[persona] if isinstance(persona, str) else persona)
-        return client
-
-    return login
 
 
 @pytest.fixture

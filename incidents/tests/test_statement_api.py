@@ -25,7 +25,7 @@ from crisisdesk.review.tests.helpers import (
     second_legal,
     statement_in,
 )
-from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
+from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import FactFactory, IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Severity
 from incidents.statement_models import Statement, StatementPublication
@@ -47,20 +47,6 @@ XSS_CORPUS = [
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
     cache.clear()
-
-
-@pytest.fixture
-def people(communicator, legal, team_lead, observer, outsider):
-    """The five personas plus a second communicator and a second team lead (neither wrote anything)."""
-    return {
-        "communicator": communicator,
-        "comms2": UserFactory(username="comms2", role=COMMUNICATOR),
-        "legal": legal,
-        "team_lead": team_lead,
-        "lead2": UserFactory(username="lead2", role=TEAM_LEAD),
-        "observer": observer,
-        "outsider": outsider,
-    }
 
 
 @pytest.fixture

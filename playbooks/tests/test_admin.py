@@ -7,7 +7,7 @@ from django.urls import reverse
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewStatus
 from crisisdesk.review.tests.helpers import make_key_message
-from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
+from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import UserFactory
 from incidents.statement_models import Statement
 from incidents.tests.test_admin import change_form_data, change_url, messages_of
@@ -20,35 +20,15 @@ from .test_api import key_message_in
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def people(staff_people):
+    return staff_people
+
+
 S = ReviewStatus
 PERSONAS = ["communicator", "comms2", "legal", "team_lead", "lead2", "observer", "outsider"]
 CHANGELIST = "admin:playbooks_keymessage_changelist"
-
-
-@pytest.fixture
-def people(communicator, legal, team_lead, observer, outsider):
-    users = {
-        "communicator": communicator,
-        "comms2": UserFactory(username="comms2", role=COMMUNICATOR),
-        "legal": legal,
-        "team_lead": team_lead,
-        "lead2": UserFactory(username="lead2", role=TEAM_LEAD),
-        "observer": observer,
-        "outsider": outsider,
-    }
-    for user in users.values():
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return users
-
-
-@pytest.fixture
-def admin_as(client, people):
-    def login(persona):
-        client.force_login(people[persona] if isinstance(persona, str) else persona)
-        return client
-
-    return login
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewStatus
 from crisisdesk.review.tests.helpers import make_key_message
-from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
+from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import UserFactory
 from incidents.tests.test_statement_api import XSS_CORPUS, assert_no_live_payload
 from playbooks.models import KeyMessage
@@ -25,19 +25,6 @@ PERSONAS = ["communicator", "comms2", "legal", "team_lead", "lead2", "observer",
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
     cache.clear()
-
-
-@pytest.fixture
-def people(communicator, legal, team_lead, observer, outsider):
-    return {
-        "communicator": communicator,
-        "comms2": UserFactory(username="comms2", role=COMMUNICATOR),
-        "legal": legal,
-        "team_lead": team_lead,
-        "lead2": UserFactory(username="lead2", role=TEAM_LEAD),
-        "observer": observer,
-        "outsider": outsider,
-    }
 
 
 @pytest.fixture

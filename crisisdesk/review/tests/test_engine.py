@@ -31,17 +31,6 @@ STATES = list(S.values)
 
 
 @pytest.fixture
-def people(communicator, legal, team_lead, observer, outsider):
-    return {
-        "communicator": communicator,
-        "legal": legal,
-        "team_lead": team_lead,
-        "observer": observer,
-        "outsider": outsider,
-    }
-
-
-@pytest.fixture
 def build(incident, communicator, legal, team_lead):
     """``build(status)`` → a statement by the communicator, reviewed by legal, in that status."""
 

@@ -82,7 +82,7 @@ test-postgres: $(VENV)/.installed-dev system-deps
 
 ## bench: 100,000 incidents in PostgreSQL; p50/p95 latency and queries of list page, list API, detail page vs a bare view
 bench: $(VENV)/.installed-dev system-deps
-	$(BENCH_ENV) bash scripts/with-postgres.sh $(PY) manage.py bench $(BENCH_ARGS)
+	$(BENCH_ENV) bash scripts/with-postgres.sh bash scripts/with-redis.sh $(PY) manage.py bench $(BENCH_ARGS)
 
 ## worker / beat: the Celery processes of a deployment (REDIS_URL set; see README, "Webhooks")
 worker: $(VENV)/.installed

@@ -8,6 +8,28 @@ from crisisdesk.roles import COMMUNICATOR, LEGAL, OBSERVER, TEAM_LEAD
 from crisisdesk.testing.factories import PASSWORD, IncidentFactory, MembershipFactory, UserFactory, role
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and debounce marks live in the cache, which outlives a test: every test starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api(people):
+    """``api("legal")`` → a DRF API client logged in as that persona (or as a given user)."""
+    from rest_framework.test import APIClient
+
+    def client_as(persona) -> APIClient:
+        user = people[persona] if isinstance(persona, str) else persona
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return client_as
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -43,6 +43,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("mentions/", include("incidents.mention_urls")),
     path("webhooks/", include("crisisdesk.webhooks.urls")),
+    path("api-keys/", include("crisisdesk.apikeys.urls")),
     path("keymessages/", include("playbooks.urls")),
     path("playbooks/", include("playbooks.playbook_urls")),
     path("exercises/", include(playbook_urls.exercise_urlpatterns)),

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .mention_services import SPIKE_RULE_FIELDS
 from .models import FollowUpChannel, Incident, MentionStatus, SpikeRule, WatchTerm, WatchTermKind
 
 TRIAGE_STATUSES = [(s.value, s.label) for s in MentionStatus if s != MentionStatus.ANSWERED_PRIVATELY]
@@ -72,19 +73,7 @@ class SpikeRuleForm(forms.ModelForm):
 
     class Meta:
         model = SpikeRule
-        fields = [
-            "name",
-            "watch_term",
-            "window_minutes",
-            "baseline_days",
-            "min_count",
-            "volume_factor",
-            "negative_share_rise",
-            "cooldown_minutes",
-            "action",
-            "attach_to",
-            "active",
-        ]
+        fields = list(SPIKE_RULE_FIELDS)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,16 @@ class WatchTermKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class WatchTermQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "WatchTermQuerySet":
+        """Watch terms are not confidential: anyone with the view permission reads them all."""
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.has_perm("incidents.view_watchterm"):
+            return self
+        return self.none()
+
+
 class WatchTerm(models.Model):
     """A word or hashtag we listen for; matched case-insensitively in each mention's text."""
 
@@ -27,6 +37,8 @@ class WatchTerm(models.Model):
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WatchTermQuerySet.as_manager()
 
     class Meta:
         ordering = ["term"]
@@ -151,7 +163,8 @@ class MentionTerm(models.Model):
     class Meta:
         verbose_name = _("matched watch term")
         verbose_name_plural = _("matched watch terms")
-        indexes = [models.Index(fields=["watch_term", "posted_at"])]
+        # (watch_term, id): the rows matched since a rule's last evaluation.
+        indexes = [models.Index(fields=["watch_term", "posted_at"]), models.Index(fields=["watch_term", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["mention", "watch_term"], name="mentionterm_unique"),
         ]
@@ -209,11 +222,26 @@ class SpikeAction(models.TextChoices):
     ATTACH = "attach", _("Attach to an open incident")
 
 
+class SpikeRuleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "SpikeRuleQuerySet":
+        """Rules need the view permission; a rule attached to an incident the user cannot see stays hidden."""
+        from .models import Incident
+
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.has_perm("incidents.view_spikerule"):
+            return self.none()
+        return self.filter(Q(attach_to__isnull=True) | Q(attach_to__in=Incident.objects.visible_to(user)))
+
+
 class SpikeRule(models.Model):
     """When mentions of a watch term spike against their baseline, fire an alert (and maybe open an incident).
 
     The window (e.g. the last hour) is compared with the same window on each of the past
-    ``baseline_days`` days. It fires when the window holds at least ``min_count`` mentions and
+    ``baseline_days`` days (or, until the term has that history, with the ``recent_windows``
+    windows just before; see ``incidents.spikes``). It fires when the window holds at least ``min_count`` mentions and
     either the volume reaches ``volume_factor`` times the baseline average or the negative share
     rises by ``negative_share_rise`` over the baseline's; then it stays quiet for the cool-down.
     """
@@ -229,6 +257,11 @@ class SpikeRule(models.Model):
     negative_share_rise = models.FloatField(
         _("negative share rise"), default=0.3, help_text=_("E.g. 0.3: from 20% negative to 50% negative.")
     )
+    recent_windows = models.PositiveSmallIntegerField(
+        _("recent windows"),
+        default=3,
+        help_text=_("Until the term has history on past days, compare with this many windows just before (0: never)."),
+    )
     cooldown_minutes = models.PositiveIntegerField(_("cool-down (minutes)"), default=120)
     action = models.CharField(_("action"), max_length=16, choices=SpikeAction.choices, default=SpikeAction.NOTIFY)
     attach_to = models.ForeignKey(
@@ -240,9 +273,14 @@ class SpikeRule(models.Model):
         related_name="+",
     )
     active = models.BooleanField(_("active"), default=True)
+    # The end of the window of the last alert (data time: a replayed crisis fires in the past).
     last_fired_at = models.DateTimeField(_("last fired at"), null=True, blank=True, editable=False)
+    # The last MentionTerm row evaluated: later rows are the new mentions the next evaluation steps through.
+    evaluated_through = models.BigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SpikeRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,7 @@ _url_validator = URLValidator(schemes=["http", "https"])
 # Spike evaluation is enqueued at most once per this many seconds per watch term: a burst
 # of bulk requests must not become a burst of identical evaluations.
 SPIKE_DEBOUNCE_SECONDS = 1
+SPIKE_DEBOUNCE_MARGIN = 0.25
 
 
 class ItemError(ValueError):
@@ -392,7 +393,9 @@ def enqueue_spike_evaluation(term_ids) -> None:
         return
     due = [pk for pk in sorted(term_ids) if cache.add(f"mentions:spike-queued:{pk}", 1, SPIKE_DEBOUNCE_SECONDS)]
     if due:
-        evaluate_spikes.apply_async(args=[due], countdown=SPIKE_DEBOUNCE_SECONDS)
+        # The task starts after the debounce mark expired: a batch that committed while the mark
+        # stood (and so queued nothing) is visible to it; any later batch queues its own.
+        evaluate_spikes.apply_async(args=[due], countdown=SPIKE_DEBOUNCE_SECONDS + SPIKE_DEBOUNCE_MARGIN)
 
 
 def can_ingest(user) -> bool:
@@ -521,6 +524,7 @@ SPIKE_RULE_FIELDS = (
     "min_count",
     "volume_factor",
     "negative_share_rise",
+    "recent_windows",
     "cooldown_minutes",
     "action",
     "attach_to",
@@ -549,7 +553,9 @@ def spike_rule_save(*, actor, rule: SpikeRule | None = None, data: dict) -> Spik
     if unknown:
         raise ValueError(f"not spike rule fields: {sorted(unknown)}")
     if rule is None:
-        rule = SpikeRule(created_by=actor)
+        # A new rule looks at mentions matched from now on: it does not alert about past spikes.
+        newest = MentionTerm.objects.aggregate(newest=models.Max("pk"))["newest"] or 0
+        rule = SpikeRule(created_by=actor, evaluated_through=newest)
     else:
         # Evaluation locks the rule to stamp last_fired_at: wait for it rather than overwrite it.
         rule = SpikeRule.objects.select_for_update().get(pk=rule.pk)
@@ -558,7 +564,11 @@ def spike_rule_save(*, actor, rule: SpikeRule | None = None, data: dict) -> Spik
     if rule.action == SpikeAction.ATTACH and rule.attach_to is None:
         raise ValidationError({"attach_to": _("Choose the incident to attach alerts to.")})
     if rule.attach_to is not None and "attach_to" in data:
-        _visible_incident(actor, rule.attach_to)
+        try:
+            _visible_incident(actor, rule.attach_to)
+        except ValidationError as exc:
+            # The rule's field is attach_to (the form and the admin show the message there).
+            raise ValidationError({"attach_to": exc.message_dict["incident"]}) from None
     if rule.action != SpikeAction.ATTACH:
         rule.attach_to = None
     rule.full_clean()

@@ -1,15 +1,33 @@
-"""Spike detection: compare a watch term's last window with the same window on past days.
+"""Spike detection: compare a watch term's window of mentions with its baseline.
+
+The baseline is the same window on each of the past ``baseline_days`` days. A term does not
+have that history on its first days (or when a monitoring tool replays a crisis it recorded);
+until it does, the ``recent_windows`` windows just before serve as the baseline. A reference
+window only counts when the term was already being listened to (its creation or first match):
+before that, "no mentions" means "not recorded", not "quiet". With no reference window at all
+the rule is still learning and does not fire.
+
+Rules are evaluated in *data time*: ``rule_evaluate`` steps through the times the newly
+matched mentions were posted (every quarter window, from the earliest to the latest), then
+``now``. So a crisis replayed through the bulk API with hours of past timestamps fires at the
+spike, not at the end of the replay or never; and a live stream, whose mentions are seconds
+old, is evaluated at ``now``. ``evaluated_through`` (the last matched-mention row seen) keeps
+a rule from stepping through the same mentions twice; a new rule starts at the newest row, so
+it does not fire about spikes that were over before it existed.
 
 ``spikes_evaluate(term_ids=…)`` is run by the worker right after mentions of those terms are
-stored (and by beat every minute as a safety net). A rule fires at most once per cool-down:
-its row is locked while it is evaluated, so two workers cannot both fire it.
+stored (and by beat every minute as a safety net). A rule fires at most once per cool-down
+(measured between window ends): its row is locked while it is evaluated, so two workers cannot
+both fire it.
 """
 
 import logging
-from datetime import datetime, timedelta
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,38 +39,121 @@ logger = logging.getLogger(__name__)
 
 CURVE_BUCKETS = 12
 EVIDENCE_MENTIONS = 20
+# Evaluation points per window (a spike shorter than a window is still seen whole by one of them).
+STEPS_PER_WINDOW = 4
+# At most this many points per evaluation: a first evaluation over weeks of backfill looks at
+# the most recent ones only (two days of a one-hour window).
+MAX_POINTS = 192
 
 
-def window_stats(*, term_id: int, start: datetime, end: datetime, baseline_days: int) -> dict:
-    """Counts and negative counts in the window and in the same window on each of the past days (one query)."""
+@dataclass(frozen=True)
+class Reference:
+    """One window the current one is compared with."""
+
+    key: str
+    start: datetime
+    end: datetime
+
+
+def references(*, start: datetime, end: datetime, baseline_days: int, recent_windows: int) -> list[Reference]:
+    """The same window on each past day (``day…``), then the windows just before (``prev…``)."""
+    width = end - start
+    refs = [
+        Reference(f"day{d}", start - timedelta(days=d), end - timedelta(days=d)) for d in range(1, baseline_days + 1)
+    ]
+    refs += [Reference(f"prev{k}", start - width * k, end - width * k) for k in range(1, recent_windows + 1)]
+    return refs
+
+
+def window_stats(
+    *,
+    term_id: int,
+    start: datetime,
+    end: datetime,
+    baseline_days: int,
+    recent_windows: int = 0,
+    listening_since: datetime | None = None,
+) -> dict:
+    """Counts and negative counts in the window and its reference windows (one query).
+
+    ``baseline`` is the mean count of the past days' windows recorded since ``listening_since``,
+    or, when none was, of the recent windows recorded since then; ``None`` when neither was.
+    """
+    refs = references(start=start, end=end, baseline_days=baseline_days, recent_windows=recent_windows)
     aggregates = {}
     ranges = Q()
-    for day in range(baseline_days + 1):
-        shifted = Q(posted_at__gt=start - timedelta(days=day), posted_at__lte=end - timedelta(days=day))
+    for ref in [Reference("now", start, end), *refs]:
+        shifted = Q(posted_at__gt=ref.start, posted_at__lte=ref.end)
         ranges |= shifted
-        aggregates[f"n{day}"] = Count("id", filter=shifted)
-        aggregates[f"neg{day}"] = Count("id", filter=shifted & Q(negative=True))
+        aggregates[f"n_{ref.key}"] = Count("id", filter=shifted)
+        aggregates[f"neg_{ref.key}"] = Count("id", filter=shifted & Q(negative=True))
     # Only the windows themselves are read (an OR of index ranges), not the whole baseline period.
     row = MentionTerm.objects.filter(ranges, watch_term_id=term_id).aggregate(**aggregates)
-    base_n = sum(row[f"n{d}"] for d in range(1, baseline_days + 1))
-    base_neg = sum(row[f"neg{d}"] for d in range(1, baseline_days + 1))
-    count = row["n0"]
-    return {
+    recorded = [r for r in refs if listening_since is None or r.start >= listening_since]
+    used = [r for r in recorded if r.key.startswith("day")] or [r for r in recorded if r.key.startswith("prev")]
+    count = row["n_now"]
+    stats = {
         "count": count,
-        "negative": row["neg0"],
-        "negative_share": row["neg0"] / count if count else 0.0,
-        "baseline": base_n / baseline_days,
-        "baseline_negative_share": base_neg / base_n if base_n else 0.0,
+        "negative": row["neg_now"],
+        "negative_share": row["neg_now"] / count if count else 0.0,
+        "baseline": None,
+        "baseline_negative_share": 0.0,
+        "baseline_windows": [r.key for r in used],
     }
+    if used:
+        base_n = sum(row[f"n_{r.key}"] for r in used)
+        base_neg = sum(row[f"neg_{r.key}"] for r in used)
+        stats["baseline"] = base_n / len(used)
+        stats["baseline_negative_share"] = base_neg / base_n if base_n else 0.0
+    return stats
+
+
+def window_counts(*, term_id: int, ends: list[datetime], width: timedelta) -> list[int]:
+    """How many mentions each window ``(end - width, end]`` holds: one query for every point of an evaluation."""
+    if not ends:
+        return []
+    aggregates = {
+        f"n{i}": Count("id", filter=Q(posted_at__gt=end - width, posted_at__lte=end)) for i, end in enumerate(ends)
+    }
+    row = MentionTerm.objects.filter(
+        watch_term_id=term_id, posted_at__gt=min(ends) - width, posted_at__lte=max(ends)
+    ).aggregate(**aggregates)
+    return [row[f"n{i}"] for i in range(len(ends))]
 
 
 def is_spike(rule: SpikeRule, stats: dict) -> bool:
-    if stats["count"] < rule.min_count:
+    if stats["baseline"] is None or stats["count"] < rule.min_count:
+        # No recorded reference window yet: the rule is learning what normal looks like.
         return False
     # A term that was silent has a baseline of 0: one mention then counts as the baseline.
     volume = stats["count"] >= rule.volume_factor * max(stats["baseline"], 1.0)
     tone = stats["negative_share"] - stats["baseline_negative_share"] >= rule.negative_share_rise
     return volume or tone
+
+
+def listening_since(rule: SpikeRule) -> datetime:
+    """Since when the term's mentions are recorded: its creation, or its earliest match if older (a backfill)."""
+    first = MentionTerm.objects.filter(watch_term_id=rule.watch_term_id).aggregate(first=Min("posted_at"))["first"]
+    created = rule.watch_term.created_at
+    return min(first, created) if first else created
+
+
+def evaluation_points(*, rule: SpikeRule, low: datetime | None, high: datetime | None, now: datetime) -> list[datetime]:
+    """Window ends to evaluate: each quarter window across the new mentions' times, their latest, and now."""
+    points = []
+    if low is not None and high is not None:
+        high = min(high, now)
+        step = timedelta(minutes=rule.window_minutes) / STEPS_PER_WINDOW
+        seconds = step.total_seconds()
+        # Aligned on the epoch, so the same data always gives the same points (and alerts).
+        point = datetime.fromtimestamp(math.ceil(low.timestamp() / seconds) * seconds, tz=UTC)
+        while point < high:
+            points.append(point)
+            point += step
+        points.append(high)
+    points.append(now)
+    points = sorted(set(points))
+    return points[-MAX_POINTS:]
 
 
 def _curve(*, term_id: int, start: datetime, end: datetime) -> list[dict]:
@@ -71,10 +172,11 @@ def _curve(*, term_id: int, start: datetime, end: datetime) -> list[dict]:
 
 
 @transaction.atomic
-def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> Alert | None:
-    """Evaluate one rule now; fire (alert, webhook, incident) when it spikes and is not cooling down."""
+def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> list[Alert]:
+    """Evaluate one rule over its newly matched mentions and at ``now``; returns the alerts it fired."""
     now = now or timezone.now()
-    # Locked: a second worker evaluating the same rule waits, then sees last_fired_at and stays quiet.
+    # Locked: a second worker evaluating the same rule waits, then sees the advanced
+    # evaluated_through and last_fired_at and stays quiet.
     # of=self: PostgreSQL cannot lock the nullable side of the outer joins (attach_to, created_by).
     rule = (
         SpikeRule.objects.select_for_update(of=("self",))
@@ -82,16 +184,43 @@ def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> Alert | No
         .get(pk=rule.pk)
     )
     if not rule.active:
-        return None
-    if rule.last_fired_at and now - rule.last_fired_at < timedelta(minutes=rule.cooldown_minutes):
-        return None
-    start = now - timedelta(minutes=rule.window_minutes)
-    stats = window_stats(term_id=rule.watch_term_id, start=start, end=now, baseline_days=rule.baseline_days)
-    if not is_spike(rule, stats):
-        return None
+        return []
+    new = MentionTerm.objects.filter(watch_term_id=rule.watch_term_id, pk__gt=rule.evaluated_through).aggregate(
+        low=Min("posted_at"), high=Max("posted_at"), last=Max("pk")
+    )
+    since = listening_since(rule)
+    width = timedelta(minutes=rule.window_minutes)
+    cooldown = timedelta(minutes=rule.cooldown_minutes)
+    alerts = []
+    points = evaluation_points(rule=rule, low=new["low"], high=new["high"], now=now)
+    counts = window_counts(term_id=rule.watch_term_id, ends=points, width=width)
+    for end, count in zip(points, counts, strict=True):
+        if count < rule.min_count:
+            continue  # too few mentions to fire, whatever the baseline: no need to read it
+        if rule.last_fired_at and end < rule.last_fired_at + max(cooldown, timedelta(microseconds=1)):
+            continue
+        stats = window_stats(
+            term_id=rule.watch_term_id,
+            start=end - width,
+            end=end,
+            baseline_days=rule.baseline_days,
+            recent_windows=rule.recent_windows,
+            listening_since=since,
+        )
+        if is_spike(rule, stats):
+            alerts.append(_fire(rule=rule, stats=stats, start=end - width, end=end, now=now))
+            rule.last_fired_at = end
+    if new["last"] is not None:
+        rule.evaluated_through = new["last"]
+    rule.save(update_fields=["last_fired_at", "evaluated_through"])
+    return alerts
+
+
+def _fire(*, rule: SpikeRule, stats: dict, start: datetime, end: datetime, now: datetime) -> Alert:
+    """Record the alert with its evidence, act on it (incident), and announce it (``alert.fired``)."""
     sample = list(
         Mention.objects.filter(
-            term_matches__watch_term_id=rule.watch_term_id, posted_at__gt=start, posted_at__lte=now
+            term_matches__watch_term_id=rule.watch_term_id, posted_at__gt=start, posted_at__lte=end
         ).order_by("sentiment", "-audience")[:EVIDENCE_MENTIONS]
     )
     alert = Alert.objects.create(
@@ -99,18 +228,17 @@ def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> Alert | No
         watch_term=rule.watch_term,
         fired_at=now,
         window_start=start,
-        window_end=now,
+        window_end=end,
         count=stats["count"],
         baseline=stats["baseline"],
         negative_share=stats["negative_share"],
         baseline_negative_share=stats["baseline_negative_share"],
         evidence={
             "mention_ids": [m.pk for m in sample],
-            "curve": _curve(term_id=rule.watch_term_id, start=start, end=now),
+            "curve": _curve(term_id=rule.watch_term_id, start=start, end=end),
+            "baseline_windows": stats["baseline_windows"],
         },
     )
-    rule.last_fired_at = now
-    rule.save(update_fields=["last_fired_at"])
     alert.incident = _act(rule=rule, alert=alert, sample=sample)
     if alert.incident is not None:
         alert.save(update_fields=["incident"])
@@ -139,7 +267,8 @@ def _act(*, rule: SpikeRule, alert: Alert, sample: list[Mention]):
             },
             category=Category.VIRAL_COMPLAINT,
             source=_("Spike rule “%(rule)s”") % {"rule": rule.name},
-            detected_at=alert.fired_at,
+            # When the spike happened (its window's end), which for a replay is before now.
+            detected_at=alert.window_end,
         )
     if incident is None:
         return None
@@ -160,6 +289,8 @@ def alert_data(alert: Alert) -> dict:
         "rule": alert.rule.name,
         "watch_term": alert.watch_term.term,
         "fired_at": alert.fired_at.isoformat(),
+        "window_start": alert.window_start.isoformat(),
+        "window_end": alert.window_end.isoformat(),
         "count": alert.count,
         "baseline": alert.baseline,
         "negative_share": round(alert.negative_share, 3),
@@ -175,11 +306,8 @@ def spikes_evaluate(*, term_ids: list[int] | None = None, now: datetime | None =
     alerts = []
     for rule in rules:
         try:
-            alert = rule_evaluate(rule=rule, now=now)
+            alerts += rule_evaluate(rule=rule, now=now)
         except Exception:
             # One broken rule (its author lost the right to open incidents…) must not silence the others.
             logger.exception("spike rule %s failed", rule.pk)
-            continue
-        if alert is not None:
-            alerts.append(alert)
     return alerts

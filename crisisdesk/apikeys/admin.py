@@ -9,13 +9,19 @@ from .models import APIKey
 
 @admin.register(APIKey)
 class APIKeyAdmin(admin.ModelAdmin):
-    """Keys are created with ``manage.py create_api_key`` (which prints the key once) and revoked here."""
+    """Keys are created at /api-keys/ or with ``manage.py create_api_key`` (each shows the key once); revoked here too.
+
+    Team leads with staff status see the keys they may manage (theirs), as on /api-keys/.
+    """
 
     list_display = ("name", "prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
     readonly_fields = ("name", "prefix", "scopes", "user", "created_by", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).manageable_by(request.user)
 
     def has_add_permission(self, request):
         return False

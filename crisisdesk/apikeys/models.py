@@ -36,6 +36,14 @@ class APIKeyQuerySet(models.QuerySet):
     def active(self) -> "APIKeyQuerySet":
         return self.filter(revoked_at__isnull=True)
 
+    def manageable_by(self, user) -> "APIKeyQuerySet":
+        """The keys ``user`` may see and revoke: all for a superuser, else those they created or that act as them."""
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(models.Q(created_by=user) | models.Q(user=user))
+
 
 class APIKey(models.Model):
     """One integration's credential: acts on behalf of ``user`` within its ``scopes``."""

@@ -43,8 +43,8 @@ def apikey_create(*, actor, name: str, scopes: list[str], user=None) -> tuple[AP
 @transaction.atomic
 def apikey_revoke(*, actor, key: APIKey) -> APIKey:
     """Revoke a key: every later request with it answers 401. Idempotent."""
-    if not can_manage_keys(actor):
-        raise PermissionDenied(_("You may not revoke API keys."))
+    if not can_manage_keys(actor) or not APIKey.objects.manageable_by(actor).filter(pk=key.pk).exists():
+        raise PermissionDenied(_("You may not revoke this API key."))
     key = APIKey.objects.select_for_update().get(pk=key.pk)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()

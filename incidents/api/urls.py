@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import mention_views, statement_views, views
+from . import listening_views, mention_views, statement_views, views
 
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
@@ -13,6 +13,9 @@ router.register("facts", views.FactViewSet, basename="fact")
 router.register("incident-roles", views.IncidentRoleViewSet, basename="incidentrole")
 router.register("statements", statement_views.StatementViewSet, basename="statement")
 router.register("mentions", mention_views.MentionViewSet, basename="mention")
+router.register("watch-terms", listening_views.WatchTermViewSet, basename="watchterm")
+router.register("spike-rules", listening_views.SpikeRuleViewSet, basename="spikerule")
+router.register("alerts", listening_views.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),

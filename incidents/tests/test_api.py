@@ -5,7 +5,6 @@ every endpoint reaches the service, and every error arrives as the right code.
 """
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -33,12 +32,6 @@ def access(**expected: int):
     """``@access(communicator=200, …, outsider=404)``: run the test once per persona with its expected code."""
     assert sorted(expected) == sorted(ALL_PERSONAS), "every persona, the outsider included, must be listed"
     return pytest.mark.parametrize("persona,expected", list(expected.items()))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    # Throttle counters live in the cache, which outlives a test.
-    cache.clear()
 
 
 @pytest.fixture

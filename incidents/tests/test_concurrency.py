@@ -103,3 +103,38 @@ def test_racing_status_changes_exactly_one_wins():
     assert incident.status == Status.INVESTIGATING
     assert incident.acknowledged_at is not None
     assert TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.STATUS_CHANGE).count() == 1
+
+
+def test_concurrent_spike_evaluations_fire_one_alert(team_lead):
+    """Eight workers evaluate the same spiking rule at once: the rule's row lock lets one fire."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from incidents import mention_services, spikes
+    from incidents.models import Alert
+
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=8)):
+        term = mention_services.watch_term_add(actor=team_lead, term="Acme", kind="brand")
+    items = [
+        {
+            "platform": "x",
+            "external_id": f"r-{i}",
+            "text": "Acme jar exploded, dangerous",
+            "posted_at": (now - timedelta(seconds=20 * i)).isoformat(),
+        }
+        for i in range(60)
+    ]
+    mentions, errors = mention_services.parse_batch(items)
+    assert errors == []
+    mention_services.mentions_ingest(mentions=mentions, source="api")
+    # The rule comes after the mentions, so the ingest's own (eager) evaluation cannot fire it first.
+    rule = mention_services.spike_rule_save(
+        actor=team_lead, data={"name": "Race", "watch_term": term, "min_count": 20, "cooldown_minutes": 60}
+    )
+
+    results, errors = run_in_threads(lambda i: len(spikes.rule_evaluate(rule=rule, now=now)))
+    assert errors == []
+    assert sorted(results) == [0] * (THREADS - 1) + [1]
+    assert Alert.objects.filter(rule=rule).count() == 1

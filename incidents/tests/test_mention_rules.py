@@ -31,6 +31,7 @@ def form_data(term, **changes):
         "min_count": 15,
         "volume_factor": 2.5,
         "negative_share_rise": 0.25,
+        "recent_windows": 2,
         "cooldown_minutes": 90,
         "action": SpikeAction.NOTIFY,
         "attach_to": "",

@@ -42,6 +42,22 @@ def test_inbox_filters(communicator, client_for):
     assert "Lovely" in body and "Acme jar 0" not in body
 
 
+def test_inbox_pages_keep_every_value_of_a_filter_and_ids_are_unique(communicator, client_for):
+    import re
+
+    make_mentions(60)
+    body = (
+        client_for(communicator)
+        .get(reverse("mentions:inbox") + "?status=new&status=triaged&platform=x")
+        .content.decode()
+    )
+    (next_link,) = re.findall(r'href="([^"]*)" rel="next"', body)
+    assert "status=new" in next_link and "status=triaged" in next_link and "page=2" in next_link
+    # The filter's incident field and the bulk form's incident select have ids of their own.
+    ids = re.findall(r'\bid="([^"]+)"', body)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
 def test_inbox_query_count_is_flat(communicator, client_for, django_assert_max_num_queries):
     make_mentions(1)
     client = client_for(communicator)

@@ -26,7 +26,9 @@ def ingest(items):
 
 @pytest.fixture
 def term(team_lead):
-    return mention_services.watch_term_add(actor=team_lead, term="Acme", kind="brand")
+    # Listened to since START: a silent day before the spike is a recorded zero, not missing history.
+    with time_machine.travel(START, tick=False):
+        return mention_services.watch_term_add(actor=team_lead, term="Acme", kind="brand")
 
 
 @pytest.fixture
@@ -70,8 +72,13 @@ def test_fires_at_the_spike_not_before_and_respects_cooldown(rule):
         alerts = spikes.spikes_evaluate()
     assert len(alerts) == 1
     alert = alerts[0]
-    assert alert.count == 40 + 4  # the burst plus the quiet mentions of that hour
+    # Evaluated in data time: the window ending at 13:45 already held 23 of the burst's mentions
+    # plus that hour's 4 quiet ones — where a worker evaluating live would have fired.
+    assert alert.window_end == SPIKE_AT - timedelta(minutes=15)
+    assert alert.fired_at == SPIKE_AT
+    assert alert.count == 23 + 4
     assert alert.baseline == 4
+    assert alert.evidence["baseline_windows"] == [f"day{d}" for d in range(1, 8)]
     assert alert.negative_share > 0.6
     assert len(alert.evidence["mention_ids"]) == spikes.EVIDENCE_MENTIONS
     assert sum(bucket["count"] for bucket in alert.evidence["curve"]) >= alert.count
@@ -85,6 +92,9 @@ def test_fires_at_the_spike_not_before_and_respects_cooldown(rule):
     with time_machine.travel(SPIKE_AT + timedelta(minutes=141), tick=False):
         assert len(spikes.spikes_evaluate()) == 1
     assert Alert.objects.count() == 2
+    # Measured between window ends: the second alert's window ends two hours after the first's.
+    first, second = Alert.objects.order_by("window_end")
+    assert second.window_end - first.window_end >= timedelta(minutes=120)
 
 
 def test_below_min_count_never_fires(rule):
@@ -125,3 +135,122 @@ def test_ingest_queues_the_evaluation(rule, django_capture_on_commit_callbacks):
     # Tasks run eagerly in tests: the alert exists as soon as the ingest committed.
     assert Alert.objects.filter(rule=rule).count() == 1
     cache.clear()
+
+
+# --- a crisis replayed through the bulk API, on a term with no history ----------------------------
+
+NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+
+
+def replay_series():
+    """Six hours: 30 mentions an hour (one in ten negative), then 20 minutes of 150 angry ones, then calm."""
+    items, n = [], 0
+    start = NOW - timedelta(hours=6)
+    for minute in range(6 * 60):
+        at = start + timedelta(minutes=minute)
+        if minute % 2 == 0:
+            n += 1
+            items.append(post(n, at, negative=n % 10 == 0))
+        if 240 <= minute < 260:  # the spike, four hours in
+            for k in range(7):
+                n += 1
+                items.append(post(n, at + timedelta(seconds=8 * k), negative=k != 0))
+    return items
+
+
+@pytest.fixture
+def new_term(team_lead):
+    # Created just before the replay: the replayed mentions are older than the term.
+    with time_machine.travel(NOW - timedelta(minutes=5), tick=False):
+        return mention_services.watch_term_add(actor=team_lead, term="Acme", kind="brand")
+
+
+@pytest.fixture
+def replay_rule(new_term, team_lead):
+    with time_machine.travel(NOW - timedelta(minutes=4), tick=False):
+        return mention_services.spike_rule_save(
+            actor=team_lead,
+            data={"name": "Replay", "watch_term": new_term, "min_count": 20, "negative_share_rise": 0.3},
+        )
+
+
+def test_a_replayed_crisis_fires_once_at_the_spike(replay_rule):
+    items = replay_series()
+    alerts = []
+    with time_machine.travel(NOW, tick=False):
+        # Pushed in order, 500 at a time, each batch evaluated as the worker would after it.
+        for chunk in range(0, len(items), 500):
+            ingest(items[chunk : chunk + 500])
+            alerts += spikes.spikes_evaluate(term_ids=[replay_rule.watch_term_id])
+    assert len(alerts) == 1
+    (alert,) = alerts
+    spike_start = NOW - timedelta(hours=2)
+    # Fired in the spike's first quarter hour, with the windows just before as the baseline.
+    assert spike_start < alert.window_end <= spike_start + timedelta(minutes=15)
+    assert alert.evidence["baseline_windows"] == ["prev1", "prev2", "prev3"]
+    assert alert.baseline == pytest.approx(30, abs=2)
+    assert alert.negative_share > 0.5
+    # Not before the spike: the first hours (learning, then quiet against the hours before) stayed silent.
+    assert Alert.objects.count() == 1
+
+
+def test_a_replay_in_one_batch_gives_the_same_alert(replay_rule):
+    with time_machine.travel(NOW, tick=False):
+        items = replay_series()
+        assert len(items) <= mention_services.MAX_BATCH
+        ingest(items)
+        (alert,) = spikes.spikes_evaluate()
+    # Evaluation points are aligned on the clock: the same data gives the same window.
+    spike_start = NOW - timedelta(hours=2)
+    assert spike_start < alert.window_end <= spike_start + timedelta(minutes=15)
+
+
+def test_a_term_without_history_is_learning(replay_rule):
+    # 100 angry mentions in the term's first half hour: nothing to compare with, so no alert.
+    with time_machine.travel(NOW, tick=False):
+        ingest([post(i, NOW - timedelta(seconds=18 * i), negative=True) for i in range(100)])
+        assert spikes.spikes_evaluate() == []
+    assert replay_rule.watch_term.created_at > NOW - timedelta(hours=1)
+
+
+def test_a_new_rule_does_not_alert_about_a_past_spike(new_term, team_lead):
+    with time_machine.travel(NOW, tick=False):
+        ingest(replay_series())
+        rule = mention_services.spike_rule_save(
+            actor=team_lead, data={"name": "Late", "watch_term": new_term, "min_count": 20}
+        )
+        assert spikes.spikes_evaluate() == []
+        rule.refresh_from_db()
+        # It starts after the rows that existed when it was made; later mentions are stepped through.
+        assert rule.evaluated_through > 0
+        # A new burst, twice the size of the replayed one (which is now part of its baseline).
+        ingest([post(90_000 + i, NOW - timedelta(seconds=4 * i), negative=True) for i in range(300)])
+        (alert,) = spikes.spikes_evaluate()
+    assert alert.window_end == NOW
+    assert alert.rule == rule
+
+
+def test_each_new_mention_is_stepped_through_once(replay_rule):
+    with time_machine.travel(NOW, tick=False):
+        ingest(replay_series())
+        spikes.spikes_evaluate()
+        replay_rule.refresh_from_db()
+        through = replay_rule.evaluated_through
+        # Nothing new: only "now" is evaluated, and the watermark stays.
+        assert spikes.spikes_evaluate() == []
+        replay_rule.refresh_from_db()
+        assert replay_rule.evaluated_through == through
+
+
+def test_evaluation_points_step_each_quarter_window():
+    rule = SpikeRule(window_minutes=60)
+    low = datetime(2026, 11, 20, 10, 7, tzinfo=UTC)
+    high = datetime(2026, 11, 20, 10, 50, tzinfo=UTC)
+    points = spikes.evaluation_points(rule=rule, low=low, high=high, now=NOW)
+    assert [p.strftime("%H:%M") for p in points] == ["10:15", "10:30", "10:45", "10:50", "18:00"]
+    # A backfill of weeks is capped to the most recent points.
+    points = spikes.evaluation_points(rule=rule, low=low - timedelta(days=30), high=high, now=NOW)
+    assert len(points) == spikes.MAX_POINTS and points[-1] == NOW
+    # Mentions dated in the future (a skewed clock) are evaluated at now at the latest.
+    points = spikes.evaluation_points(rule=rule, low=NOW, high=NOW + timedelta(hours=3), now=NOW)
+    assert points == [NOW]

@@ -9,12 +9,10 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewStatus
@@ -42,24 +40,6 @@ XSS_CORPUS = [
     '<a href="javascript:alert(1)">x</a>',
     '"><svg onload=alert(1)>',
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-
-
-@pytest.fixture
-def api(people):
-    """``api("legal")`` → an API client logged in as that persona (or as a given user)."""
-
-    def client_as(persona) -> APIClient:
-        user = people[persona] if isinstance(persona, str) else persona
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return client_as
 
 
 @pytest.fixture

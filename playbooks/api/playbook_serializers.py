@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import StrictInputMixin
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import ContentLanguage
 from incidents.api.serializers import UserBriefSerializer, VisibleIncidentField
@@ -148,18 +149,6 @@ class StepInputSerializer(serializers.Serializer):
         slug_field="code", queryset=IncidentRole.objects.all(), required=False, allow_null=True, default=None
     )
     within_minutes = serializers.IntegerField(min_value=0, default=60)
-
-
-class StrictInputMixin:
-    """PATCH bodies: a field that cannot be written here is refused (400), not silently ignored."""
-
-    def to_internal_value(self, data):
-        # Sending ``status`` or ``id`` means expecting them to change: refuse rather than ignore.
-        if hasattr(data, "keys"):
-            refused = {name: [_("This field cannot be edited.")] for name in data if name not in self.fields}
-            if refused:
-                raise serializers.ValidationError(refused)
-        return super().to_internal_value(data)
 
 
 class PlaybookCreateSerializer(serializers.Serializer):

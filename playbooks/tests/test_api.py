@@ -1,11 +1,9 @@
 """Key message API: every transition for every persona, 403/404/409/400, safe HTML, query counts."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
-from rest_framework.test import APIClient
 
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewStatus
@@ -20,22 +18,6 @@ pytestmark = pytest.mark.django_db
 
 S = ReviewStatus
 PERSONAS = ["communicator", "comms2", "legal", "team_lead", "lead2", "observer", "outsider"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-
-
-@pytest.fixture
-def api(people):
-    def client_as(persona) -> APIClient:
-        user = people[persona] if isinstance(persona, str) else persona
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return client_as
 
 
 def key_message_in(status: str, *, author, reviewer, retirer, **kwargs) -> KeyMessage:

@@ -35,8 +35,8 @@ def test_key_is_stored_hashed_and_shown_once(make_key):
     assert raw_key.startswith(stored.prefix + ".")
 
 
-def test_only_key_managers_create_keys(team_lead, outsider):
-    for user in (team_lead, outsider):
+def test_only_key_managers_create_keys(communicator, outsider):
+    for user in (communicator, outsider):
         with pytest.raises(PermissionDenied):
             services.apikey_create(actor=user, name="x", scopes=["read"])
 
@@ -95,3 +95,24 @@ def test_throttle_is_per_key(make_key, settings):
     # Another key has its own bucket.
     assert key_client(second).get("/api/v1/mentions/").status_code == 200
     cache.clear()
+
+
+def test_a_team_lead_revokes_only_keys_they_manage(team_lead, lead2, admin_user):
+    theirs, _ = services.apikey_create(actor=lead2, name="theirs", scopes=["read"])
+    mine, _ = services.apikey_create(actor=team_lead, name="mine", scopes=["read"])
+    with pytest.raises(PermissionDenied):
+        services.apikey_revoke(actor=team_lead, key=theirs)
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+    assert services.apikey_revoke(actor=team_lead, key=mine).revoked_at is not None
+    assert services.apikey_revoke(actor=admin_user, key=theirs).revoked_at is not None
+
+
+def test_a_staff_team_lead_sees_only_their_keys_in_the_admin(admin_as, staff_people):
+    from django.urls import reverse
+
+    services.apikey_create(actor=staff_people["lead2"], name="Lead two's feed", scopes=["read"])
+    services.apikey_create(actor=staff_people["team_lead"], name="My own feed", scopes=["read"])
+    body = admin_as("team_lead").get(reverse("admin:apikeys_apikey_changelist")).content.decode()
+    assert "My own feed" in body
+    assert "Lead two" not in body

@@ -386,6 +386,14 @@ class Command(BaseCommand):
             help="Instead of the pages: push N mentions through the bulk API (1,000 per request), "
             "report mentions/s and p95 per request, then time a spike from its mention to its alert.",
         )
+        parser.add_argument(
+            "--transport",
+            choices=["http", "inprocess"],
+            default="http",
+            help="--ingest over real HTTP to gunicorn (default) or in-process through the test client.",
+        )
+        parser.add_argument("--clients", type=int, default=2, help="--ingest: concurrent client threads.")
+        parser.add_argument("--web", type=int, default=2, help="--ingest: gunicorn worker processes.")
 
     def handle(self, *args, **options):
         started = time.perf_counter()
@@ -394,7 +402,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("Not PostgreSQL: figures do not represent production."))
         call_command("migrate", interactive=False, verbosity=0)
         if options["ingest"]:
-            for line in bench_ingest(total=options["ingest"], seed=options["seed"]):
+            from crisisdesk.bench_ingest import bench_ingest
+
+            lines = bench_ingest(
+                total=options["ingest"],
+                seed=options["seed"],
+                transport=options["transport"],
+                clients=options["clients"],
+                web=options["web"],
+            )
+            for line in lines:
                 self.note(line)
             return
 
@@ -536,109 +553,3 @@ class Command(BaseCommand):
                 f"{ratio:>7} {result['bytes'] / 1024:>7.1f}"
             )
         self.stdout.write("")
-
-
-# --- mention ingest (issue 7) ----------------------------------------------------------------
-
-INGEST_BATCH = 1000
-
-
-def _mention_batch(rng: random.Random, start: int, size: int, *, now: datetime, spread: timedelta, negative: float):
-    words = ["Acme", "blender", "jar", "soup", "store", "delivery", "refund", "support"]
-    tones = ["dangerous, cracked!", "great service, thanks", "at the shop today", "worst brand ever", "love it"]
-    return [
-        {
-            "platform": rng.choice(("x", "facebook", "instagram", "tiktok")),
-            "external_id": f"bench-{start + i}",
-            "text": f"{rng.choice(words)} {rng.choice(words)} Acme "
-            + ("disgusting and dangerous, jar cracked" if rng.random() < negative else rng.choice(tones)),
-            "posted_at": (now - spread * rng.random()).isoformat(),
-            "author": f"@user{rng.randrange(100_000)}",
-            "audience": rng.randrange(50_000),
-            "url": f"https://example.org/p/{start + i}",
-        }
-        for i in range(size)
-    ]
-
-
-def bench_ingest(*, total: int, seed: int, alert_timeout: float = 30) -> list[str]:
-    """Time the bulk ingest API and spike-to-alert latency; returns the report lines."""
-    from crisisdesk.apikeys.services import apikey_create
-    from incidents.models import Alert, Mention, SpikeRule, WatchTerm
-
-    rng = random.Random(seed)
-    user_model = get_user_model()
-    admin = user_model.objects.filter(username="bench-ingest").first() or user_model.objects.create_superuser(
-        "bench-ingest", "bench@example.org", BENCH_PASSWORD
-    )
-    _, raw_key = apikey_create(actor=admin, name="bench", scopes=["ingest", "read"], user=admin)
-    term, _ = WatchTerm.objects.get_or_create(term="Acme", defaults={"kind": "brand"})
-    SpikeRule.objects.filter(name="bench spike").delete()
-    rule = SpikeRule.objects.create(
-        name="bench spike", watch_term=term, window_minutes=10, min_count=200, volume_factor=3, created_by=admin
-    )
-    client = Client(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
-    url = reverse("api:mention-bulk")
-    now = timezone.now()
-    durations = []
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "apikey": "1000000/min", "user": "1000000/min"}
-    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
-        # The background: a week of quiet mentions (older than the spike window), generated up front so
-        # only the requests are timed.
-        batches = [
-            json.dumps(
-                {
-                    "mentions": _mention_batch(
-                        rng,
-                        n,
-                        min(INGEST_BATCH, total - n),
-                        now=now - timedelta(minutes=15),
-                        spread=timedelta(days=8),
-                        negative=0.1,
-                    )
-                }
-            )
-            for n in range(0, total, INGEST_BATCH)
-        ]
-        started = time.perf_counter()
-        for body in batches:
-            t0 = time.perf_counter()
-            response = client.post(url, body, content_type="application/json")
-            durations.append(time.perf_counter() - t0)
-            if response.status_code != 200:
-                raise CommandError(f"bulk ingest answered {response.status_code}: {response.content[:300]!r}")
-        elapsed = time.perf_counter() - started
-        stored = Mention.objects.filter(external_id__startswith="bench-").count()
-        # Redelivery of the first batch: same rows, no duplicates.
-        client.post(url, batches[0], content_type="application/json")
-        duplicates = Mention.objects.filter(external_id__startswith="bench-").count() - stored
-        # The spike: 1,000 negative mentions in the last minutes, one request; time until its alert exists
-        # (inline when tasks are eager, through the worker when a broker is configured).
-        spike = json.dumps(
-            {"mentions": _mention_batch(rng, 10**9, INGEST_BATCH, now=now, spread=timedelta(minutes=5), negative=0.9)}
-        )
-        before = Alert.objects.filter(rule=rule).count()
-        t0 = time.perf_counter()
-        client.post(url, spike, content_type="application/json")
-        alert_latency = None
-        while time.perf_counter() - t0 < alert_timeout:
-            if Alert.objects.filter(rule=rule).count() > before:
-                alert_latency = time.perf_counter() - t0
-                break
-            time.sleep(0.05)
-    return [
-        f"Bulk ingest: {stored:,} mentions in {len(batches)} requests of {INGEST_BATCH:,} in {elapsed:.1f} s "
-        f"= {total / elapsed:,.0f} mentions/s",
-        f"Per 1,000-item request: p50 {percentile(durations, 50) * 1000:.0f} ms, "
-        f"p95 {percentile(durations, 95) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms",
-        f"Redelivery of a batch created {duplicates} duplicate(s)",
-        "Spike mention to alert: "
-        + (f"{alert_latency:.2f} s" if alert_latency is not None else f"no alert within {alert_timeout:g} s")
-        + f" (tasks {'eager, in the request' if _tasks_eager() else 'through the worker'})",
-    ]
-
-
-def _tasks_eager() -> bool:
-    from crisisdesk.celery import app
-
-    return bool(app.conf.task_always_eager)

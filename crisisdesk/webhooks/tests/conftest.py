@@ -34,10 +34,3 @@ def make_subscription(admin_user):
 @pytest.fixture
 def subscription(make_subscription, receiver):
     return make_subscription(receiver.url)
-
-
-def pytest_configure(config):
-    # Registered here, next to the only tests that use it (pyproject's list is --strict-markers').
-    config.addinivalue_line(
-        "markers", "worker: end-to-end with a real Redis and a Celery worker process (PostgreSQL pass of make test)"
-    )

@@ -6,11 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from crisisdesk.testing.worker import free_port
 
 
 class SignatureError(Exception):
@@ -59,12 +60,6 @@ class Received:
 
     def json(self) -> dict:
         return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Receiver:

@@ -1,7 +1,6 @@
 """REST API /api/v1/webhooks/: team leads only (403 for every other persona), secrets only on purpose."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -12,11 +11,6 @@ from crisisdesk.webhooks.models import Delivery, DeliveryStatus, Subscription
 pytestmark = pytest.mark.django_db
 
 OTHERS = ["communicator", "legal", "observer", "outsider"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
 
 
 @pytest.fixture

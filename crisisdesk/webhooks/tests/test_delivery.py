@@ -14,10 +14,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.testing.worker import free_port
 from crisisdesk.webhooks import emit, services, tasks
 from crisisdesk.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
-
-from .receiver import free_port
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 

@@ -1,225 +1,28 @@
 """End to end with real parts: Redis, a Celery worker process (with embedded beat), PostgreSQL, a local receiver.
 
-The test commits its data for real (``transaction=True``); the worker is a subprocess started
-with ``DATABASE_URL`` pointing at pytest-django's test database, so it reads what the test
-wrote. Redis comes from ``scripts/with-redis.sh`` (``CRISISDESK_TEST_REDIS_URL``, as in
-``make test``) or, when run by hand, from a throwaway ``redis-server`` started here.
-
-Retry and sweep timings are shortened through the worker's environment (seconds, not minutes).
+The worker fixtures (``start_worker``, ``broker``, ``wait_until``) are ``crisisdesk.testing.worker``'s.
 """
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
-from crisisdesk.celery import app as celery_app
 from crisisdesk.review import services as review
 from crisisdesk.review.tests.helpers import statement_in
+from crisisdesk.testing.worker import free_port, wait_until
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.models import Delivery, DeliveryStatus, OutboxEvent
 from incidents import services as incident_services
 
-from .receiver import Receiver, free_port, verify
+from .receiver import Receiver, verify
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("shared_postgresql"),
 ]
-
-BASE_DIR = Path(settings.BASE_DIR)
-WORKER_ENV = {
-    "CELERY_TASK_ALWAYS_EAGER": "0",
-    "WEBHOOK_RETRY_BASE_SECONDS": "1",
-    "WEBHOOK_RETRY_MAX_SECONDS": "2",
-    "WEBHOOK_MAX_ATTEMPTS": "100",
-    "WEBHOOK_SWEEP_SECONDS": "1",
-    "WEBHOOK_SWEEP_GRACE_SECONDS": "3",
-    "WEBHOOK_CONNECT_TIMEOUT": "2",
-    "WEBHOOK_READ_TIMEOUT": "5",
-    "DJANGO_LOG_LEVEL": "INFO",
-}
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgresql(db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"needs a database a worker process can share (this run is on {connection.vendor}); "
-            "runs in the PostgreSQL pass of `make test` (scripts/with-postgres.sh + scripts/with-redis.sh)"
-        )
-
-
-def _wait_for_port(port: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A real Redis: the one `make test` started, or a throwaway redis-server of our own."""
-    url = os.environ.get("CRISISDESK_TEST_REDIS_URL")
-    if url:
-        yield url
-        return
-    binary = subprocess.run(["which", "redis-server"], capture_output=True, text=True).stdout.strip()  # noqa: S607
-    if not binary:
-        pytest.fail("redis-server is missing: run scripts/ensure-system-deps.sh (Debian package redis-server)")
-    port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [
-            binary,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-@pytest.fixture
-def broker(redis_url):
-    """Point this process's Celery app at Redis (instead of eager) for one test; an empty Redis each time."""
-    redis.Redis.from_url(redis_url).flushdb()
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-
-    def reset_pools():
-        # The app caches its broker connection pools; they must follow the new URL.
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    celery_app.conf.update(broker_url=redis_url, task_always_eager=False)
-    reset_pools()
-    yield redis_url
-    celery_app.conf.update(saved)
-    reset_pools()
-
-
-class Worker:
-    """One ``celery -A crisisdesk worker -B`` process group; stop() is graceful, kill() is SIGKILL."""
-
-    def __init__(self, process: subprocess.Popen, log: Path):
-        self.process = process
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if " ready." in self.output():
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise AssertionError(f"the worker did not start:\n{self.output()[-4000:]}")
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def start_worker(broker, tmp_path):
-    """``start_worker()`` → a running worker on the test database and the test Redis (stopped after the test)."""
-    workers: list[Worker] = []
-    database = urlsplit(os.environ["DATABASE_URL"])
-    test_database_url = urlunsplit(database._replace(path="/" + connection.settings_dict["NAME"]))
-
-    def start() -> Worker:
-        index = len(workers)
-        env = {**os.environ, **WORKER_ENV, "DATABASE_URL": test_database_url, "REDIS_URL": broker}
-        env.pop("CRISISDESK_TEST_REDIS_URL", None)
-        log = tmp_path / f"worker{index}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "crisisdesk",
-                    "worker",
-                    "--beat",
-                    "--schedule",
-                    str(tmp_path / f"beat{index}"),
-                    "--concurrency",
-                    "2",
-                    "--pool",
-                    "prefork",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel",
-                    "INFO",
-                    "--hostname",
-                    f"test{index}@%h",
-                ],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: kill() takes the pool children too
-            )
-        worker = Worker(process, log)
-        workers.append(worker)
-        worker.wait_ready()
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop()
-
-
-def wait_until(condition, *, timeout: float, what: str, worker_log=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    log = worker_log() if worker_log else ""
-    raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{log[-6000:]}")
 
 
 @pytest.fixture

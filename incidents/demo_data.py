@@ -1553,6 +1553,23 @@ def seed_incidents(*, users: dict, now: datetime | None = None) -> list[Incident
 # --- social listening (issue 7) -------------------------------------------------------------------------------------
 
 DEMO_MENTION_PLATFORM = "demo"
+DEMO_KEY_NAME = "Demo monitoring tool"
+
+
+def fresh_integration_key() -> str:
+    """A new integration key for the demo's monitoring tool (acting as the team lead); the previous one is revoked.
+
+    The raw key is only known when it is created, so each run makes one to print.
+    """
+    from crisisdesk.apikeys.models import APIKey
+    from crisisdesk.apikeys.services import apikey_create, apikey_revoke
+
+    User = get_user_model()
+    lead = User.objects.get(username="lead")
+    for key in APIKey.objects.active().filter(name=DEMO_KEY_NAME, created_by=lead):
+        apikey_revoke(actor=lead, key=key)
+    _, raw_key = apikey_create(actor=lead, name=DEMO_KEY_NAME, scopes=["ingest", "read", "write"])
+    return raw_key
 
 
 def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:

@@ -26,11 +26,16 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.webhooks import emit
 
 from .models import ACTIVE_STATUSES, Alert, Category, Mention, MentionTerm, SpikeAction, SpikeRule
@@ -243,7 +248,45 @@ def _fire(*, rule: SpikeRule, stats: dict, start: datetime, end: datetime, now: 
     if alert.incident is not None:
         alert.save(update_fields=["incident"])
     emit(event_type="alert.fired", payload=alert_data(alert), incident=alert.incident)
+    _notify(alert)
     return alert
+
+
+def alert_recipients(alert: Alert) -> list:
+    """Who is e-mailed: the team leads and the rule's author, each only if they may see the alert."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    candidates = users.filter(Q(groups__name=TEAM_LEAD) | Q(pk=alert.rule.created_by_id)).distinct()
+    # A rule attached to a confidential incident must not tell a team lead outside its team about it.
+    return [user for user in candidates if Alert.objects.visible_to(user).filter(pk=alert.pk).exists()]
+
+
+def _notify(alert: Alert) -> None:
+    """E-mail the alert after commit (a rolled-back evaluation told nobody anything)."""
+    addresses = sorted(user.email for user in alert_recipients(alert))
+    if not addresses:
+        return
+    subject = _("Spike alert: “%(term)s”, %(count)d mentions") % {"term": alert.watch_term.term, "count": alert.count}
+    lines = [
+        _(
+            "%(count)d mentions of “%(term)s” between %(start)s and %(end)s (baseline %(baseline).1f), %(share).0f%% negative."
+        )
+        % {
+            "count": alert.count,
+            "term": alert.watch_term.term,
+            "start": f"{alert.window_start:%Y-%m-%d %H:%M} UTC",
+            "end": f"{alert.window_end:%H:%M}",
+            "baseline": alert.baseline,
+            "share": alert.negative_share * 100,
+        },
+        _("Evidence: %(path)s") % {"path": reverse("mentions:alert", args=[alert.pk])},
+    ]
+    if alert.incident is not None:
+        lines.append(
+            _("Incident: %(reference)s “%(title)s”")
+            % {"reference": alert.incident.reference, "title": alert.incident.title}
+        )
+    body = "\n".join(lines)
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=True))
 
 
 def _act(*, rule: SpikeRule, alert: Alert, sample: list[Mention]):

@@ -142,6 +142,13 @@ class AlertEvidenceSerializer(serializers.Serializer):
 
     mention_ids = serializers.ListField(child=serializers.IntegerField())
     curve = AlertCurvePointSerializer(many=True)
+    baseline_windows = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_(
+            "The reference windows the baseline came from: day1…dayN (the same window on past days) "
+            "or prev1…prevN (the windows just before, until the term has history)."
+        ),
+    )
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -175,4 +182,8 @@ class AlertSerializer(serializers.ModelSerializer):
     @extend_schema_field(AlertEvidenceSerializer)
     def get_evidence(self, alert) -> dict:
         evidence = alert.evidence or {}
-        return {"mention_ids": evidence.get("mention_ids", []), "curve": evidence.get("curve", [])}
+        return {
+            "mention_ids": evidence.get("mention_ids", []),
+            "curve": evidence.get("curve", []),
+            "baseline_windows": evidence.get("baseline_windows", []),
+        }

@@ -505,7 +505,11 @@ def test_alert_list_query_count_is_flat(api, rule, incident):
 def test_alert_with_empty_evidence_reads_as_empty_lists(api, rule):
     alert = make_alert(rule)
     Alert.objects.filter(pk=alert.pk).update(evidence={})
-    assert api("observer").get(f"{ALERTS}{alert.pk}/").json()["evidence"] == {"mention_ids": [], "curve": []}
+    assert api("observer").get(f"{ALERTS}{alert.pk}/").json()["evidence"] == {
+        "mention_ids": [],
+        "curve": [],
+        "baseline_windows": [],
+    }
 
 
 # --- API keys ----------------------------------------------------------------------------------

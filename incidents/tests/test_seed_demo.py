@@ -391,3 +391,30 @@ def test_demo_mentions_with_a_negative_burst_and_a_second_run_adds_none(seeded):
     assert mention_counts() == before
     seed("--reset")
     assert mention_counts() == before
+
+
+def test_the_printed_integration_key_ingests_and_a_second_run_revokes_it(seeded, fast_passwords):
+    import json
+    import re
+
+    from rest_framework.test import APIClient
+
+    def printed_key(output: str) -> str:
+        return re.search(r"Api-Key ([0-9a-f]{12}\.[\w-]+)", output).group(1)
+
+    first = printed_key(seeded)
+    body = {
+        "mentions": [{"platform": "x", "external_id": "k1", "text": "Acme jar", "posted_at": "2026-11-20T14:00:00Z"}]
+    }
+
+    def ingest(key):
+        client = APIClient(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client.post(reverse("api:mention-bulk"), json.dumps(body), content_type="application/json")
+
+    assert ingest(first).status_code == 200
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    second = printed_key(out.getvalue())
+    assert second != first
+    assert ingest(first).status_code == 401
+    assert ingest(second).status_code == 200

@@ -254,3 +254,32 @@ def test_evaluation_points_step_each_quarter_window():
     # Mentions dated in the future (a skewed clock) are evaluated at now at the latest.
     points = spikes.evaluation_points(rule=rule, low=NOW, high=NOW + timedelta(hours=3), now=NOW)
     assert points == [NOW]
+
+
+def test_an_alert_emails_the_team_leads_who_may_see_it(
+    rule, team_lead, lead2, communicator, confidential_incident, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Attached to a confidential incident: lead2, outside its team, must learn nothing of it.
+    rule.action = SpikeAction.ATTACH
+    rule.attach_to = confidential_incident
+    rule.save()
+    confidential_incident.lead = team_lead
+    confidential_incident.save(update_fields=["lead"])
+    ingest([post(i, SPIKE_AT - timedelta(minutes=i), negative=True) for i in range(25)])
+    with time_machine.travel(SPIKE_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
+        (alert,) = spikes.spikes_evaluate()
+    assert alert.incident == confidential_incident
+    (mail,) = mailoutbox
+    assert mail.to == [team_lead.email]
+    assert "Acme" in mail.subject and "25 mentions" in mail.subject
+    assert f"/mentions/alerts/{alert.pk}/" in mail.body and confidential_incident.reference in mail.body
+
+
+def test_an_alert_on_no_incident_emails_every_team_lead(
+    rule, team_lead, lead2, mailoutbox, django_capture_on_commit_callbacks
+):
+    ingest([post(i, SPIKE_AT - timedelta(minutes=i), negative=True) for i in range(25)])
+    with time_machine.travel(SPIKE_AT, tick=False), django_capture_on_commit_callbacks(execute=True):
+        spikes.spikes_evaluate()
+    (mail,) = mailoutbox
+    assert sorted(mail.to) == sorted([team_lead.email, lead2.email])

@@ -178,7 +178,7 @@ class PlaybookUpdateSerializer(StrictInputMixin, serializers.Serializer):
     review_due = serializers.DateField(required=False, allow_null=True)
 
 
-class VersionUpdateSerializer(serializers.Serializer):
+class VersionUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """Edit a draft or in-review version (PATCH): a new revision, back to draft; ``steps`` replaces them all."""
 
     summary = serializers.CharField(required=False, allow_blank=True)
@@ -189,14 +189,6 @@ class VersionUpdateSerializer(serializers.Serializer):
     key_messages = serializers.PrimaryKeyRelatedField(many=True, queryset=KeyMessage.objects.all(), required=False)
     steps = StepInputSerializer(many=True, required=False)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def to_internal_value(self, data):
-        # Sending ``status`` or ``number`` means expecting them to change: refuse rather than ignore.
-        if hasattr(data, "keys"):
-            refused = {name: [_("This field cannot be edited.")] for name in data if name not in self.fields}
-            if refused:
-                raise serializers.ValidationError(refused)
-        return super().to_internal_value(data)
 
 
 class ActivateSerializer(serializers.Serializer):

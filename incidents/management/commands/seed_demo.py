@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: demo users, incidents, key messages and statements for ``make demo``; safe to run again."""
 
+import json
 from collections import Counter
 
 from django.contrib.auth import get_user_model
@@ -77,10 +78,11 @@ class Command(BaseCommand):
                     % {"count": mentions}
                 )
             )
+        raw_key = demo_data.fresh_integration_key()
         self._print_logins(base_url)
         self._print_incidents()
         self._print_statements(base_url)
-        self._print_api(base_url)
+        self._print_api(base_url, raw_key)
 
     def _table(self, rows: list[list[str]]) -> None:
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -167,7 +169,7 @@ class Command(BaseCommand):
             % {"url": base_url, "count": public}
         )
 
-    def _print_api(self, base_url: str) -> None:
+    def _print_api(self, base_url: str, raw_key: str) -> None:
         comms = next(u for u in demo_data.DEMO_USERS if u.username == "comms")
         self.stdout.write("")
         self.stdout.write(
@@ -177,6 +179,33 @@ class Command(BaseCommand):
             f"  curl -s -X POST -d username={comms.username} -d password={comms.password} {base_url}/api/v1/auth/token/"
         )
         self.stdout.write(f'  curl -s -H "Authorization: Token <token>" {base_url}/api/v1/incidents/')
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                _("Integration API key of the demo monitoring tool (scopes ingest, read, write; acts as lead):")
+            )
+        )
+        self.stdout.write(f"  {raw_key}")
+        self.stdout.write(
+            _("  (a new one each run; the previous one is revoked; manage keys at %(url)s/api-keys/)")
+            % {"url": base_url}
+        )
+        body = json.dumps(
+            {
+                "mentions": [
+                    {
+                        "platform": "x",
+                        "external_id": "1",
+                        "text": "Acme jar cracked",
+                        "posted_at": "2026-11-20T14:00:00Z",
+                    }
+                ]
+            }
+        )
+        self.stdout.write(
+            f'  curl -s -H "Authorization: Api-Key {raw_key}" -H "Content-Type: application/json" '
+            f"{base_url}/api/v1/mentions/bulk/ -d '{body}'"
+        )
         self.stdout.write(
             _("API docs: %(docs)s   Django admin: %(admin)s (admin / crisis-admin)")
             % {"docs": f"{base_url}/api/v1/docs/", "admin": f"{base_url}/admin/"}

@@ -156,6 +156,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
 
 
+def pytest_runtest_setup(item):
+    """Tests marked ``postgres_only`` skip, with the reason, when the test database is not PostgreSQL.
+
+    They need row locks, real concurrent connections or a database a worker process can share.
+    The SQLite pass skips them on purpose; the PostgreSQL pass of `make test` runs them, and
+    there a skip is a failure (below).
+    """
+    from django.db import connection
+
+    if item.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
+        pytest.skip(
+            f"needs PostgreSQL (row locks, concurrent connections, a database a worker can share); this run is on "
+            f"{connection.vendor}; runs in the PostgreSQL pass of `make test` (scripts/with-postgres.sh)"
+        )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In the PostgreSQL pass nothing may skip (CRISISDESK_FORBID_SKIPS=1, set by `make test`).

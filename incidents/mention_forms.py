@@ -21,6 +21,8 @@ class BulkTriageForm(forms.Form):
     incident = forms.ModelChoiceField(label=_("Link to incident"), queryset=Incident.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
+        # The inbox's filter form has an "incident" field too: ids of their own keep labels apart.
+        kwargs.setdefault("auto_id", "triage_%s")
         super().__init__(*args, **kwargs)
         self.fields["incident"].queryset = active_incidents(user)
         # Any id may be posted; the service only touches mentions the user may see.

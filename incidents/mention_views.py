@@ -57,7 +57,7 @@ class InboxView(PermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["triage_form"] = BulkTriageForm(user=self.request.user, auto_id="triage_%s")
+        context["triage_form"] = BulkTriageForm(user=self.request.user)
         context["can_triage"] = services.can_triage(self.request.user)
         context["can_ingest"] = services.can_ingest(self.request.user)
         context["can_manage_terms"] = services.can_manage_terms(self.request.user)
@@ -68,7 +68,7 @@ class BulkTriageView(LoginRequiredMixin, View):
     """Apply the bulk form of the inbox to the ticked mentions."""
 
     def post(self, request):
-        form = BulkTriageForm(request.POST, user=request.user, auto_id="triage_%s")
+        form = BulkTriageForm(request.POST, user=request.user)
         back = request.POST.get("next") or reverse("mentions:inbox")
         if not back.startswith("/"):
             back = reverse("mentions:inbox")

@@ -193,17 +193,18 @@ def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> list[Alert
     new = MentionTerm.objects.filter(watch_term_id=rule.watch_term_id, pk__gt=rule.evaluated_through).aggregate(
         low=Min("posted_at"), high=Max("posted_at"), last=Max("pk")
     )
-    since = listening_since(rule)
     width = timedelta(minutes=rule.window_minutes)
     cooldown = timedelta(minutes=rule.cooldown_minutes)
+    since = None
     alerts = []
     points = evaluation_points(rule=rule, low=new["low"], high=new["high"], now=now)
     counts = window_counts(term_id=rule.watch_term_id, ends=points, width=width)
     for end, count in zip(points, counts, strict=True):
         if count < rule.min_count:
             continue  # too few mentions to fire, whatever the baseline: no need to read it
-        if rule.last_fired_at and end < rule.last_fired_at + max(cooldown, timedelta(microseconds=1)):
+        if rule.last_fired_at and (end <= rule.last_fired_at or end - rule.last_fired_at < cooldown):
             continue
+        since = since or listening_since(rule)
         stats = window_stats(
             term_id=rule.watch_term_id,
             start=end - width,
@@ -217,7 +218,9 @@ def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> list[Alert
             rule.last_fired_at = end
     if new["last"] is not None:
         rule.evaluated_through = new["last"]
-    rule.save(update_fields=["last_fired_at", "evaluated_through"])
+    if alerts or new["last"] is not None:
+        # Nothing new and nothing fired (a live term between batches): no write, no row version.
+        rule.save(update_fields=["last_fired_at", "evaluated_through"])
     return alerts
 
 

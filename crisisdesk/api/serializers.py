@@ -1,7 +1,24 @@
 """Serializer pieces every API app shares."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+def enum_field(name: str, choices, *, component: str, doc: str) -> type[serializers.ChoiceField]:
+    """A ``ChoiceField`` class with fixed ``choices``, named ``component`` in the OpenAPI schema.
+
+    Several models have a "status" or a "kind" with different choices: naming each enum once
+    keeps the schema free of generated names like ``StatusAcdEnum``. The class ignores a
+    ``choices`` argument, so a ModelSerializer may build it from a model field.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.pop("choices", None)
+        serializers.ChoiceField.__init__(self, choices=choices, **kwargs)
+
+    field_class = type(name, (serializers.ChoiceField,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    return extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component)(field_class)
 
 
 class StrictInputMixin:

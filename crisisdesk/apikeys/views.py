@@ -30,7 +30,7 @@ SCOPE_LABELS = dict(Scope.choices)
 
 
 def manageable_keys(user):
-    """The keys ``user`` may see and revoke: all for a superuser, else those they created or that act as them."""
+    """``APIKey.objects.manageable_by(user)``, with what the pages show of each key."""
     return APIKey.objects.select_related("user", "created_by").manageable_by(user)
 
 

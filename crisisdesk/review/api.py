@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from crisisdesk.api.serializers import enum_field
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from incidents.api.serializers import UserBriefSerializer
 
@@ -45,20 +46,17 @@ TRANSITION_ERRORS = {
 # --- fields --------------------------------------------------------------------------------------
 
 
-@extend_schema_field(serializers.ChoiceField(choices=ReviewStatus.choices), component_name="ReviewStatus")
-class ReviewStatusField(serializers.ChoiceField):
-    """A reviewable item's status (schema component ``ReviewStatus``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=ReviewStatus.choices, **kwargs)
+ReviewStatusField = enum_field(
+    "ReviewStatusField", ReviewStatus.choices, component="ReviewStatus", doc="A reviewable item's status."
+)
 
 
-@extend_schema_field(serializers.ChoiceField(choices=Action.choices), component_name="ReviewAction")
-class ReviewActionField(serializers.ChoiceField):
-    """A review action, as the audit trail and ``available_actions`` name it (schema component ``ReviewAction``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Action.choices, **kwargs)
+ReviewActionField = enum_field(
+    "ReviewActionField",
+    Action.choices,
+    component="ReviewAction",
+    doc="A review action, as the audit trail and ``available_actions`` name it.",
+)
 
 
 def item_type(item_or_content_type) -> str:

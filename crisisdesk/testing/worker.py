@@ -33,16 +33,6 @@ def pytest_configure(config):
     )
 
 
-@pytest.fixture
-def shared_postgresql(db):
-    """Skips (with the reason) unless the test database is PostgreSQL, which a worker process can share."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"needs a database a worker process can share (this run is on {connection.vendor}); "
-            "runs in the PostgreSQL pass of `make test` (scripts/with-postgres.sh + scripts/with-redis.sh)"
-        )
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,30 +10,24 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import StrictInputMixin
+from crisisdesk.api.serializers import StrictInputMixin, enum_field
 from incidents import mention_services
 from incidents.models import Alert, SpikeAction, SpikeRule, WatchTerm, WatchTermKind
 
 from .serializers import VisibleIncidentField
 
-
 # Named components: several models have a "kind" or an "action" with other choices.
-@extend_schema_field(serializers.ChoiceField(choices=WatchTermKind.choices), component_name="WatchTermKind")
-class WatchTermKindField(serializers.ChoiceField):
-    """What a watch term names: brand, product, hashtag, person, other (schema component ``WatchTermKind``)."""
+WatchTermKindField = enum_field(
+    "WatchTermKindField",
+    WatchTermKind.choices,
+    component="WatchTermKind",
+    doc="What a watch term names: brand, product, hashtag, person, other.",
+)
 
-    def __init__(self, **kwargs):
-        kwargs.pop("choices", None)
-        super().__init__(choices=WatchTermKind.choices, **kwargs)
 
-
-@extend_schema_field(serializers.ChoiceField(choices=SpikeAction.choices), component_name="SpikeAction")
-class SpikeActionField(serializers.ChoiceField):
-    """What a firing rule does besides alerting (schema component ``SpikeAction``)."""
-
-    def __init__(self, **kwargs):
-        kwargs.pop("choices", None)
-        super().__init__(choices=SpikeAction.choices, **kwargs)
+SpikeActionField = enum_field(
+    "SpikeActionField", SpikeAction.choices, component="SpikeAction", doc="What a firing rule does besides alerting."
+)
 
 
 # --- watch terms -------------------------------------------------------------------------------

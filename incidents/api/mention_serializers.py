@@ -5,9 +5,9 @@ API, CSV import and feeds alike, and fast enough for 1,000-item batches.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import enum_field
 from incidents.models import Mention, MentionStatus
 
 
@@ -63,12 +63,9 @@ class BulkInputSerializer(serializers.Serializer):
     mentions = MentionInputSerializer(many=True)
 
 
-@extend_schema_field(serializers.ChoiceField(choices=MentionStatus.choices), component_name="MentionStatus")
-class MentionStatusField(serializers.ChoiceField):
-    """A mention's triage status (schema component ``MentionStatus``: a name of its own, not ``status``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=MentionStatus.choices, **kwargs)
+MentionStatusField = enum_field(
+    "MentionStatusField", MentionStatus.choices, component="MentionStatus", doc="A mention's triage status."
+)
 
 
 class TriageInputSerializer(serializers.Serializer):

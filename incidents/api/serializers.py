@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import enum_field
 from incidents import services
 from incidents.models import (
     MANUAL_TIMELINE_KINDS,
@@ -61,20 +62,14 @@ class VisibleIncidentField(serializers.SlugRelatedField):
 
 # Incidents and facts both have a "status" with different choices; naming each
 # enum once keeps the OpenAPI schema free of generated names like "StatusAcdEnum".
-@extend_schema_field(serializers.ChoiceField(choices=Status.choices), component_name="IncidentStatus")
-class IncidentStatusField(serializers.ChoiceField):
-    """An incident status (schema component ``IncidentStatus``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Status.choices, **kwargs)
+IncidentStatusField = enum_field(
+    "IncidentStatusField", Status.choices, component="IncidentStatus", doc="An incident status."
+)
 
 
-@extend_schema_field(serializers.ChoiceField(choices=FactStatus.choices), component_name="FactStatus")
-class FactStatusField(serializers.ChoiceField):
-    """A fact's verification status (schema component ``FactStatus``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=FactStatus.choices, **kwargs)
+FactStatusField = enum_field(
+    "FactStatusField", FactStatus.choices, component="FactStatus", doc="A fact's verification status."
+)
 
 
 FACT_VERDICTS = [
@@ -83,12 +78,12 @@ FACT_VERDICTS = [
 ]
 
 
-@extend_schema_field(serializers.ChoiceField(choices=FACT_VERDICTS), component_name="FactVerdict")
-class FactVerdictField(serializers.ChoiceField):
-    """What a verification may conclude: confirmed or refuted (schema component ``FactVerdict``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=FACT_VERDICTS, **kwargs)
+FactVerdictField = enum_field(
+    "FactVerdictField",
+    FACT_VERDICTS,
+    component="FactVerdict",
+    doc="What a verification may conclude: confirmed or refuted.",
+)
 
 
 def active_users():

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import enum_field
 from crisisdesk.review.api import (
     ReviewableDetailMixin,
     ReviewStatusField,
@@ -22,14 +23,10 @@ from playbooks.models import KeyMessage
 
 from .serializers import UserBriefSerializer, VisibleIncidentField
 
-
 # Incidents name the same choices "affected channels"; one named component keeps the schema free of duplicates.
-@extend_schema_field(serializers.ChoiceField(choices=Channel.choices), component_name="Channel")
-class ChannelField(serializers.ChoiceField):
-    """A channel a statement is written for (schema component ``Channel``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Channel.choices, **kwargs)
+ChannelField = enum_field(
+    "ChannelField", Channel.choices, component="Channel", doc="A channel a statement is written for."
+)
 
 
 class ChannelTextSerializer(serializers.Serializer):

@@ -24,15 +24,6 @@ INCIDENTS_PER_THREAD = 5
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgresql(db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"needs PostgreSQL row locks and real concurrent connections (this run is on {connection.vendor}); "
-            "runs in the PostgreSQL pass of `make test` (scripts/with-postgres.sh)"
-        )
-
-
 def run_in_threads(target, count: int = THREADS) -> tuple[list, list[BaseException]]:
     """Run ``target(index)`` in ``count`` threads released together; return results and errors."""
     barrier = threading.Barrier(count)

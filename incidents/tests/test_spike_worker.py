@@ -21,7 +21,6 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("shared_postgresql"),
 ]
 
 

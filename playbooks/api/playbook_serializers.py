@@ -7,10 +7,9 @@ the end and done by ``playbooks.services``, ``playbooks.roster_services`` and
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import StrictInputMixin
+from crisisdesk.api.serializers import StrictInputMixin, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import ContentLanguage
 from incidents.api.serializers import UserBriefSerializer, VisibleIncidentField
@@ -19,29 +18,19 @@ from incidents.task_models import IncidentTask, TaskStatus
 from playbooks.models import Exercise, ExerciseStatus, KeyMessage, Playbook, PlaybookStep, PlaybookVersion
 from playbooks.roster_models import Department, Person, RoleCapability
 
-
-@extend_schema_field(serializers.ChoiceField(choices=TaskStatus.choices), component_name="TaskStatus")
-class TaskStatusField(serializers.ChoiceField):
-    """An incident task's status (schema component ``TaskStatus``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=TaskStatus.choices, **kwargs)
+TaskStatusField = enum_field(
+    "TaskStatusField", TaskStatus.choices, component="TaskStatus", doc="An incident task's status."
+)
 
 
-@extend_schema_field(serializers.ChoiceField(choices=ExerciseStatus.choices), component_name="ExerciseStatus")
-class ExerciseStatusField(serializers.ChoiceField):
-    """An exercise's status (schema component ``ExerciseStatus``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=ExerciseStatus.choices, **kwargs)
+ExerciseStatusField = enum_field(
+    "ExerciseStatusField", ExerciseStatus.choices, component="ExerciseStatus", doc="An exercise's status."
+)
 
 
-@extend_schema_field(serializers.ChoiceField(choices=Category.choices), component_name="PlaybookScenario")
-class ScenarioField(serializers.ChoiceField):
-    """Which kind of crisis a playbook is for (schema component ``PlaybookScenario``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Category.choices, **kwargs)
+ScenarioField = enum_field(
+    "ScenarioField", Category.choices, component="PlaybookScenario", doc="Which kind of crisis a playbook is for."
+)
 
 
 # --- playbooks ---------------------------------------------------------------------------------------------

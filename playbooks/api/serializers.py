@@ -2,22 +2,18 @@
 
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import BodyFormat, ContentLanguage
 from incidents.api.serializers import UserBriefSerializer
 from playbooks.models import KeyMessage, KeyMessageKind
 
-
 # Timeline entries have a "kind" too: name this enum once so the schema has no generated names.
-@extend_schema_field(serializers.ChoiceField(choices=KeyMessageKind.choices), component_name="KeyMessageKind")
-class KeyMessageKindField(serializers.ChoiceField):
-    """What a key message is for (schema component ``KeyMessageKind``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=KeyMessageKind.choices, **kwargs)
+KeyMessageKindField = enum_field(
+    "KeyMessageKindField", KeyMessageKind.choices, component="KeyMessageKind", doc="What a key message is for."
+)
 
 
 class KeyMessageSerializer(serializers.ModelSerializer):

@@ -1,9 +1,9 @@
 """Serializers of the post-crisis review API: read representations and small input serializers."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from incidents.api.serializers import UserBriefSerializer
 from playbooks.models import Playbook
@@ -12,13 +12,9 @@ from .. import services
 from ..export import review_document
 from ..models import SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview, Priority, Sentiment
 
-
-@extend_schema_field(serializers.ChoiceField(choices=ActionItemStatus.choices), component_name="ActionItemStatus")
-class ActionItemStatusField(serializers.ChoiceField):
-    """An action item's status (schema component ``ActionItemStatus``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=ActionItemStatus.choices, **kwargs)
+ActionItemStatusField = enum_field(
+    "ActionItemStatusField", ActionItemStatus.choices, component="ActionItemStatus", doc="An action item's status."
+)
 
 
 class ActionItemSerializer(serializers.ModelSerializer):

@@ -47,15 +47,6 @@ PUBLISH_PATIENCE = 10
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgresql(db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"needs PostgreSQL row locks and real concurrent connections (this run is on {connection.vendor}); "
-            "runs in the PostgreSQL pass of `make test` (scripts/with-postgres.sh)"
-        )
-
-
 @pytest.fixture
 def cast():
     """The people of every trial: an author, Legal reviewers, publishers and an incident lead."""

@@ -210,8 +210,6 @@ def test_the_secret_never_reaches_the_logs(subscription, receiver, caplog, djang
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_send_the_same_delivery_at_once(make_subscription, receiver, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (SKIP LOCKED); runs in the PostgreSQL pass of `make test`")
     make_subscription(receiver.url)
     receiver.delay = 0.5
     # This test commits for real: keep the eager on-commit send out of the way, the threads are the workers.

@@ -222,7 +222,7 @@ def bench_ingest(
     """Run the ingest benchmark; returns the report lines."""
     from crisisdesk.apikeys.services import apikey_create
     from crisisdesk.management.commands.bench import percentile
-    from incidents import mention_services
+    from incidents.listening import services as mention_services
     from incidents.models import Alert, Mention, SpikeRule, WatchTerm
 
     rng = random.Random(seed)

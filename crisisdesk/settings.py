@@ -221,7 +221,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_BEAT_SCHEDULE = {
-    # Response-clock reminders (incidents.response): each is sent once, so a minute is cheap.
+    # Response-clock reminders (incidents.response.services): each is sent once, so a minute is cheap.
     "response-reminders": {"task": "incidents.send_due_reminders", "schedule": 60.0},
     # Stale playbooks (review date passed): one e-mail to the owner per due date (playbooks.services).
     "playbook-review-reminders": {"task": "playbooks.send_review_reminders", "schedule": 3600.0},
@@ -377,7 +377,7 @@ LOGGING = {
 # Celery workers log through LOGGING above (JSON in production) instead of their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# --- Response clocks and reminders (incidents.response) -------------------------
+# --- Response clocks and reminders (incidents.response.services) -------------------------
 # A reminder goes out when a clock reaches this share of its target, another when it passes.
 RESPONSE_DUE_SOON_PERCENT = env_int("RESPONSE_DUE_SOON_PERCENT", 75)
 # A review round open longer than this reminds its reviewers (once).

@@ -9,8 +9,8 @@ from crisisdesk.api.views import OfflineRedocView
 from crisisdesk.health import healthz
 from crisisdesk.middleware import csp_update
 from incidents import views as incident_views
-from incidents.response_views import ResponseTargetsView
-from playbooks import playbook_urls
+from incidents.response.views import ResponseTargetsView
+from playbooks import urls as playbook_urls
 
 api_v1 = [
     path("", include("incidents.api.urls")),
@@ -41,16 +41,16 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("response-targets/", ResponseTargetsView.as_view(), name="response_targets"),
     path("incidents/", include("incidents.urls")),
-    path("mentions/", include("incidents.mention_urls")),
+    path("mentions/", include("incidents.listening.urls")),
     path("webhooks/", include("crisisdesk.webhooks.urls")),
     path("api-keys/", include("crisisdesk.apikeys.urls")),
-    path("keymessages/", include("playbooks.urls")),
-    path("playbooks/", include("playbooks.playbook_urls")),
+    path("keymessages/", include("playbooks.keymessages.urls")),
+    path("playbooks/", include("playbooks.urls")),
     path("exercises/", include(playbook_urls.exercise_urlpatterns)),
-    path("roster/", include("playbooks.roster_urls")),
+    path("roster/", include("playbooks.roster.urls")),
     path("reviews/", include("crisisdesk.review.urls")),
     path("post-crisis/", include("postmortems.urls")),
-    path("newsroom/", include("incidents.newsroom")),
+    path("newsroom/", include("incidents.statements.newsroom")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

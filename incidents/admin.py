@@ -21,9 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.exceptions import DomainError
-
-from . import services
-from .models import (
+from incidents import services
+from incidents.models import (
     LEAD_ROLE_CODE,
     Channel,
     Fact,
@@ -531,61 +530,8 @@ class ReferenceCounterAdmin(admin.ModelAdmin):
         return False
 
 
-# --- response targets (incidents.response) -------------------------------------------------
-from . import response as response_service  # noqa: E402
-from . import statement_admin  # noqa: E402, F401  (statements and live URLs; registered there)
-from .response_models import ResponseReminder, ResponseTarget  # noqa: E402
-
-RESPONSE_TARGET_FIELDS = [
-    "acknowledge_minutes",
-    "first_response_minutes",
-    "update_interval_minutes",
-    "update_window_minutes",
-]
-
-
-class ResponseTargetAdminForm(ServiceForm):
-    """Saves through ``response.response_target_update``."""
-
-    class Meta:
-        model = ResponseTarget
-        fields = RESPONSE_TARGET_FIELDS
-
-    def apply(self, cleaned_data):
-        return response_service.response_target_update(
-            actor=self.actor, target=self.instance, **{field: cleaned_data[field] for field in RESPONSE_TARGET_FIELDS}
-        )
-
-
-@admin.register(ResponseTarget)
-class ResponseTargetAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    """Per-severity response targets (team leads also edit them at /response-targets/)."""
-
-    form = ResponseTargetAdminForm
-    list_display = ["severity", *RESPONSE_TARGET_FIELDS, "updated_by", "updated_at"]
-    readonly_fields = ["severity", "updated_by", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False  # one row per severity, created by migration 0006
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ResponseReminder)
-class ResponseReminderAdmin(admin.ModelAdmin):
-    """Reminders sent: read-only oversight."""
-
-    list_display = ["sent_at", "incident", "clock", "stage", "due_at"]
-    list_filter = ["clock", "stage"]
-    readonly_fields = [field.name for field in ResponseReminder._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-from . import task_admin  # noqa: E402, F401, I001  (incident tasks; registered there)
-from . import mention_admin  # noqa: E402, F401  (social listening; registered there)
+# The domain packages register their own models; importing them here is what makes the admin find them.
+from incidents.checklist import admin as _checklist_admin  # noqa: E402, F401
+from incidents.listening import admin as _listening_admin  # noqa: E402, F401
+from incidents.response import admin as _response_admin  # noqa: E402, F401
+from incidents.statements import admin as _statements_admin  # noqa: E402, F401

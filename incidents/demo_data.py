@@ -29,12 +29,22 @@ from django.utils.translation import gettext_lazy as _
 from crisisdesk.review import services as review
 from crisisdesk.review.models import AuditEvent, BodyFormat, Reviewable, ReviewDecision, ReviewRequest, Revision
 from crisisdesk.roles import COMMUNICATOR, LEGAL, OBSERVER, TEAM_LEAD
+from incidents import services
+from incidents.models import (
+    Category,
+    Fact,
+    FactStatus,
+    Incident,
+    IncidentRole,
+    ReferenceCounter,
+    Severity,
+    Status,
+    TimelineKind,
+)
+from incidents.statements import services as statement_services
+from incidents.statements.models import Statement, StatementPublication
 from playbooks.models import KeyMessage, KeyMessageKind
 from playbooks.services import keymessage_create
-
-from . import services, statement_services
-from .models import Category, Fact, FactStatus, Incident, IncidentRole, ReferenceCounter, Severity, Status, TimelineKind
-from .statement_models import Statement, StatementPublication
 
 # --- people ------------------------------------------------------------------------------------------------------
 
@@ -1580,8 +1590,8 @@ def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:
     """
     import random
 
-    from . import mention_services
-    from .models import SpikeRule, WatchTerm
+    from incidents.listening import services as mention_services
+    from incidents.models import SpikeRule, WatchTerm
 
     rng = random.Random(seed)
     lead = next((u for u in users.values() if u.groups.filter(name=TEAM_LEAD).exists()), None)
@@ -1637,7 +1647,7 @@ def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:
     active = demo_incidents().active().filter(confidential=False).order_by("-detected_at").first()
     admin = next((u for u in users.values() if u.is_superuser), None)
     if active is not None and admin is not None:
-        from .models import Mention
+        from incidents.models import Mention
 
         burst = list(Mention.objects.filter(platform=DEMO_MENTION_PLATFORM, external_id__startswith="burst-")[:20])
         mention_services.mentions_link_incident(actor=admin, mentions=burst, incident=active)

@@ -5,7 +5,17 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Fact, FactStatus, Incident, Membership, Severity, Status, TimelineEntry, TimelineKind
+from incidents.models import (
+    Category,
+    Fact,
+    FactStatus,
+    Incident,
+    Membership,
+    Severity,
+    Status,
+    TimelineEntry,
+    TimelineKind,
+)
 
 
 def _leads():

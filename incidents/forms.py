@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from .models import LEAD_ROLE_CODE, MANUAL_TIMELINE_KINDS, Channel, FactStatus, Incident, IncidentRole, Severity, Status
+from incidents.models import (
+    LEAD_ROLE_CODE,
+    MANUAL_TIMELINE_KINDS,
+    Channel,
+    FactStatus,
+    Incident,
+    IncidentRole,
+    Severity,
+    Status,
+)
 
 # Incident roles are rows (team leads may edit them); the ones the roles migration creates are
 # listed here so makemessages puts their names in the catalogue and the UI can show them translated.

@@ -316,7 +316,7 @@ class Fact(models.Model):
         return self.claim[:80]
 
 
-from .mention_models import *  # noqa: E402,F401,F403
-from .response_models import *  # noqa: E402,F401,F403
-from .statement_models import *  # noqa: E402,F401,F403
-from .task_models import *  # noqa: E402,F401,F403
+from incidents.checklist.models import *  # noqa: E402,F401,F403
+from incidents.listening.models import *  # noqa: E402,F401,F403
+from incidents.response.models import *  # noqa: E402,F401,F403
+from incidents.statements.models import *  # noqa: E402,F401,F403

@@ -4,7 +4,7 @@ Services enforce them (raising PermissionDenied); views and templates ask the
 same functions so the war room shows only the buttons a user may use.
 """
 
-from .models import LEAD_ROLE_CODE, Incident, Status
+from incidents.models import LEAD_ROLE_CODE, Incident, Status
 
 
 def is_member(user, incident: Incident) -> bool:

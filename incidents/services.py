@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import incident_data
-
-from . import permissions
-from .models import (
+from incidents import permissions
+from incidents.models import (
     LEAD_ROLE_CODE,
     MANUAL_TIMELINE_KINDS,
     Channel,

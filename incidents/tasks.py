@@ -7,7 +7,7 @@ repeated run sends nothing twice.
 
 from celery import shared_task
 
-from . import response
+from incidents.response import services as response
 
 
 @shared_task(name="incidents.send_due_reminders", ignore_result=True)
@@ -19,7 +19,7 @@ def send_due_reminders() -> int:
 @shared_task(name="incidents.evaluate_spikes", ignore_result=True)
 def evaluate_spikes(term_ids: list[int] | None = None) -> int:
     """Evaluate the spike rules of these watch terms (all when None); returns how many alerts fired."""
-    from . import spikes
+    from incidents.listening import spikes
 
     return len(spikes.spikes_evaluate(term_ids=term_ids))
 
@@ -27,6 +27,6 @@ def evaluate_spikes(term_ids: list[int] | None = None) -> int:
 @shared_task(name="incidents.poll_feeds", ignore_result=True)
 def poll_feeds() -> int:
     """Poll every active RSS/Atom source; returns how many entries were stored."""
-    from . import mention_feeds
+    from incidents.listening import feeds as mention_feeds
 
     return mention_feeds.feeds_poll_all()

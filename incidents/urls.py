@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from playbooks import playbook_views as task_views
-
-from . import statement_views, views
+from incidents import views
+from incidents.statements import views as statement_views
+from playbooks import views as task_views
 
 app_name = "incidents"
 
@@ -22,7 +22,7 @@ urlpatterns = [
     path("<str:reference>/team/<int:pk>/remove/", views.RemoveMemberView.as_view(), name="remove_member"),
     path("<str:reference>/facts/", views.AddFactView.as_view(), name="add_fact"),
     path("<str:reference>/facts/<int:pk>/verify/", views.VerifyFactView.as_view(), name="verify_fact"),
-    # The checklist: playbook activation and its tasks (views in playbooks.playbook_views).
+    # The checklist: playbook activation and its tasks (views in playbooks.views).
     path("<str:reference>/tasks/activate/", task_views.ActivatePlaybookView.as_view(), name="activate_playbook"),
     path("<str:reference>/tasks/<int:pk>/complete/", task_views.TaskCompleteView.as_view(), name="task_complete"),
     path("<str:reference>/tasks/<int:pk>/skip/", task_views.TaskSkipView.as_view(), name="task_skip"),

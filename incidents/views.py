@@ -20,11 +20,10 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
-from playbooks.playbook_views import checklist_context
-
-from . import permissions, services
-from .filtersets import IncidentFilterSet
-from .forms import (
+from incidents import permissions, services
+from incidents.checklist.models import IncidentTask
+from incidents.filtersets import IncidentFilterSet
+from incidents.forms import (
     AddMemberForm,
     FactForm,
     IncidentCreateForm,
@@ -37,10 +36,10 @@ from .forms import (
     apply_service_error,
     style_filter_form,
 )
-from .models import Fact, Incident, Membership, Severity, Status, TimelineEntry
-from .statement_models import Statement
-from .statement_views import can_draft_statement
-from .task_models import IncidentTask
+from incidents.models import Fact, Incident, Membership, Severity, Status, TimelineEntry
+from incidents.statements.models import Statement
+from incidents.statements.views import can_draft_statement
+from playbooks.views import checklist_context
 
 VIEW_PERMISSION = "incidents.view_incident"
 

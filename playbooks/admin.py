@@ -1,12 +1,17 @@
-"""Django admin for key messages: drafted and edited through the services, reviewed through the engine's actions.
+"""Django admin for playbooks, their versions and steps, the roster and exercises (imported by ``playbooks/admin.py``).
 
-The change form edits through ``keymessage_update`` (a new revision; its approval
-is void and statements stop inheriting it). Key messages are used, not published:
-there is no publish action, and withdraw retires one.
+Every write goes through ``playbooks.services`` / ``playbooks.roster.services``:
+forms are ``ServiceForm`` subclasses that call the service while validating, and
+workflow moves are admin actions. A version's status, number and revisions are
+read-only; its review (submit, approve, request changes, reject) is the engine's
+actions, so four eyes applies here as everywhere. Steps are shown read-only: they
+are part of the reviewed content and are edited with the version in the war room
+or the API, where the service records a new revision.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,79 +19,494 @@ from crisisdesk.review.admin import (
     ReviewableAdmin,
     approve_items,
     client_ip,
+    error_text,
     reject_items,
     request_changes_items,
     submit_items,
-    withdraw_items,
 )
-from incidents.admin import ServiceAdminMixin, ServiceForm
+from crisisdesk.review.models import ContentLanguage, ReviewStatus
+from incidents.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm
+from incidents.models import Channel, Incident
+from playbooks import services
+from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookStep, PlaybookVersion
+from playbooks.roster import services as roster_services
+from playbooks.roster.models import Department, Person, RoleCapability
 
-from .models import KeyMessage
-from .services import EDITABLE_FIELDS, keymessage_create, keymessage_update
+# --- playbooks -------------------------------------------------------------------------------------------------
 
 
-class KeyMessageAdminForm(ServiceForm):
-    """Drafts with ``keymessage_create``, edits with ``keymessage_update``; never writes a status."""
+class PlaybookAdminForm(ServiceForm):
+    """Creates with ``playbook_create`` (a first draft version) and edits housekeeping with ``playbook_update``."""
 
-    ip_address = None  # set by KeyMessageAdmin.get_form
+    trigger_criteria = forms.CharField(
+        label=_("trigger criteria"), widget=forms.Textarea, help_text=_("When to open this playbook (version 1).")
+    )
 
     class Meta:
-        model = KeyMessage
-        fields = list(EDITABLE_FIELDS)
-        widgets = {
-            "valid_until": forms.DateInput(attrs={"type": "date"}),
-            "review_due": forms.DateInput(attrs={"type": "date"}),
-        }
+        model = Playbook
+        fields = list(services.PLAYBOOK_FIELDS)
+        widgets = {"review_due": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # The content lives in versions: edited there, never here.
+            self.fields.pop("trigger_criteria")
 
     def apply(self, cleaned_data):
-        data = {name: cleaned_data[name] for name in EDITABLE_FIELDS if name in self.fields and name in cleaned_data}
+        data = {name: cleaned_data[name] for name in services.PLAYBOOK_FIELDS if name in cleaned_data}
         if self.instance.pk is None:
-            return keymessage_create(actor=self.actor, ip_address=self.ip_address, **data)
+            return services.playbook_create(actor=self.actor, trigger_criteria=cleaned_data["trigger_criteria"], **data)
         changes = {name: value for name, value in data.items() if name in self.changed_data}
         if not changes:
             return self.instance
-        return keymessage_update(
+        return services.playbook_update(actor=self.actor, playbook=self.instance, **changes)
+
+
+class VersionInline(admin.TabularInline):
+    """A playbook's versions, newest first; each opens in its own admin page."""
+
+    model = PlaybookVersion
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["number", "status", "summary", "created_by", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description=_("Draft a new version"), permissions=["view"])
+def draft_new_version(modeladmin, request, queryset):
+    for playbook in queryset:
+        try:
+            version = services.playbook_version_create(
+                actor=request.user, playbook=playbook, ip_address=client_ip(request)
+            )
+        except SERVICE_ERRORS as exc:
+            modeladmin.message_user(request, f"{playbook}: {error_text(exc)}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request,
+                gettext("%(playbook)s: version %(number)s drafted.") % {"playbook": playbook, "number": version.number},
+            )
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Playbooks: housekeeping (title, owner, review date) here; content in versions; never deleted."""
+
+    form = PlaybookAdminForm
+    inlines = [VersionInline]
+    actions = [draft_new_version]
+    list_display = ["title", "scenario", "language", "owner", "active_version", "review_due", "stale"]
+    list_filter = ["scenario", "language"]
+    search_fields = ["title"]
+    list_select_related = ["owner", "active_version__playbook"]
+
+    def get_queryset(self, request):
+        return Playbook.objects.visible_to(request.user).select_related("owner", "active_version__playbook")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        fields = list(services.PLAYBOOK_FIELDS)
+        if obj is None:
+            return [*fields, "trigger_criteria"]
+        return [*fields, "active_version", "created_by", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["active_version", "created_by", "created_at", "updated_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Activations and exercises point at playbooks: they are records.
+        return False
+
+    @admin.display(description=_("review overdue"), boolean=True)
+    def stale(self, obj):
+        return obj.is_stale()
+
+
+class PlaybookVersionAdminForm(ServiceForm):
+    """Edits a draft or in-review version with ``playbook_version_update`` (a new revision); never a status."""
+
+    ip_address = None  # set by PlaybookVersionAdmin.get_form
+    channels = forms.MultipleChoiceField(
+        label=_("channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = PlaybookVersion
+        fields = [*services.VERSION_FIELDS, "key_messages"]
+
+    def apply(self, cleaned_data):
+        changes = {
+            name: cleaned_data[name]
+            for name in services.VERSION_FIELDS
+            if name in self.fields and name in self.changed_data and name in cleaned_data
+        }
+        key_messages = None
+        if "key_messages" in self.fields and "key_messages" in self.changed_data:
+            key_messages = list(cleaned_data.get("key_messages") or [])
+        if not changes and key_messages is None:
+            return self.instance
+        return services.playbook_version_update(
             actor=self.actor,
-            key_message=self.instance,
+            version=self.instance,
+            key_messages=key_messages,
             comment=gettext("Edited in the admin."),
             ip_address=self.ip_address,
             **changes,
         )
 
 
-@admin.register(KeyMessage)
-class KeyMessageAdmin(ServiceAdminMixin, ReviewableAdmin):
-    """Key messages; status, revisions and approvals read-only, the workflow as actions."""
+class StepInline(admin.TabularInline):
+    """A version's ordered steps, read-only: they are reviewed content, edited with the version's service."""
 
-    form = KeyMessageAdminForm
-    actions = [submit_items, approve_items, request_changes_items, reject_items, withdraw_items]
-    list_display = ["title", "topic", "kind", "language", "status", "valid_until", "review_due", "updated_at"]
-    list_filter = ["status", "kind", "language"]
-    search_fields = ["title", "topic"]
+    model = PlaybookStep
+    extra = 0
+    can_delete = False
+    fields = ["position", "title", "role", "within_minutes", "instructions"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlaybookVersion)
+class PlaybookVersionAdmin(ServiceAdminMixin, ReviewableAdmin):
+    """Versions: number, status and review read-only; approved ones entirely; the review workflow as actions."""
+
+    form = PlaybookVersionAdminForm
+    inlines = [StepInline]
+    # Versions are used, never published or withdrawn: approving one makes it the active version.
+    actions = [submit_items, approve_items, request_changes_items, reject_items]
+    list_display = ["__str__", "playbook", "number", "status", "created_by", "updated_at"]
+    list_filter = ["status", "playbook__scenario"]
+    search_fields = ["playbook__title"]
     review_readonly_fields = [
         name
         for name in ReviewableAdmin.review_readonly_fields
         if name not in ("published_revision_display", "published_at", "published_by")
     ]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("playbook")
+
+    def has_add_permission(self, request):
+        # A new version is drafted from the newest one (playbook action, war room, API).
+        return False
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         return type(form_class.__name__, (form_class,), {"ip_address": client_ip(request)})
 
+    @staticmethod
+    def is_open(obj) -> bool:
+        return obj is not None and obj.status in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW)
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = [(None, {"fields": list(EDITABLE_FIELDS)})]
-        if obj is not None:
-            fieldsets[0][1]["fields"].append("preview")
-            fieldsets.append((_("Review"), {"fields": self.review_readonly_fields}))
-        return fieldsets
+        content = [*services.VERSION_FIELDS, "key_messages"]
+        return [
+            (None, {"fields": ["playbook", "number", *content]}),
+            (_("Review"), {"fields": self.review_readonly_fields}),
+        ]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["preview", *self.review_readonly_fields] if obj is not None else []
+        readonly = ["playbook", "number", *self.review_readonly_fields]
+        if not self.is_open(obj):
+            # Approved (maybe active), rejected or withdrawn: a record, never edited.
+            readonly += [*services.VERSION_FIELDS, "key_messages"]
+        return readonly
 
-    @admin.display(description=_("rendered body"))
-    def preview(self, obj):
-        # Sanitised by nh3 (Markdown) or escaped (plain text): safe to show as HTML.
-        return obj.rendered_body()
+
+# --- roster ----------------------------------------------------------------------------------------------------
 
 
-from .playbook_admin import *  # noqa: E402,F401,F403  (playbooks, versions, roster, exercises)
+class DepartmentAdminForm(ServiceForm):
+    """Creates with ``department_create``, edits with ``department_update``."""
+
+    class Meta:
+        model = Department
+        fields = ["name", "description"]
+
+    def apply(self, cleaned_data):
+        data = {"name": cleaned_data["name"], "description": cleaned_data.get("description", "")}
+        if self.instance.pk is None:
+            return roster_services.department_create(actor=self.actor, **data)
+        changes = {name: value for name, value in data.items() if name in self.changed_data}
+        if not changes:
+            return self.instance
+        return roster_services.department_update(actor=self.actor, department=self.instance, **changes)
+
+    def validate_unique(self):
+        # The service validates (and reports) a duplicate name.
+        pass
+
+
+@admin.register(Department)
+class DepartmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Departments the crisis team is drawn from."""
+
+    form = DepartmentAdminForm
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PersonAdminForm(ServiceForm):
+    """Creates with ``person_create``, edits with ``person_update``; roles keep their priority, new ones come first."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("languages"),
+        choices=ContentLanguage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    role_choices = forms.ModelMultipleChoiceField(
+        label=_("incident roles they can hold"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Person
+        fields = list(roster_services.PERSON_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        from incidents.models import IncidentRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["role_choices"].queryset = IncidentRole.objects.all()
+        if self.instance.pk is not None:
+            self.fields["role_choices"].initial = list(self.instance.roles.values_list("pk", flat=True))
+            self.fields["backup"].queryset = Person.objects.exclude(pk=self.instance.pk)
+
+    def apply(self, cleaned_data):
+        data = {name: cleaned_data[name] for name in roster_services.PERSON_FIELDS if name in cleaned_data}
+        roles = list(cleaned_data.get("role_choices") or [])
+        if self.instance.pk is None:
+            return roster_services.person_create(actor=self.actor, roles=roles, **data)
+        priorities = dict(self.instance.capabilities.values_list("role_id", "priority"))
+        changes = {name: value for name, value in data.items() if name in self.changed_data}
+        role_entries = None
+        if "role_choices" in self.changed_data:
+            role_entries = [(role, priorities.get(role.pk, 1)) for role in roles]
+        return roster_services.person_update(actor=self.actor, person=self.instance, roles=role_entries, **changes)
+
+
+class CapabilityInline(admin.TabularInline):
+    """The roles this person can hold and their call order; changed with the person or in "role capabilities"."""
+
+    model = RoleCapability
+    extra = 0
+    can_delete = False
+    fields = ["role", "priority"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """The crisis roster: how to reach each person, their backup, responsibilities and roles."""
+
+    form = PersonAdminForm
+    inlines = [CapabilityInline]
+    list_display = ["full_name", "department", "job_title", "phone", "backup", "active"]
+    list_filter = ["department", "active"]
+    search_fields = ["full_name", "job_title", "email"]
+    list_select_related = ["department", "backup"]
+
+    def get_queryset(self, request):
+        return Person.objects.visible_to(request.user).select_related("department", "backup", "user")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return [*roster_services.PERSON_FIELDS, "role_choices"]
+
+    def save_related(self, request, form, formsets, change):
+        # The service wrote the roles; form.save_m2m() has nothing left to do.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+class CapabilityAdminForm(ServiceForm):
+    """Changes a person's place in one role's call order with ``capability_set_priority``."""
+
+    class Meta:
+        model = RoleCapability
+        fields = ["priority"]
+
+    def apply(self, cleaned_data):
+        return roster_services.capability_set_priority(
+            actor=self.actor, capability=self.instance, priority=cleaned_data["priority"]
+        )
+
+
+@admin.register(RoleCapability)
+class RoleCapabilityAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Who can hold which incident role, first call first; added and removed on the person."""
+
+    form = CapabilityAdminForm
+    list_display = ["role", "priority", "person"]
+    list_filter = ["role"]
+    list_select_related = ["role", "person"]
+    fields = ["person", "role", "priority"]
+    readonly_fields = ["person", "role"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(person__in=Person.objects.visible_to(request.user))
+            .select_related("role", "person")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- exercises -------------------------------------------------------------------------------------------------
+
+
+class ExerciseAdminForm(ServiceForm):
+    """Schedules with ``exercise_schedule``, records findings with ``exercise_update``; never a status."""
+
+    class Meta:
+        model = Exercise
+        fields = ["playbook", "title", "scheduled_for", "participants", "findings", "follow_up_actions"]
+
+    def apply(self, cleaned_data):
+        participants = list(cleaned_data.get("participants") or [])
+        if self.instance.pk is None:
+            return services.exercise_schedule(
+                actor=self.actor,
+                playbook=cleaned_data["playbook"],
+                title=cleaned_data["title"],
+                scheduled_for=cleaned_data["scheduled_for"],
+                participants=participants,
+            )
+        changes = {
+            name: cleaned_data[name]
+            for name in services.EXERCISE_FIELDS
+            if name in self.fields and name in self.changed_data and name in cleaned_data
+        }
+        if not changes and "participants" not in self.changed_data:
+            return self.instance
+        return services.exercise_update(
+            actor=self.actor,
+            exercise=self.instance,
+            participants=participants if "participants" in self.changed_data else None,
+            **changes,
+        )
+
+
+def exercise_status_action(to_status: str, description):
+    """An admin action moving the selected exercises to ``to_status`` through the service."""
+
+    def act(modeladmin, request, queryset):
+        for exercise in queryset:
+            try:
+                services.exercise_change_status(actor=request.user, exercise=exercise, to_status=to_status)
+            except SERVICE_ERRORS as exc:
+                modeladmin.message_user(request, f"{exercise}: {error_text(exc)}", messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{exercise}: {ExerciseStatus(to_status).label}.")
+
+    act.__name__ = f"mark_{to_status}"
+    return admin.action(description=description, permissions=["view"])(act)
+
+
+@admin.action(description=_("Run as exercise (opens an exercise incident)"), permissions=["view"])
+def run_exercises(modeladmin, request, queryset):
+    for exercise in queryset:
+        try:
+            incident = services.exercise_run(actor=request.user, exercise=exercise)
+        except SERVICE_ERRORS as exc:
+            modeladmin.message_user(request, f"{exercise}: {error_text(exc)}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request,
+                gettext("%(exercise)s: incident %(reference)s opened.")
+                % {
+                    "exercise": exercise,
+                    "reference": incident.reference,
+                },
+            )
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Drills: schedule, record findings; status and the exercise incident are read-only, moves are actions."""
+
+    form = ExerciseAdminForm
+    actions = [
+        run_exercises,
+        exercise_status_action(ExerciseStatus.COMPLETED, _("Mark completed")),
+        exercise_status_action(ExerciseStatus.CANCELLED, _("Cancel")),
+    ]
+    list_display = ["title", "playbook", "scheduled_for", "status", "incident_link"]
+    list_filter = ["status"]
+    search_fields = ["title", "playbook__title"]
+    list_select_related = ["playbook", "incident"]
+    filter_horizontal = ["participants"]
+
+    def get_queryset(self, request):
+        # An exercise incident may be confidential: its link shows only to who may see it.
+        visible = Incident.objects.visible_to(request.user).filter(pk=OuterRef("incident_id"))
+        return (
+            Exercise.objects.visible_to(request.user)
+            .select_related("playbook", "incident")
+            .annotate(incident_visible=Exists(visible))
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = ["playbook", "title", "scheduled_for", "participants", "findings", "follow_up_actions"]
+        if obj is None:
+            return fields[:4]
+        return [*fields, "status", "incident_link", "completed_at", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["playbook", "status", "incident_link", "completed_at", "created_by", "created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "playbook":
+            kwargs["queryset"] = Playbook.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("exercise incident"))
+    def incident_link(self, obj):
+        # ``incident_visible`` comes from get_queryset: a confidential incident's reference stays hidden.
+        if obj.incident_id is None or not getattr(obj, "incident_visible", False):
+            return "—"
+        return obj.incident.reference
+
+
+# Key messages register their own admin; importing it here is what makes the admin find it.
+from playbooks.keymessages import admin as _keymessages_admin  # noqa: E402, F401

@@ -23,12 +23,12 @@ from django.utils import timezone, translation
 
 from crisisdesk.review import services as review
 from crisisdesk.review.models import ReviewStatus
+from incidents.checklist.models import IncidentTask, PlaybookActivation, TaskStatus
 from incidents.models import IncidentRole, Status
-from incidents.task_models import IncidentTask, PlaybookActivation, TaskStatus
-
-from . import roster_services, services
-from .models import Exercise, ExerciseStatus, KeyMessage, Playbook
-from .roster_models import Department, Person
+from playbooks import services
+from playbooks.models import Exercise, ExerciseStatus, KeyMessage, Playbook
+from playbooks.roster import services as roster_services
+from playbooks.roster.models import Department, Person
 
 # --- roster -----------------------------------------------------------------------------------------------------
 
@@ -417,8 +417,8 @@ def seed_activation(*, users: dict, playbook: Playbook):
     The clock is moved back so deadlines are real: the first four tasks were done, the
     briefing of customer care is overdue, the last task is still ahead.
     """
+    from incidents.checklist.services import playbook_activate, task_complete
     from incidents.demo_data import demo_incidents
-    from incidents.task_services import playbook_activate, task_complete
 
     incident = demo_incidents().filter(title=ACTIVATED_INCIDENT_TITLE).exclude(status=Status.CLOSED).first()
     if incident is None or PlaybookActivation.objects.filter(incident=incident, playbook=playbook).exists():

@@ -6,11 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import ContentLanguage, ReviewStatus
+from incidents.checklist.models import IncidentTask, TaskStatus
 from incidents.models import Category, IncidentRole
-from incidents.task_models import IncidentTask, TaskStatus
-
-from .models import Exercise, ExerciseStatus, KeyMessage, KeyMessageKind, Playbook
-from .roster_models import Department, Person
+from playbooks.models import Exercise, ExerciseStatus, KeyMessage, KeyMessageKind, Playbook
+from playbooks.roster.models import Department, Person
 
 # Key messages are used, never published, and withdrawing one retires it: say so in the filter.
 KEY_MESSAGE_STATUS_CHOICES = [

@@ -1,47 +1,150 @@
-"""Browser forms for key messages. They validate input only; ``playbooks.services`` writes."""
+"""Browser forms for playbooks, their versions and steps, exercises and the roster. They validate; services write."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.review.models import BodyFormat, ContentLanguage
+from crisisdesk.review.models import ContentLanguage
+from incidents.models import Category, Channel, IncidentRole
+from playbooks.keymessages.forms import DateInput
+from playbooks.models import KeyMessage
+from playbooks.roster.models import Department, Person
 
-from .models import KeyMessageKind
 
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker."""
-
-    input_type = "date"
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class KeyMessageForm(forms.Form):
-    """Draft or edit a key message (holding statement, line to take, Q&A)."""
+class PlaybookForm(forms.Form):
+    """A playbook's housekeeping: title, scenario, language, owner and review date."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=KeyMessageKind.choices, initial=KeyMessageKind.HOLDING_STATEMENT)
-    topic = forms.CharField(
-        label=_("Topic"), max_length=200, help_text=_("What situation it is for, e.g. product recall.")
-    )
-    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("The headline when used as a statement."))
-    language = forms.ChoiceField(label=_("Language"), choices=ContentLanguage.choices, initial=ContentLanguage.EN)
-    body_format = forms.ChoiceField(label=_("Format"), choices=BodyFormat.choices, initial=BodyFormat.PLAIN)
-    body = forms.CharField(
-        label=_("Text"),
-        widget=forms.Textarea(attrs={"rows": 10}),
-        max_length=100_000,
-        help_text=_("Markdown is rendered safely: no HTML, scripts or styles survive."),
-    )
-    valid_until = forms.DateField(
-        label=_("Valid until"), required=False, widget=DateInput(), help_text=_("Not usable after this day.")
-    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    scenario = forms.ChoiceField(label=_("Scenario"), choices=Category.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=ContentLanguage.choices)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none(), required=False)
     review_due = forms.DateField(label=_("Review due"), required=False, widget=DateInput())
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True, groups__isnull=False).distinct().order_by("username")
+        )
 
-class KeyMessageEditForm(KeyMessageForm):
-    """An edit: a new revision, back to draft, so statements stop inheriting the old approval."""
 
-    comment = forms.CharField(
-        label=_("What changed (optional)"), max_length=1000, required=False, help_text=_("Goes to the audit trail.")
+class VersionForm(forms.Form):
+    """The reviewed content of a playbook version (steps are a formset next to it)."""
+
+    summary = forms.CharField(label=_("What changed"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    trigger_criteria = forms.CharField(label=_("Trigger criteria"), widget=forms.Textarea(attrs={"rows": 3}))
+    severity_guide = forms.CharField(
+        label=_("Severity guide"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    escalation_contacts = forms.CharField(
+        label=_("Escalation contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    key_messages = forms.ModelMultipleChoiceField(
+        label=_("Key messages"), queryset=KeyMessage.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key_messages"].queryset = KeyMessage.objects.visible_to(user).order_by("topic", "title")
+        self.fields["key_messages"].widget.attrs["size"] = 6
+
+
+class PlaybookCreateForm(PlaybookForm, VersionForm):
+    """A new playbook and its first version."""
+
+
+class StepForm(forms.Form):
+    """One step: what, which incident role, within how many minutes of activation."""
+
+    title = forms.CharField(label=_("What"), max_length=200)
+    role = forms.ModelChoiceField(label=_("Role"), queryset=IncidentRole.objects.all(), required=False)
+    within_minutes = forms.IntegerField(label=_("Within (minutes)"), min_value=0, initial=60)
+    instructions = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 1}))
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True)
+
+
+class ActivateForm(forms.Form):
+    """Pick an approved playbook to activate on the incident."""
+
+    playbook = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class TaskSkipForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class TaskCompleteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+
+class TaskAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=get_user_model().objects.all(), required=False)
+
+
+class ExerciseForm(forms.Form):
+    """Schedule a drill."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    scheduled_for = forms.DateTimeField(label=_("Date"), widget=DateTimeInput())
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants"), queryset=Person.objects.filter(active=True), required=False
+    )
+
+
+class ExerciseRecordForm(forms.Form):
+    """What a drill showed."""
+
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants"), queryset=Person.objects.filter(active=True), required=False
+    )
+    findings = forms.CharField(label=_("Findings"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    follow_up_actions = forms.CharField(
+        label=_("Follow-up actions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class PersonForm(forms.Form):
+    """A roster entry and the incident roles the person can hold."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=200)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    backup = forms.ModelChoiceField(label=_("Backup person"), queryset=Person.objects.all(), required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), choices=ContentLanguage.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    user = forms.ModelChoiceField(label=_("User account"), queryset=get_user_model().objects.all(), required=False)
+    responsibilities = forms.CharField(
+        label=_("Responsibilities"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles they can hold (first call)"),
+        queryset=IncidentRole.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    backup_roles = forms.ModelMultipleChoiceField(
+        label=_("Roles they back up"),
+        queryset=IncidentRole.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def roles_with_priority(self) -> list:
+        first = list(self.cleaned_data.get("roles") or [])
+        backups = [role for role in self.cleaned_data.get("backup_roles") or [] if role not in first]
+        return [(role, 1) for role in first] + [(role, 2) for role in backups]

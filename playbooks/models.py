@@ -360,4 +360,4 @@ class Exercise(models.Model):
         return reverse("exercises:detail", kwargs={"pk": self.pk})
 
 
-from .roster_models import *  # noqa: E402,F401,F403
+from playbooks.roster.models import *  # noqa: E402,F401,F403

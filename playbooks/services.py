@@ -21,8 +21,7 @@ from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, BodyFormat, ContentLanguage, ReviewStatus
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
-
-from .models import (
+from playbooks.models import (
     Exercise,
     ExerciseStatus,
     KeyMessage,
@@ -67,7 +66,7 @@ class KeyMessagePolicy(ReviewPolicy):
         )
 
     def reviewers(self, item, requirement: Requirement):
-        from incidents.statement_services import users_with_perm
+        from incidents.statements.services import users_with_perm
 
         return [user for user in users_with_perm("playbooks.approve_keymessage") if self.can_view(user, item)]
 
@@ -201,7 +200,7 @@ class PlaybookVersionPolicy(ReviewPolicy):
         )
 
     def reviewers(self, item, requirement: Requirement):
-        from incidents.statement_services import users_with_perm
+        from incidents.statements.services import users_with_perm
 
         return [user for user in users_with_perm("playbooks.approve_playbookversion") if self.can_view(user, item)]
 
@@ -540,8 +539,8 @@ def exercise_run(*, actor, exercise: Exercise):
     ``is_exercise`` keeps it out of the newsroom (``Statement.objects.public()``), the
     webhook outbox (``crisisdesk.webhooks.services.emit``) and metrics.
     """
+    from incidents.checklist.services import playbook_activate
     from incidents.services import incident_open
-    from incidents.task_services import playbook_activate
 
     exercise = Exercise.objects.select_for_update().select_related("playbook").get(pk=exercise.pk)
     if not can_manage_exercises(actor):

@@ -6,7 +6,7 @@ once per (playbook, due date), so overlapping or repeated runs send nothing twic
 
 from celery import shared_task
 
-from . import services
+from playbooks import services
 
 
 @shared_task(name="playbooks.send_review_reminders", ignore_result=True)

@@ -1,173 +1,530 @@
-"""Browser views for key messages: list with filters and flags, create, edit, detail with the review buttons.
+"""Browser views for playbooks, their versions, exercises, and the war room's checklist actions.
 
-Thin views: validate a form, call ``playbooks.services`` (writes) or the review engine (workflow
-buttons, through ``crisisdesk.review.views.ItemTransitionView``), map errors, redirect. Outsiders
-(no CrisisDesk role) get 403 on the list and 404 on an item, as for incidents.
+Thin views: validate a form, call ``playbooks.services`` / ``incidents.checklist.services`` (or the review
+engine for the workflow buttons), map errors, redirect. Outsiders (no CrisisDesk role) get 403 on
+lists and 404 on items; incidents are always looked up through ``Incident.objects.visible_to``.
 """
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Select, SelectMultiple
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
-from crisisdesk.review.models import Action, ReviewStatus
-from crisisdesk.review.policy import policy_for
-from crisisdesk.review.services import TRANSITIONS
-from crisisdesk.review.views import ItemTransitionView, action_context, client_ip, service_error_on_form
+from crisisdesk.review import services as review
+from crisisdesk.review.models import Action
+from crisisdesk.review.views import REVIEWER_ACTIONS, ItemTransitionView, client_ip
+from incidents.checklist.models import IncidentTask
+from incidents.checklist.services import playbook_activate, task_assign, task_complete, task_reopen, task_skip
+from incidents.forms import apply_service_error, style_filter_form
+from incidents.models import Incident
+from playbooks import services
+from playbooks.filtersets import PlaybookFilterSet
+from playbooks.forms import (
+    ExerciseForm,
+    ExerciseRecordForm,
+    PlaybookCreateForm,
+    PlaybookForm,
+    StepFormSet,
+    TaskAssignForm,
+    TaskCompleteForm,
+    TaskSkipForm,
+    VersionForm,
+)
+from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookStep, PlaybookVersion
 
-from .filtersets import KeyMessageFilterSet
-from .forms import KeyMessageEditForm, KeyMessageForm
-from .models import KeyMessage
-from .services import keymessage_create, keymessage_update
-
-EDITABLE = ("kind", "topic", "title", "language", "body_format", "body", "valid_until", "review_due")
+VIEW_PERMISSION = "playbooks.view_playbook"
 
 
-def visible_key_message(request, pk: int) -> KeyMessage:
-    """A key message as this user sees it: 404 when missing or when the user has no role to read it."""
+def visible_playbook(request, pk: int) -> Playbook:
+    return get_object_or_404(Playbook.objects.visible_to(request.user).select_related("owner", "active_version"), pk=pk)
+
+
+def visible_version(request, pk: int, number: int) -> PlaybookVersion:
+    playbook = visible_playbook(request, pk)
     return get_object_or_404(
-        KeyMessage.objects.visible_to(request.user).select_related("current_revision", "created_by"), pk=pk
+        PlaybookVersion.objects.select_related("playbook", "current_revision", "created_by"),
+        playbook=playbook,
+        number=number,
     )
 
 
-class KeyMessageListView(PermissionRequiredMixin, ListView):
-    """Key messages, filtered by the shared KeyMessageFilterSet; expired and review-due ones flagged."""
+def _form_error(form, error) -> None:
+    if isinstance(error, ValidationError):
+        apply_service_error(form, error)
+    else:
+        form.add_error(None, str(error))
 
-    permission_required = "playbooks.view_keymessage"
-    template_name = "keymessages/keymessage_list.html"
-    context_object_name = "key_messages"
+
+def _steps_from_formset(formset) -> list[dict]:
+    return [
+        {key: form.cleaned_data.get(key) for key in ("title", "role", "within_minutes", "instructions")}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("title")
+    ]
+
+
+def version_action_context(user, version: PlaybookVersion) -> dict:
+    """The workflow buttons of a version (the engine's ``available_actions``), for review/partials/workflow.html."""
+    actions = review.available_actions(user=user, item=version)
+    return {
+        "actions": actions,
+        "author_actions": [a for a in actions if a == Action.SUBMIT],
+        "reviewer_actions": [a for a in actions if a in REVIEWER_ACTIONS],
+        "can_edit": Action.EDIT in actions,
+        "transition_url": reverse(
+            "playbooks:version_transition", kwargs={"pk": version.playbook_id, "number": version.number}
+        ),
+        "review_url": version.get_absolute_url(),
+        "missing_requirements": review.missing_requirements(version) if version.current_revision_id else [],
+    }
+
+
+# --- playbooks ---------------------------------------------------------------------------------------------------
+
+
+class PlaybookListView(PermissionRequiredMixin, ListView):
+    """Playbooks filtered by the shared PlaybookFilterSet; stale ones (review overdue) flagged."""
+
+    permission_required = VIEW_PERMISSION
+    template_name = "playbooks/playbook_list.html"
+    context_object_name = "playbooks"
     paginate_by = 50
 
     @cached_property
-    def filterset(self) -> KeyMessageFilterSet:
+    def filterset(self) -> PlaybookFilterSet:
         queryset = (
-            KeyMessage.objects.visible_to(self.request.user)
-            .select_related("created_by")
-            .order_by("topic", "kind", "title", "id")
+            Playbook.objects.visible_to(self.request.user)
+            .select_related("owner", "active_version")
+            .annotate(open_versions=Count("versions", filter=Q(versions__status__in=["draft", "in_review"])))
+            .order_by("scenario", "language", "title", "id")
         )
-        filterset = KeyMessageFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        filterset = PlaybookFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        style_filter_form(filterset.form)
         for field in filterset.form.fields.values():
-            field.widget.attrs.setdefault(
-                "class", "form-select" if isinstance(field.widget, Select) else "form-control"
-            )
-            if isinstance(field.widget, SelectMultiple):
-                field.widget.attrs.setdefault("size", 4)
+            field.widget.attrs.setdefault("class", "form-control")
         return filterset
 
     def get_queryset(self):
-        filterset = self.filterset
-        if not filterset.is_bound:
-            return filterset.queryset
-        # An invalid filter (an unknown kind) shows its error on the form and lists nothing.
-        return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        return self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             filter_form=self.filterset.form,
             today=timezone.localdate(),
-            can_create=self.request.user.has_perm("playbooks.add_keymessage"),
+            can_create=self.request.user.has_perm("playbooks.add_playbook"),
             **kwargs,
         )
 
 
-class KeyMessageCreateView(PermissionRequiredMixin, FormView):
-    """Draft a key message through ``keymessage_create``."""
+class PlaybookCreateView(PermissionRequiredMixin, FormView):
+    """A new playbook with its first version (a draft for a team lead's review)."""
 
-    permission_required = "playbooks.add_keymessage"
-    form_class = KeyMessageForm
-    template_name = "keymessages/keymessage_form.html"
+    permission_required = "playbooks.add_playbook"
+    form_class = PlaybookCreateForm
+    template_name = "playbooks/playbook_form.html"
 
-    def form_valid(self, form):
-        try:
-            key_message = keymessage_create(
-                actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data
-            )
-        except (ValidationError, InvalidTransition) as error:
-            service_error_on_form(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Key message drafted. Submit it for Legal's review when it is ready."))
-        return redirect("keymessages:detail", pk=key_message.pk)
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_initial(self):
+        return {"owner": self.request.user.pk}
 
-class KeyMessageDetailView(LoginRequiredMixin, TemplateView):
-    """A key message: text, flags, revisions, approvals and the workflow buttons the user may use."""
-
-    template_name = "keymessages/keymessage_detail.html"
+    @cached_property
+    def formset(self):
+        return StepFormSet(self.request.POST or None, prefix="steps")
 
     def get_context_data(self, **kwargs):
-        key_message = visible_key_message(self.request, self.kwargs["pk"])
-        context = {
-            "key_message": key_message,
-            "rendered_body": key_message.rendered_body(),
-            "revisions": key_message.revisions().select_related("created_by"),
-            "decisions": key_message.decisions().select_related("reviewer", "revision"),
-            "usable": key_message.status == ReviewStatus.APPROVED and not key_message.is_expired(),
-            **action_context(self.request.user, key_message),
-        }
-        return super().get_context_data(**context, **kwargs)
+        return super().get_context_data(formset=self.formset, **kwargs)
+
+    def form_valid(self, form):
+        if not self.formset.is_valid():
+            return self.form_invalid(form)
+        try:
+            playbook = services.playbook_create(
+                actor=self.request.user,
+                steps=_steps_from_formset(self.formset),
+                ip_address=client_ip(self.request),
+                **form.cleaned_data,
+            )
+        except (ValidationError, InvalidTransition, PermissionDenied) as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Playbook drafted. Submit version 1 for a team lead's review."))
+        return redirect("playbooks:version", pk=playbook.pk, number=1)
 
 
-class KeyMessageEditView(LoginRequiredMixin, FormView):
-    """Edit a key message through ``keymessage_update``: a new revision, back to draft."""
+class PlaybookDetailView(LoginRequiredMixin, TemplateView):
+    """A playbook: its active version with steps, every version, and its exercises."""
 
-    form_class = KeyMessageEditForm
-    template_name = "keymessages/keymessage_form.html"
+    template_name = "playbooks/playbook_detail.html"
+
+    def get_context_data(self, **kwargs):
+        playbook = visible_playbook(self.request, self.kwargs["pk"])
+        active = playbook.active_version
+        steps = list(active.steps.select_related("role")) if active else []
+        return super().get_context_data(
+            playbook=playbook,
+            active=active,
+            steps=steps,
+            key_messages=list(active.key_messages.all()) if active else [],
+            versions=list(playbook.versions.select_related("created_by").order_by("-number")),
+            exercises=list(playbook.exercises.select_related("incident")),
+            can_manage=services.can_manage_playbook(self.request.user, playbook),
+            can_draft=services.can_draft_version(self.request.user),
+            can_schedule=self.request.user.has_perm("playbooks.add_exercise"),
+            **kwargs,
+        )
+
+
+class PlaybookEditView(LoginRequiredMixin, FormView):
+    """Owner, review date and title through ``playbook_update``."""
+
+    form_class = PlaybookForm
+    template_name = "playbooks/playbook_edit.html"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.key_message = visible_key_message(request, kwargs["pk"])
-        if not policy_for(self.key_message).can(request.user, self.key_message, Action.EDIT):
-            raise PermissionDenied(_("You may not edit key messages."))
-        if self.key_message.status not in TRANSITIONS[Action.EDIT]:
-            messages.error(
-                request,
-                _("A %(status)s key message is not edited; write a new one.")
-                % {"status": self.key_message.get_status_display().lower()},
-            )
-            return redirect("keymessages:detail", pk=self.key_message.pk)
+        self.playbook = visible_playbook(request, kwargs["pk"])
+        if not services.can_manage_playbook(request.user, self.playbook):
+            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
-        return {name: getattr(self.key_message, name) for name in EDITABLE}
+        return {name: getattr(self.playbook, name) for name in services.PLAYBOOK_FIELDS}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(key_message=self.key_message, **kwargs)
+        return super().get_context_data(playbook=self.playbook, **kwargs)
 
     def form_valid(self, form):
         data = dict(form.cleaned_data)
-        comment = data.pop("comment", "")
-        before = self.key_message.current_revision_id
+        if data.get("owner") is None:
+            data.pop("owner")
         try:
-            key_message = keymessage_update(
+            services.playbook_update(actor=self.request.user, playbook=self.playbook, **data)
+        except ValidationError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Playbook updated."))
+        return redirect(self.playbook)
+
+
+class VersionNewView(LoginRequiredMixin, View):
+    """Draft the next version from the newest one."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        playbook = visible_playbook(request, pk)
+        try:
+            version = services.playbook_version_create(
+                actor=request.user, playbook=playbook, ip_address=client_ip(request)
+            )
+        except InvalidTransition as error:
+            messages.error(request, str(error))
+            return redirect(playbook)
+        messages.success(request, _("Version %s drafted from the newest one.") % version.number)
+        return redirect("playbooks:version_edit", pk=playbook.pk, number=version.number)
+
+
+class VersionDetailView(LoginRequiredMixin, TemplateView):
+    """One version, readable forever: content, steps, review state, workflow buttons."""
+
+    template_name = "playbooks/version_detail.html"
+
+    def get_context_data(self, **kwargs):
+        version = visible_version(self.request, self.kwargs["pk"], self.kwargs["number"])
+        return super().get_context_data(
+            version=version,
+            playbook=version.playbook,
+            item=version,
+            steps=list(version.steps.select_related("role")),
+            key_messages=list(version.key_messages.all()),
+            is_active=version.playbook.active_version_id == version.pk,
+            revisions=version.revisions().select_related("created_by"),
+            decisions=version.decisions().select_related("reviewer", "revision"),
+            **version_action_context(self.request.user, version),
+            **kwargs,
+        )
+
+
+class VersionEditView(LoginRequiredMixin, FormView):
+    """Edit a draft or in-review version and its steps: a new revision, back to draft."""
+
+    form_class = VersionForm
+    template_name = "playbooks/version_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.version = visible_version(request, kwargs["pk"], kwargs["number"])
+        if Action.EDIT not in review.available_actions(user=request.user, item=self.version):
+            if not request.user.has_perm("playbooks.change_playbookversion"):
+                raise PermissionDenied
+            messages.error(request, _("An approved version is never edited; draft a new version instead."))
+            return redirect(self.version.get_absolute_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        initial = {name: getattr(self.version, name) for name in services.VERSION_FIELDS}
+        initial["key_messages"] = list(self.version.key_messages.all())
+        return initial
+
+    @cached_property
+    def formset(self):
+        initial = [
+            {"title": s.title, "role": s.role, "within_minutes": s.within_minutes, "instructions": s.instructions}
+            for s in PlaybookStep.objects.filter(version=self.version).select_related("role")
+        ]
+        return StepFormSet(self.request.POST or None, prefix="steps", initial=initial)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            version=self.version, playbook=self.version.playbook, formset=self.formset, **kwargs
+        )
+
+    def form_valid(self, form):
+        if not self.formset.is_valid():
+            return self.form_invalid(form)
+        data = dict(form.cleaned_data)
+        key_messages = data.pop("key_messages")
+        try:
+            services.playbook_version_update(
                 actor=self.request.user,
-                key_message=self.key_message,
-                comment=comment,
+                version=self.version,
+                steps=_steps_from_formset(self.formset),
+                key_messages=key_messages,
                 ip_address=client_ip(self.request),
                 **data,
             )
         except (ValidationError, InvalidTransition) as error:
-            service_error_on_form(form, error)
+            _form_error(form, error)
             return self.form_invalid(form)
-        if key_message.current_revision_id == before:
-            messages.info(self.request, _("Nothing changed."))
-        else:
-            messages.success(
-                self.request,
-                _("Saved as revision %s. It is a draft again: submit it for review.")
-                % key_message.current_revision.number,
-            )
-        return redirect("keymessages:detail", pk=key_message.pk)
+        messages.success(self.request, _("Saved. Submit the version for a team lead's review when it is ready."))
+        return redirect(self.version.get_absolute_url())
 
 
-class KeyMessageTransitionView(ItemTransitionView):
-    """Submit, approve, request changes, reject or retire (withdraw) one key message."""
+class VersionTransitionView(ItemTransitionView):
+    """Submit, approve, request changes or reject one playbook version."""
 
     def get_item(self):
-        return visible_key_message(self.request, self.kwargs["pk"])
+        return visible_version(self.request, self.kwargs["pk"], self.kwargs["number"])
+
+    def next_url(self, item) -> str:
+        return item.get_absolute_url()
+
+
+# --- exercises ---------------------------------------------------------------------------------------------------
+
+
+class ExerciseCreateView(LoginRequiredMixin, FormView):
+    """Schedule a drill of a playbook."""
+
+    form_class = ExerciseForm
+    template_name = "exercises/exercise_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.playbook = visible_playbook(request, kwargs["pk"])
+        if not request.user.has_perm("playbooks.add_exercise"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(playbook=self.playbook, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            exercise = services.exercise_schedule(actor=self.request.user, playbook=self.playbook, **form.cleaned_data)
+        except ValidationError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Exercise scheduled."))
+        return redirect(exercise)
+
+
+def visible_exercise(request, pk: int) -> Exercise:
+    return get_object_or_404(
+        Exercise.objects.visible_to(request.user).select_related("playbook", "incident", "created_by"), pk=pk
+    )
+
+
+class ExerciseDetailView(LoginRequiredMixin, FormView):
+    """A drill: participants, findings and follow-up actions (recorded by a team lead), and "run as exercise"."""
+
+    form_class = ExerciseRecordForm
+    template_name = "exercises/exercise_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.exercise = visible_exercise(request, kwargs["pk"])
+        self.can_manage = services.can_manage_exercises(request.user)
+        if request.method == "POST" and not self.can_manage:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {
+            "participants": list(self.exercise.participants.all()),
+            "findings": self.exercise.findings,
+            "follow_up_actions": self.exercise.follow_up_actions,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            exercise=self.exercise,
+            participants=list(self.exercise.participants.select_related("department")),
+            can_manage=self.can_manage,
+            can_run=self.can_manage
+            and self.exercise.status == ExerciseStatus.SCHEDULED
+            and self.exercise.incident_id is None
+            and self.exercise.playbook.active_version_id is not None,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            services.exercise_update(actor=self.request.user, exercise=self.exercise, **form.cleaned_data)
+        except (ValidationError, InvalidTransition) as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Exercise recorded."))
+        return redirect(self.exercise)
+
+
+class ExerciseActionView(LoginRequiredMixin, View):
+    """Run as exercise, mark completed or cancelled."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        exercise = visible_exercise(request, pk)
+        action = request.POST.get("action", "")
+        try:
+            if action == "run":
+                incident = services.exercise_run(actor=request.user, exercise=exercise)
+                messages.success(
+                    request, _("Exercise incident %s opened and the playbook activated.") % incident.reference
+                )
+                return redirect(incident)
+            if action in (ExerciseStatus.COMPLETED, ExerciseStatus.CANCELLED):
+                services.exercise_change_status(actor=request.user, exercise=exercise, to_status=action)
+                messages.success(request, _("Exercise updated."))
+            else:
+                messages.error(request, _("Unknown action."))
+        except (InvalidTransition, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(exercise)
+
+
+# --- the war room's checklist ------------------------------------------------------------------------------------
+
+
+def _visible_incident(request, reference: str) -> Incident:
+    return get_object_or_404(Incident.objects.visible_to(request.user), reference=reference)
+
+
+class _TaskActionView(LoginRequiredMixin, View):
+    """Base of the checklist POSTs: look the incident and task up as the user sees them, call one service."""
+
+    http_method_names = ["post"]
+    form_class = None
+
+    def post(self, request, reference, pk=None):
+        self.incident = _visible_incident(request, reference)
+        task = get_object_or_404(IncidentTask.objects.filter(incident=self.incident), pk=pk) if pk else None
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            try:
+                self.perform(task, form)
+            except (InvalidTransition, ValidationError) as error:
+                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(reverse("incidents:detail", kwargs={"reference": reference}) + "#checklist-title")
+
+    def perform(self, task, form):
+        raise NotImplementedError
+
+
+class ActivatePlaybookView(_TaskActionView):
+    """Activate an approved playbook on the incident: its steps become the checklist."""
+
+    def perform(self, task, form):
+        playbook = get_object_or_404(
+            Playbook.objects.visible_to(self.request.user), pk=self.request.POST.get("playbook") or 0
+        )
+        activation, created = playbook_activate(actor=self.request.user, incident=self.incident, playbook=playbook)
+        if created:
+            messages.success(self.request, _("Playbook “%s” activated.") % playbook.title)
+        else:
+            messages.info(self.request, _("This playbook was already active on this incident: nothing added."))
+
+
+class TaskCompleteView(_TaskActionView):
+    form_class = TaskCompleteForm
+
+    def perform(self, task, form):
+        task_complete(actor=self.request.user, task=task, note=form.cleaned_data["note"])
+        messages.success(self.request, _("Task done: %s") % task.title)
+
+
+class TaskSkipView(_TaskActionView):
+    form_class = TaskSkipForm
+
+    def perform(self, task, form):
+        task_skip(actor=self.request.user, task=task, reason=form.cleaned_data["reason"])
+        messages.success(self.request, _("Task skipped: %s") % task.title)
+
+
+class TaskReopenView(_TaskActionView):
+    def perform(self, task, form):
+        task_reopen(actor=self.request.user, task=task)
+        messages.success(self.request, _("Task reopened: %s") % task.title)
+
+
+class TaskAssignView(_TaskActionView):
+    form_class = TaskAssignForm
+
+    def perform(self, task, form):
+        task_assign(actor=self.request.user, task=task, assignee=form.cleaned_data["assignee"])
+        messages.success(self.request, _("Task reassigned."))
+
+
+def checklist_context(user, incident: Incident) -> dict:
+    """What the war room's checklist partial needs; the tasks themselves come prefetched on the incident.
+
+    One query (the activatable playbooks) when the user may activate, none otherwise.
+    """
+    from incidents.checklist.services import can_activate, can_assign_task, can_view_tasks
+
+    can_activate_now = can_activate(user, incident)
+    return {
+        "can_view_tasks": can_view_tasks(user, incident),
+        "can_activate": can_activate_now,
+        "can_assign_tasks": can_assign_task(user, incident),
+        "can_work_tasks": user.has_perm("incidents.complete_incidenttask")
+        or any(m.user_id == user.pk for m in incident.memberships.all())
+        or incident.lead_id == user.pk,
+        "activatable_playbooks": list(
+            Playbook.objects.visible_to(user).filter(active_version__isnull=False).order_by("title")
+        )
+        if can_activate_now
+        else [],
+        "now": timezone.now(),
+    }

@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from crisisdesk.exceptions import DomainError
 from crisisdesk.review.admin import ReviewableAdmin, client_ip
 from incidents.admin import ServiceAdminMixin, ServiceForm
-
-from . import services
-from .models import ActionItem, ActionItemStatus, PostmortemReview
+from postmortems import services
+from postmortems.models import ActionItem, ActionItemStatus, PostmortemReview
 
 
 class PostmortemAdminForm(ServiceForm):

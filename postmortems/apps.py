@@ -10,7 +10,6 @@ class PostmortemsConfig(AppConfig):
         # The review engine's browser pages (review page, audit trail, queue links, workflow
         # buttons) find item types in crisisdesk.review.views.KINDS; a post-crisis review joins it.
         from crisisdesk.review import views as review_views
-
-        from .views import PostmortemKind
+        from postmortems.views import PostmortemKind
 
         review_views.KINDS.setdefault("postmortemreview", PostmortemKind())

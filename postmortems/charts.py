@@ -8,7 +8,7 @@ and white (p90 bars hatched by a lighter fill and an outline).
 
 from dataclasses import dataclass
 
-from .metrics import format_duration
+from postmortems.metrics import format_duration
 
 WIDTH = 640
 BAR_AREA_TOP = 16

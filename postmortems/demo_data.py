@@ -12,9 +12,8 @@ from django.utils import timezone
 from crisisdesk.review import services as review
 from crisisdesk.review.models import ReviewStatus
 from crisisdesk.review.policy import policy_for
-
-from . import services
-from .models import ActionItemStatus, PostmortemReview
+from postmortems import services
+from postmortems.models import ActionItemStatus, PostmortemReview
 
 SECTIONS = {
     "impact_reach": 180000,

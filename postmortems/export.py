@@ -3,8 +3,8 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import selectors
-from .metrics import format_duration, incident_metrics
+from postmortems import selectors
+from postmortems.metrics import format_duration, incident_metrics
 
 METRIC_LABELS = (
     ("detect", "Time to detect"),

@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import ReviewStatus
 from incidents.models import Category, Severity
-
-from .models import ActionItem, ActionItemStatus, PostmortemReview, Priority
+from postmortems.models import ActionItem, ActionItemStatus, PostmortemReview, Priority
 
 
 class PostmortemFilterSet(django_filters.FilterSet):

@@ -6,8 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Severity
-
-from .models import ActionItem, ActionItemStatus, PostmortemReview
+from postmortems.models import ActionItem, ActionItemStatus, PostmortemReview
 
 
 class PostmortemForm(forms.ModelForm):

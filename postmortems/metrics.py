@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import ReviewRequest
 from incidents.models import Incident, Severity
-from incidents.statement_models import Statement
+from incidents.statements.models import Statement
 
 METRICS = (
     ("acknowledge", _("Time to acknowledge")),

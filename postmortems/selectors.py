@@ -11,9 +11,8 @@ from django.db.models import F, Q, QuerySet
 
 from crisisdesk.review.models import Action, ReviewStatus
 from incidents.models import TimelineKind
-from incidents.statement_models import Statement
-
-from .models import ActionItem, PostmortemReview
+from incidents.statements.models import Statement
+from postmortems.models import ActionItem, PostmortemReview
 
 # The fields the library searches, with their full-text weight (A most important).
 SEARCH_FIELDS = (

@@ -30,8 +30,7 @@ from crisisdesk.review.models import Action
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
 from incidents import permissions as incident_permissions
 from incidents.models import Incident, Status, TimelineEntry, TimelineKind
-
-from .models import CLOSED_ACTION_STATUSES, SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview
+from postmortems.models import CLOSED_ACTION_STATUSES, SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview
 
 REVIEWER_APPROVAL = Requirement("postmortem_reviewer", gettext_lazy("Team lead or Legal"))
 
@@ -112,7 +111,7 @@ class PostmortemPolicy(ReviewPolicy):
         )
 
     def reviewers(self, item, requirement: Requirement):
-        from incidents.statement_services import users_with_perm
+        from incidents.statements.services import users_with_perm
 
         return [u for u in users_with_perm("postmortems.approve_postmortemreview") if self.can_view(u, item)]
 

@@ -26,12 +26,11 @@ from crisisdesk.review.policy import policy_for
 from crisisdesk.review.services import TRANSITIONS
 from crisisdesk.review.views import ItemTransitionView, ReviewableKind, action_context, client_ip, error_messages
 from incidents.forms import apply_service_error
-
-from . import charts, metrics, selectors, services
-from .export import review_document, review_markdown
-from .filtersets import PostmortemFilterSet
-from .forms import ActionItemForm, ActionItemStatusForm, LibrarySearchForm, MetricsFilterForm, PostmortemForm
-from .models import ActionItem, PostmortemReview
+from postmortems import charts, metrics, selectors, services
+from postmortems.export import review_document, review_markdown
+from postmortems.filtersets import PostmortemFilterSet
+from postmortems.forms import ActionItemForm, ActionItemStatusForm, LibrarySearchForm, MetricsFilterForm, PostmortemForm
+from postmortems.models import ActionItem, PostmortemReview
 
 
 @dataclass(frozen=True)

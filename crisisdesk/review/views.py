@@ -29,7 +29,7 @@ from django.views.generic import TemplateView
 from crisisdesk.exceptions import InvalidTransition
 from incidents.forms import apply_service_error
 from incidents.models import Channel, Fact
-from incidents.statement_models import Statement
+from incidents.statements.models import Statement
 from playbooks.models import KeyMessage, PlaybookVersion
 
 from . import selectors

@@ -3,7 +3,10 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import listening_views, mention_views, statement_views, views
+from incidents.api import views
+from incidents.listening.api import views as listening_views
+from incidents.listening.api import views as mention_views
+from incidents.statements.api import views as statement_views
 
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")

@@ -17,10 +17,9 @@ from rest_framework.throttling import AnonRateThrottle
 
 from crisisdesk.api.viewsets import OpenModelViewSet, VisibleModelViewSet
 from incidents import services
+from incidents.api import serializers as s
 from incidents.filtersets import FactFilterSet, IncidentFilterSet, MembershipFilterSet, TimelineEntryFilterSet
 from incidents.models import Fact, Incident, IncidentRole, Membership, TimelineEntry
-
-from . import serializers as s
 
 ERRORS = {
     400: OpenApiResponse(description=_("Invalid input; the body maps each field to its messages.")),

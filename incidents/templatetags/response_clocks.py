@@ -6,7 +6,7 @@ incidents) and hands the board to each card; the war room computes one incident'
 
 from django import template
 
-from incidents import response
+from incidents.response import services as response
 
 register = template.Library()
 

@@ -102,7 +102,8 @@ def test_concurrent_spike_evaluations_fire_one_alert(team_lead):
 
     import time_machine
 
-    from incidents import mention_services, spikes
+    from incidents.listening import services as mention_services
+    from incidents.listening import spikes
     from incidents.models import Alert
 
     now = timezone.now()

@@ -14,7 +14,7 @@ from crisisdesk.review import selectors
 from crisisdesk.review.models import AuditEvent, Decision, ReviewDecision, ReviewStatus, Revision
 from incidents import demo_data
 from incidents.models import Fact, FactStatus, Incident, Membership, Severity, Status, TimelineEntry, TimelineKind
-from incidents.statement_models import Statement, StatementPublication
+from incidents.statements.models import Statement, StatementPublication
 from playbooks.models import KeyMessage, KeyMessageKind
 
 
@@ -275,9 +275,9 @@ def test_newsroom_shows_published_and_withdrawn_statements_only_of_public_incide
 
 
 def playbook_counts() -> dict[str, int]:
-    from incidents.task_models import IncidentTask
+    from incidents.checklist.models import IncidentTask
     from playbooks.models import Exercise, Playbook, PlaybookVersion
-    from playbooks.roster_models import Person, RoleCapability
+    from playbooks.roster.models import Person, RoleCapability
 
     return {
         "playbooks": Playbook.objects.count(),
@@ -291,9 +291,9 @@ def playbook_counts() -> dict[str, int]:
 
 def test_playbooks_roster_exercise_and_an_activated_checklist(seeded):
     from crisisdesk.roles import TEAM_LEAD
-    from incidents.task_models import IncidentTask, TaskStatus
+    from incidents.checklist.models import IncidentTask, TaskStatus
     from playbooks.models import Exercise, Playbook
-    from playbooks.roster_models import Person
+    from playbooks.roster.models import Person
 
     assert "4 playbooks" in seeded
     playbooks = {p.scenario: p for p in Playbook.objects.select_related("active_version")}

@@ -1,126 +1,408 @@
-"""API representations of key messages; writes go to ``playbooks.services`` and ``crisisdesk.review.services``."""
+"""API representations of playbooks, versions and steps, incident tasks, the roster and exercises.
 
-from django.utils.html import escape
+Read serializers only read; writes are validated by the small input serializers at
+the end and done by ``playbooks.services``, ``playbooks.roster.services`` and
+``incidents.checklist.services``.
+"""
+
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import enum_field
+from crisisdesk.api.serializers import StrictInputMixin, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
-from crisisdesk.review.models import BodyFormat, ContentLanguage
-from incidents.api.serializers import UserBriefSerializer
-from playbooks.models import KeyMessage, KeyMessageKind
+from crisisdesk.review.models import ContentLanguage
+from incidents.api.serializers import UserBriefSerializer, VisibleIncidentField
+from incidents.checklist.models import IncidentTask, TaskStatus
+from incidents.models import Category, IncidentRole
+from playbooks.models import Exercise, ExerciseStatus, KeyMessage, Playbook, PlaybookStep, PlaybookVersion
+from playbooks.roster.models import Department, Person, RoleCapability
 
-# Timeline entries have a "kind" too: name this enum once so the schema has no generated names.
-KeyMessageKindField = enum_field(
-    "KeyMessageKindField", KeyMessageKind.choices, component="KeyMessageKind", doc="What a key message is for."
+TaskStatusField = enum_field(
+    "TaskStatusField", TaskStatus.choices, component="TaskStatus", doc="An incident task's status."
 )
 
 
-class KeyMessageSerializer(serializers.ModelSerializer):
-    """A key message as lists show it."""
+ExerciseStatusField = enum_field(
+    "ExerciseStatusField", ExerciseStatus.choices, component="ExerciseStatus", doc="An exercise's status."
+)
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:keymessage-detail")
-    kind = KeyMessageKindField(read_only=True)
-    status = ReviewStatusField(read_only=True)
-    current_revision = RevisionBriefSerializer(read_only=True, allow_null=True)
-    created_by = UserBriefSerializer(read_only=True)
-    usable = serializers.SerializerMethodField(help_text=_("Approved and unexpired: statements may start from it."))
+
+ScenarioField = enum_field(
+    "ScenarioField", Category.choices, component="PlaybookScenario", doc="Which kind of crisis a playbook is for."
+)
+
+
+# --- playbooks ---------------------------------------------------------------------------------------------
+
+
+class PlaybookSerializer(serializers.ModelSerializer):
+    """A playbook: its scenario, owner, review date and which version is active."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:playbook-detail")
+    scenario = ScenarioField(read_only=True)
+    owner = UserBriefSerializer(read_only=True)
+    active_version = serializers.IntegerField(
+        source="active_version.number", read_only=True, allow_null=True, help_text=_("Number of the active version.")
+    )
+    active_version_id = serializers.IntegerField(read_only=True, allow_null=True)
+    stale = serializers.SerializerMethodField(help_text=_("Past its review-due date."))
 
     class Meta:
-        model = KeyMessage
+        model = Playbook
         fields = [
             "id",
             "url",
-            "kind",
-            "topic",
             "title",
+            "scenario",
             "language",
-            "body_format",
-            "valid_until",
+            "owner",
             "review_due",
+            "stale",
+            "active_version",
+            "active_version_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_stale(self, playbook) -> bool:
+        return playbook.is_stale()
+
+
+class StepSerializer(serializers.ModelSerializer):
+    """One ordered step: what, which incident role, within how many minutes of activation."""
+
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PlaybookStep
+        fields = ["position", "title", "instructions", "role", "within_minutes"]
+        read_only_fields = fields
+
+
+class PlaybookVersionSerializer(serializers.ModelSerializer):
+    """A numbered version of a playbook's content, as lists show it."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:playbookversion-detail")
+    playbook = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = ReviewStatusField(read_only=True)
+    current_revision = RevisionBriefSerializer(read_only=True, allow_null=True)
+    created_by = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = PlaybookVersion
+        fields = [
+            "id",
+            "url",
+            "playbook",
+            "number",
             "status",
-            "usable",
+            "summary",
             "current_revision",
             "created_by",
             "created_at",
             "updated_at",
-            "withdrawn_at",
         ]
         read_only_fields = fields
 
-    def get_usable(self, key_message) -> bool:
-        return key_message.status == "approved" and not key_message.is_expired()
 
+class PlaybookVersionDetailSerializer(ReviewableDetailMixin, PlaybookVersionSerializer):
+    """One version: trigger, severity guide, channels, contacts, steps, key messages, and its review."""
 
-class KeyMessageDetailSerializer(ReviewableDetailMixin, KeyMessageSerializer):
-    """One key message: its text, safe HTML, approvals and the actions you may take."""
+    steps = StepSerializer(many=True, read_only=True)
+    key_messages = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
-    rendered_html = serializers.SerializerMethodField(
-        help_text=_("Title and body as sanitised HTML: no script, event handler or javascript: URL survives.")
-    )
-    withdrawn_by = UserBriefSerializer(read_only=True, allow_null=True)
-
-    class Meta(KeyMessageSerializer.Meta):
+    class Meta(PlaybookVersionSerializer.Meta):
         fields = [
-            *KeyMessageSerializer.Meta.fields,
-            "body",
-            "rendered_html",
+            *PlaybookVersionSerializer.Meta.fields,
+            "trigger_criteria",
+            "severity_guide",
+            "channels",
+            "escalation_contacts",
+            "steps",
+            "key_messages",
             "approvals",
             "missing_approvals",
             "available_actions",
-            "withdrawn_by",
-            "withdrawal_reason",
         ]
         read_only_fields = fields
 
-    def get_rendered_html(self, key_message) -> str:
-        return f"<h2>{escape(key_message.title)}</h2>\n{key_message.rendered_body()}"
 
+class StepInputSerializer(serializers.Serializer):
+    """One step of a version being written; the list's order is the steps' order."""
 
-class KeyMessageCreateSerializer(serializers.Serializer):
-    """Draft a key message; it needs Legal's approval before statements can reuse it."""
-
-    kind = KeyMessageKindField(default=KeyMessageKind.HOLDING_STATEMENT)
-    topic = serializers.CharField(max_length=200)
     title = serializers.CharField(max_length=200)
-    body = serializers.CharField()
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    role = serializers.SlugRelatedField(
+        slug_field="code", queryset=IncidentRole.objects.all(), required=False, allow_null=True, default=None
+    )
+    within_minutes = serializers.IntegerField(min_value=0, default=60)
+
+
+class PlaybookCreateSerializer(serializers.Serializer):
+    """A new playbook and its first version (a draft a team lead must approve)."""
+
+    title = serializers.CharField(max_length=200)
+    scenario = ScenarioField(default="other")
     language = serializers.ChoiceField(choices=ContentLanguage.choices, default=ContentLanguage.EN)
-    body_format = serializers.ChoiceField(choices=BodyFormat.choices, default=BodyFormat.PLAIN)
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
     review_due = serializers.DateField(required=False, allow_null=True, default=None)
+    trigger_criteria = serializers.CharField()
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    severity_guide = serializers.CharField(required=False, allow_blank=True, default="")
+    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    escalation_contacts = serializers.CharField(required=False, allow_blank=True, default="")
+    key_messages = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=KeyMessage.objects.all(), required=False, default=list
+    )
+    steps = StepInputSerializer(many=True, required=False, default=list)
 
 
-KEY_MESSAGE_FIELD_HINTS = {
-    "status": _(
-        "The status cannot be edited; POST to the key message's submit/, approve/, request-changes/, "
-        "reject/ or withdraw/ action."
-    ),
-}
+class PlaybookUpdateSerializer(StrictInputMixin, serializers.Serializer):
+    """Change a playbook's title, owner or review-due date (PATCH); its content is versioned."""
 
-
-class KeyMessageUpdateSerializer(serializers.Serializer):
-    """Edit a key message (PATCH): a new revision, back to draft, and statements stop inheriting its approval."""
-
-    kind = KeyMessageKindField(required=False)
-    topic = serializers.CharField(max_length=200, required=False)
     title = serializers.CharField(max_length=200, required=False)
-    body = serializers.CharField(required=False)
-    language = serializers.ChoiceField(choices=ContentLanguage.choices, required=False)
-    body_format = serializers.ChoiceField(choices=BodyFormat.choices, required=False)
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
     review_due = serializers.DateField(required=False, allow_null=True)
-    comment = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=_("Why it changed (kept in the audit trail).")
+
+
+class VersionUpdateSerializer(StrictInputMixin, serializers.Serializer):
+    """Edit a draft or in-review version (PATCH): a new revision, back to draft; ``steps`` replaces them all."""
+
+    summary = serializers.CharField(required=False, allow_blank=True)
+    trigger_criteria = serializers.CharField(required=False)
+    severity_guide = serializers.CharField(required=False, allow_blank=True)
+    channels = serializers.ListField(child=serializers.CharField(), required=False)
+    escalation_contacts = serializers.CharField(required=False, allow_blank=True)
+    key_messages = serializers.PrimaryKeyRelatedField(many=True, queryset=KeyMessage.objects.all(), required=False)
+    steps = StepInputSerializer(many=True, required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActivateSerializer(serializers.Serializer):
+    """The incident (by reference) to activate the playbook on."""
+
+    incident = VisibleIncidentField()
+
+
+class EmptySerializer(serializers.Serializer):
+    """No body."""
+
+
+# --- tasks -------------------------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """One checklist item of an incident: what, who, by when, and whether it is done."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:incidenttask-detail")
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    completed_by = UserBriefSerializer(read_only=True, allow_null=True)
+    status = TaskStatusField(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentTask
+        fields = [
+            "id",
+            "url",
+            "incident",
+            "position",
+            "title",
+            "instructions",
+            "role",
+            "assignee",
+            "due_at",
+            "status",
+            "overdue",
+            "completed_at",
+            "completed_by",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, task) -> bool:
+        return task.is_overdue()
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TaskSkipSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class TaskAssignSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True
     )
 
-    def to_internal_value(self, data):
-        # Sending ``status`` means expecting a status change: refuse it rather than ignore it.
-        if hasattr(data, "keys"):
-            refused = {
-                name: [KEY_MESSAGE_FIELD_HINTS.get(name, _("This field cannot be edited."))]
-                for name in data
-                if name not in self.fields
-            }
-            if refused:
-                raise serializers.ValidationError(refused)
-        return super().to_internal_value(data)
+
+# --- roster ------------------------------------------------------------------------------------------------
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    """A department the crisis team is drawn from."""
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "description"]
+        read_only_fields = fields
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    """An incident role this person can hold, and their place in its call order (1 = first call)."""
+
+    role = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RoleCapability
+        fields = ["role", "priority"]
+        read_only_fields = fields
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """Someone on the crisis roster: how to reach them, who backs them up, what they answer for."""
+
+    department = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    backup = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    backup_name = serializers.CharField(source="backup.full_name", read_only=True, allow_null=True)
+    user = UserBriefSerializer(read_only=True, allow_null=True)
+    roles = CapabilitySerializer(source="capabilities", many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "full_name",
+            "department",
+            "job_title",
+            "phone",
+            "email",
+            "backup",
+            "backup_name",
+            "languages",
+            "responsibilities",
+            "roles",
+            "user",
+            "active",
+        ]
+        read_only_fields = fields
+
+
+class DepartmentInputSerializer(StrictInputMixin, serializers.Serializer):
+    """A department to create (POST) or change (PATCH)."""
+
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class DepartmentUpdateSerializer(DepartmentInputSerializer):
+    name = serializers.CharField(max_length=120, required=False)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean that is left unchanged when a form body omits it (DRF would read an absent checkbox as false)."""
+
+    default_empty_html = serializers.empty
+
+
+class CapabilityInputSerializer(serializers.Serializer):
+    """An incident role the person can hold, and their place in its call order."""
+
+    role = serializers.SlugRelatedField(slug_field="code", queryset=IncidentRole.objects.all())
+    priority = serializers.IntegerField(min_value=1, default=1)
+
+
+class PersonInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Someone to put on the roster (POST) or change (PATCH); ``roles`` replaces the roles they can hold."""
+
+    full_name = serializers.CharField(max_length=200)
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
+    job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    backup = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    # Codes checked by the service (one message for unknown codes); a ChoiceField here would add a second enum.
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=8), required=False, help_text=_("Language codes, e.g. en, fr.")
+    )
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+    active = OptionalBooleanField(required=False)
+    roles = CapabilityInputSerializer(many=True, required=False)
+
+
+class PersonUpdateSerializer(PersonInputSerializer):
+    full_name = serializers.CharField(max_length=200, required=False)
+
+
+# --- exercises ---------------------------------------------------------------------------------------------
+
+
+class ExerciseSerializer(serializers.ModelSerializer):
+    """A drill on a playbook: when, who took part, findings, follow-up, and the exercise incident once run."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:exercise-detail")
+    playbook = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = ExerciseStatusField(read_only=True)
+    participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    incident = serializers.SerializerMethodField(help_text=_("Reference of the exercise incident, once run."))
+    created_by = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Exercise
+        fields = [
+            "id",
+            "url",
+            "playbook",
+            "title",
+            "scheduled_for",
+            "status",
+            "participants",
+            "findings",
+            "follow_up_actions",
+            "incident",
+            "completed_at",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_incident(self, exercise) -> str | None:
+        # ``incident_visible`` is annotated by the viewset: a confidential incident's reference stays hidden.
+        if exercise.incident_id is None or not getattr(exercise, "incident_visible", False):
+            return None
+        return exercise.incident.reference
+
+
+class ExerciseCreateSerializer(serializers.Serializer):
+    """Schedule a drill of a playbook."""
+
+    playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.all())
+    title = serializers.CharField(max_length=200)
+    scheduled_for = serializers.DateTimeField()
+    participants = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Person.objects.all(), required=False, default=list
+    )
+
+    def validate_playbook(self, playbook):
+        if not Playbook.objects.visible_to(self.context["request"].user).filter(pk=playbook.pk).exists():
+            raise serializers.ValidationError(_("No such playbook."))
+        return playbook
+
+
+class ExerciseUpdateSerializer(StrictInputMixin, serializers.Serializer):
+    """Record what a drill showed or move its date (PATCH); ``participants`` replaces the list."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    scheduled_for = serializers.DateTimeField(required=False)
+    findings = serializers.CharField(required=False, allow_blank=True)
+    follow_up_actions = serializers.CharField(required=False, allow_blank=True)
+    participants = serializers.PrimaryKeyRelatedField(many=True, queryset=Person.objects.all(), required=False)

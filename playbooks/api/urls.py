@@ -2,7 +2,8 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import playbook_views, views
+from playbooks.api import views as playbook_views
+from playbooks.keymessages.api import views
 
 router = SimpleRouter()
 router.register("key-messages", views.KeyMessageViewSet, basename="keymessage")

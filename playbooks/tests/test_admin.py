@@ -9,14 +9,13 @@ from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewS
 from crisisdesk.review.tests.helpers import make_key_message
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import UserFactory
-from incidents.statement_models import Statement
+from incidents.statements.models import Statement
+from incidents.statements.tests.test_admin import assert_page_has_no_live_payload
+from incidents.statements.tests.test_api import XSS_CORPUS
 from incidents.tests.test_admin import change_form_data, change_url, messages_of
-from incidents.tests.test_statement_admin import assert_page_has_no_live_payload
-from incidents.tests.test_statement_api import XSS_CORPUS
 from playbooks.models import KeyMessage
 from playbooks.services import keymessage_update
-
-from .test_api import key_message_in
+from playbooks.tests.test_api import key_message_in
 
 pytestmark = pytest.mark.django_db
 

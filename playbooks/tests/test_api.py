@@ -10,7 +10,7 @@ from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewS
 from crisisdesk.review.tests.helpers import make_key_message
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import UserFactory
-from incidents.tests.test_statement_api import XSS_CORPUS, assert_no_live_payload
+from incidents.statements.tests.test_api import XSS_CORPUS, assert_no_live_payload
 from playbooks.models import KeyMessage
 from playbooks.services import keymessage_update
 

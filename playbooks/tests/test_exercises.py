@@ -9,12 +9,11 @@ from crisisdesk.review import services as review
 from crisisdesk.review.tests.helpers import make_statement
 from crisisdesk.webhooks.models import OutboxEvent
 from incidents.services import incident_open
-from incidents.statement_models import Statement
+from incidents.statements.models import Statement
 from playbooks.models import ExerciseStatus
-from playbooks.roster_services import person_create
+from playbooks.roster.services import person_create
 from playbooks.services import exercise_change_status, exercise_run, exercise_schedule, exercise_update
-
-from .playbook_helpers import active_playbook, second_team_lead
+from playbooks.tests.playbook_helpers import active_playbook, second_team_lead
 
 pytestmark = pytest.mark.django_db
 

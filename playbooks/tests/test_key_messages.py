@@ -14,7 +14,7 @@ from crisisdesk.review.tests.helpers import approved_key_message, make_key_messa
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Severity
-from incidents.statement_services import statement_update
+from incidents.statements.services import statement_update
 from playbooks.models import KeyMessage
 from playbooks.services import keymessage_update
 

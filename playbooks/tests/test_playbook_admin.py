@@ -7,16 +7,15 @@ from django.utils import timezone
 from crisisdesk.review.models import ReviewStatus
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.testing.factories import MembershipFactory, UserFactory, role
+from incidents.checklist.models import IncidentTask, TaskStatus
+from incidents.checklist.services import playbook_activate
 from incidents.models import TimelineEntry, TimelineKind
-from incidents.task_models import IncidentTask, TaskStatus
-from incidents.task_services import playbook_activate
 from incidents.tests.test_admin import change_form_data, change_url, messages_of
 from playbooks.models import Exercise, Playbook, PlaybookVersion
-from playbooks.roster_models import Department, Person, RoleCapability
-from playbooks.roster_services import department_create, person_create
+from playbooks.roster.models import Department, Person, RoleCapability
+from playbooks.roster.services import department_create, person_create
 from playbooks.services import exercise_schedule
-
-from .playbook_helpers import active_playbook, make_playbook
+from playbooks.tests.playbook_helpers import active_playbook, make_playbook
 
 pytestmark = pytest.mark.django_db
 

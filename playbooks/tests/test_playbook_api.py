@@ -9,14 +9,13 @@ from rest_framework.test import APIClient
 
 from crisisdesk.review.models import ReviewStatus
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, role
+from incidents.checklist.models import IncidentTask, TaskStatus
+from incidents.checklist.services import playbook_activate
 from incidents.models import TimelineEntry, TimelineKind
-from incidents.task_models import IncidentTask, TaskStatus
-from incidents.task_services import playbook_activate
 from playbooks.models import Exercise, PlaybookVersion
-from playbooks.roster_services import department_create, person_create
+from playbooks.roster.services import department_create, person_create
 from playbooks.services import exercise_schedule
-
-from .playbook_helpers import active_playbook, make_playbook, second_team_lead
+from playbooks.tests.playbook_helpers import active_playbook, make_playbook, second_team_lead
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from incidents.task_models import IncidentTask, TaskStatus
-
-from .playbook_helpers import active_playbook, second_team_lead
+from incidents.checklist.models import IncidentTask, TaskStatus
+from playbooks.tests.playbook_helpers import active_playbook, second_team_lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from crisisdesk.review import services as review
-
-from .playbook_helpers import make_playbook, second_team_lead
+from playbooks.tests.playbook_helpers import make_playbook, second_team_lead
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from playbooks.services import (
     playbook_version_create,
     playbook_version_update,
 )
-
-from .playbook_helpers import active_playbook, approve, make_playbook, second_team_lead
+from playbooks.tests.playbook_helpers import active_playbook, approve, make_playbook, second_team_lead
 
 pytestmark = pytest.mark.django_db
 S = ReviewStatus

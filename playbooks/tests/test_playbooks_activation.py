@@ -11,17 +11,16 @@ from django.utils import timezone
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents import services as incident_services
-from incidents.models import Status, TimelineEntry, TimelineKind
-from incidents.task_models import IncidentTask, PlaybookActivation, TaskStatus
-from incidents.task_services import (
+from incidents.checklist.models import IncidentTask, PlaybookActivation, TaskStatus
+from incidents.checklist.services import (
     playbook_activate,
     task_assign,
     task_complete,
     task_reopen,
     task_skip,
 )
-
-from .playbook_helpers import active_playbook, make_playbook, second_team_lead
+from incidents.models import Status, TimelineEntry, TimelineKind
+from playbooks.tests.playbook_helpers import active_playbook, make_playbook, second_team_lead
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crisisdesk.testing.factories import MembershipFactory, role
-from incidents.task_models import TaskStatus
-from incidents.task_services import playbook_activate
+from incidents.checklist.models import TaskStatus
+from incidents.checklist.services import playbook_activate
 from playbooks.models import Playbook
-from playbooks.roster_services import person_create
+from playbooks.roster.services import person_create
 from playbooks.services import exercise_schedule
-
-from .playbook_helpers import active_playbook, make_playbook, second_team_lead
+from playbooks.tests.playbook_helpers import active_playbook, make_playbook, second_team_lead
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,9 @@ from crisisdesk.api.serializers import enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from incidents.api.serializers import UserBriefSerializer
 from playbooks.models import Playbook
-
-from .. import services
-from ..export import review_document
-from ..models import SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview, Priority, Sentiment
+from postmortems import services
+from postmortems.export import review_document
+from postmortems.models import SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview, Priority, Sentiment
 
 ActionItemStatusField = enum_field(
     "ActionItemStatusField", ActionItemStatus.choices, component="ActionItemStatus", doc="An action item's status."
@@ -117,7 +116,7 @@ class PostmortemDetailSerializer(ReviewableDetailMixin, PostmortemSerializer):
         return SectionsSerializer(item).data
 
     def get_metrics(self, item) -> dict:
-        from ..metrics import incident_metrics
+        from postmortems.metrics import incident_metrics
 
         values = incident_metrics(item.incident, first_seen_at=item.first_seen_at)
         return {name: (value.total_seconds() if value is not None else None) for name, value in values.items()}

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from postmortems.api import views
 
 router = SimpleRouter()
 # Registered under the model name, so the review queue API links its entries here.

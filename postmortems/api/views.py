@@ -15,11 +15,10 @@ from rest_framework.response import Response
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.review import services as review
 from crisisdesk.review.api import REVIEW_INPUT_SERIALIZERS, TRANSITION_ERRORS, ReviewActionsMixin, review_action_schemas
-
-from .. import metrics, selectors, services
-from ..filtersets import ActionItemFilterSet, PostmortemFilterSet
-from ..models import ActionItem, PostmortemReview
-from . import serializers as s
+from postmortems import metrics, selectors, services
+from postmortems.api import serializers as s
+from postmortems.filtersets import ActionItemFilterSet, PostmortemFilterSet
+from postmortems.models import ActionItem, PostmortemReview
 
 
 @extend_schema_view(

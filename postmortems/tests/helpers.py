@@ -8,7 +8,7 @@ from crisisdesk.review import services as review
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
 from incidents import services as incident_services
-from incidents.statement_services import statement_create
+from incidents.statements.services import statement_create
 from postmortems import services
 from postmortems.models import PostmortemReview
 

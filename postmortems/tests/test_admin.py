@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from crisisdesk.review.models import ReviewStatus
 from postmortems.models import ActionItemStatus, PostmortemReview
-
-from .helpers import resolved_review
+from postmortems.tests.helpers import resolved_review
 
 
 @pytest.mark.django_db

@@ -3,8 +3,7 @@
 import pytest
 
 from postmortems.models import PostmortemReview
-
-from .helpers import T0, play_crisis, resolved_review, second_team_lead
+from postmortems.tests.helpers import T0, play_crisis, resolved_review, second_team_lead
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from playwright.sync_api import expect
 from crisisdesk.review.models import ReviewStatus
 from incidents import services as incident_services
 from postmortems.models import PostmortemReview
-
-from .helpers import second_team_lead
+from postmortems.tests.helpers import second_team_lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -22,8 +22,7 @@ import pytest
 
 from postmortems import metrics
 from postmortems.metrics import percentile
-
-from .helpers import T0, at, minutes, play_crisis
+from postmortems.tests.helpers import T0, at, minutes, play_crisis
 
 MIN = 60.0
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from .helpers import published_review, resolved_review, second_team_lead
+from postmortems.tests.helpers import published_review, resolved_review, second_team_lead
 
 PERSONAS = ["communicator", "legal", "team_lead", "observer", "outsider"]
 

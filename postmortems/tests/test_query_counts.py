@@ -10,8 +10,7 @@ from django.urls import reverse
 from crisisdesk.review import services as review
 from crisisdesk.testing.factories import IncidentFactory
 from postmortems import services
-
-from .helpers import T0, play_crisis, second_team_lead
+from postmortems.tests.helpers import T0, play_crisis, second_team_lead
 
 
 def _add_published_reviews(n, *, author, approver, owner):

@@ -9,8 +9,7 @@ from django.db import connection
 
 from crisisdesk.testing.factories import IncidentFactory
 from postmortems import selectors
-
-from .helpers import published_review, resolved_review, second_team_lead
+from postmortems.tests.helpers import published_review, resolved_review, second_team_lead
 
 
 @pytest.fixture

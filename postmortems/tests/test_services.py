@@ -13,8 +13,7 @@ from incidents import services as incident_services
 from incidents.models import TimelineEntry
 from postmortems import services
 from postmortems.models import ActionItemStatus, PostmortemReview
-
-from .helpers import published_review, resolved_review, second_team_lead
+from postmortems.tests.helpers import published_review, resolved_review, second_team_lead
 
 
 def _reload(item):

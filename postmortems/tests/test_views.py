@@ -9,8 +9,7 @@ from django.utils import timezone
 from crisisdesk.review.models import ReviewStatus
 from postmortems import services
 from postmortems.models import ActionItemStatus, PostmortemReview
-
-from .helpers import published_review, resolved_review, second_team_lead
+from postmortems.tests.helpers import published_review, resolved_review, second_team_lead
 
 
 @pytest.fixture

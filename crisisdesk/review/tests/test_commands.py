@@ -18,8 +18,8 @@ from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewS
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Severity
-from incidents.statement_models import Statement
-from incidents.statement_services import statement_update
+from incidents.statements.models import Statement
+from incidents.statements.services import statement_update
 from playbooks.models import KeyMessage
 
 from .helpers import make_key_message, make_statement, second_legal

@@ -19,8 +19,8 @@ from crisisdesk.review.models import (
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Incident, Severity, TimelineEntry, TimelineKind
-from incidents.statement_models import Statement
-from incidents.statement_services import statement_update
+from incidents.statements.models import Statement
+from incidents.statements.services import statement_update
 
 from .helpers import make_statement, second_legal, statement_in
 

@@ -33,7 +33,7 @@ from crisisdesk.review.models import Action, AuditEvent, Decision, ReviewDecisio
 from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Incident, Severity, TimelineEntry, TimelineKind
-from incidents.statement_models import Statement
+from incidents.statements.models import Statement
 
 from .helpers import make_statement
 

@@ -62,8 +62,8 @@ from crisisdesk.review.models import (
 from crisisdesk.roles import COMMUNICATOR, LEGAL, OBSERVER, TEAM_LEAD
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Severity
-from incidents.statement_models import Statement
-from incidents.statement_services import statement_create, statement_update
+from incidents.statements.models import Statement
+from incidents.statements.services import statement_create, statement_update
 from playbooks.models import KeyMessage
 
 from .helpers import HOLDING_TEXT, approved_key_message

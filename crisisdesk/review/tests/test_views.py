@@ -17,7 +17,7 @@ from crisisdesk.review.views import text_diff
 from crisisdesk.roles import LEGAL
 from crisisdesk.testing.factories import FactFactory, IncidentFactory, MembershipFactory, UserFactory, role
 from incidents import services as incident_services
-from incidents.statement_services import statement_update
+from incidents.statements.services import statement_update
 from playbooks.services import keymessage_update
 
 from .helpers import (
@@ -233,7 +233,7 @@ def test_review_page_diffs_against_the_last_approved_revision(client_for, legal,
 
 def test_review_page_diffs_against_the_key_message(client_for, legal, author, incident):
     key_message = approved_key_message(author=author, reviewer=legal, body="We are investigating.")
-    from incidents.statement_services import statement_create
+    from incidents.statements.services import statement_create
 
     statement = statement_create(
         actor=author, incident=incident, channels=["x"], from_key_message=key_message, body="We are investigating now."

@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from incidents import mention_services
+from incidents.listening import services as mention_services
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from crisisdesk.review import selectors
 from crisisdesk.review.models import ReviewStatus
 from incidents import demo_data
 from incidents.models import Membership
-from incidents.statement_models import Statement
+from incidents.statements.models import Statement
 from playbooks import demo_data as playbook_demo
 from playbooks.models import KeyMessage
 from postmortems import demo_data as postmortem_demo

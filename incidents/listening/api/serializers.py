@@ -1,0 +1,244 @@
+"""Read representation of mentions and the small input serializers of triage actions.
+
+Ingest payloads are not validated here: ``mention_services.parse_mention`` does it, for the
+API, CSV import and feeds alike, and fast enough for 1,000-item batches.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from crisisdesk.api.serializers import StrictInputMixin, enum_field
+from incidents.api.serializers import VisibleIncidentField
+from incidents.listening import services as mention_services
+from incidents.models import Alert, Mention, MentionStatus, SpikeAction, SpikeRule, WatchTerm, WatchTermKind
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    watch_terms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Mention
+        fields = [
+            "id",
+            "platform",
+            "external_id",
+            "url",
+            "author",
+            "audience",
+            "text",
+            "language",
+            "posted_at",
+            "sentiment",
+            "sentiment_label",
+            "sentiment_source",
+            "status",
+            "incident",
+            "reply_url",
+            "watch_terms",
+            "received_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_watch_terms(self, mention) -> list[str]:
+        return [match.watch_term.term for match in mention.term_matches.all()]
+
+
+class MentionInputSerializer(serializers.Serializer):
+    """Documents one ingested mention (validation is ``parse_mention``'s)."""
+
+    platform = serializers.CharField(max_length=32)
+    external_id = serializers.CharField(max_length=200)
+    text = serializers.CharField()
+    posted_at = serializers.DateTimeField()
+    url = serializers.URLField(required=False)
+    author = serializers.CharField(required=False)
+    audience = serializers.IntegerField(required=False, min_value=0)
+    language = serializers.CharField(required=False, max_length=8)
+    sentiment = serializers.FloatField(
+        required=False, min_value=-1, max_value=1, help_text=_("The monitoring tool's own score wins when given.")
+    )
+
+
+class BulkInputSerializer(serializers.Serializer):
+    mentions = MentionInputSerializer(many=True)
+
+
+MentionStatusField = enum_field(
+    "MentionStatusField", MentionStatus.choices, component="MentionStatus", doc="A mention's triage status."
+)
+
+
+class TriageInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), max_length=1000)
+    status = MentionStatusField(required=False)
+    incident = serializers.CharField(required=False, help_text=_("Reference of an active incident to link."))
+
+
+# Named components: several models have a "kind" or an "action" with other choices.
+WatchTermKindField = enum_field(
+    "WatchTermKindField",
+    WatchTermKind.choices,
+    component="WatchTermKind",
+    doc="What a watch term names: brand, product, hashtag, person, other.",
+)
+
+
+SpikeActionField = enum_field(
+    "SpikeActionField", SpikeAction.choices, component="SpikeAction", doc="What a firing rule does besides alerting."
+)
+
+
+# --- watch terms -------------------------------------------------------------------------------
+
+
+class WatchTermSerializer(serializers.ModelSerializer):
+    """A watch term, with how many mentions matched it over the last 24 hours."""
+
+    kind = WatchTermKindField(read_only=True)
+    mentions_last_24h = serializers.IntegerField(
+        read_only=True, help_text=_("Mentions matching the term posted in the last 24 hours.")
+    )
+
+    class Meta:
+        model = WatchTerm
+        fields = ["id", "term", "kind", "active", "created_at", "mentions_last_24h"]
+        read_only_fields = fields
+
+
+class WatchTermCreateSerializer(StrictInputMixin, serializers.Serializer):
+    """Start listening for a term (team leads); a term already watched, in any case, is refused."""
+
+    term = serializers.CharField(max_length=100)
+    kind = WatchTermKindField(default=WatchTermKind.BRAND)
+
+
+class WatchTermUpdateSerializer(StrictInputMixin, serializers.Serializer):
+    """Pause or resume listening for a term: ``active`` is the only field that changes."""
+
+    active = serializers.BooleanField()
+
+
+# --- spike rules -------------------------------------------------------------------------------
+
+
+class SpikeRuleFieldsMixin:
+    """Builds the rule's fields from the model: the incident by reference, the action as a named enum."""
+
+    incident_field_class = serializers.SlugRelatedField
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, field_kwargs = super().build_relational_field(field_name, relation_info)
+        if field_name == "attach_to":
+            return self.incident_field_class, {**field_kwargs, "slug_field": "reference"}
+        return field_class, field_kwargs
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name == "action":
+            return SpikeActionField, field_kwargs
+        return field_class, field_kwargs
+
+
+class SpikeRuleSerializer(SpikeRuleFieldsMixin, serializers.ModelSerializer):
+    """A spike rule: its settings (``SPIKE_RULE_FIELDS``), when it last fired, who wrote it."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SpikeRule
+        fields = ["id", *mention_services.SPIKE_RULE_FIELDS, "last_fired_at", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class SpikeRuleInputSerializer(SpikeRuleFieldsMixin, StrictInputMixin, serializers.ModelSerializer):
+    """The writable settings of a rule, exactly ``mention_services.SPIKE_RULE_FIELDS``.
+
+    ``attach_to`` is an incident reference among those the user may see: a confidential one
+    answers like a missing one. Nothing is saved here: ``spike_rule_save`` validates the rule.
+    """
+
+    incident_field_class = VisibleIncidentField
+
+    class Meta:
+        model = SpikeRule
+        fields = list(mention_services.SPIKE_RULE_FIELDS)
+
+    def validate_attach_to(self, incident):
+        # Checked here rather than left to the service, so the error names this field.
+        if incident is not None and not incident.is_active:
+            raise serializers.ValidationError(_("Alerts can only be attached to an active incident."))
+        return incident
+
+
+class SpikeRuleUpdateSerializer(SpikeRuleInputSerializer):
+    """Change some settings of a rule (PATCH): only the fields sent change; ``active: false`` deactivates it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+class AlertCurvePointSerializer(serializers.Serializer):
+    """One bucket of the curve: its start, the mentions in it and how many were negative."""
+
+    at = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    negative = serializers.IntegerField()
+
+
+class AlertEvidenceSerializer(serializers.Serializer):
+    """What the rule saw: sample mentions of the window and the curve over it and the window before."""
+
+    mention_ids = serializers.ListField(child=serializers.IntegerField())
+    curve = AlertCurvePointSerializer(many=True)
+    baseline_windows = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_(
+            "The reference windows the baseline came from: day1…dayN (the same window on past days) "
+            "or prev1…prevN (the windows just before, until the term has history)."
+        ),
+    )
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """A fired spike rule: counts against the baseline, negative shares, the window, evidence, incident."""
+
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    term = serializers.CharField(source="watch_term.term", read_only=True)
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "rule",
+            "rule_name",
+            "watch_term",
+            "term",
+            "fired_at",
+            "window_start",
+            "window_end",
+            "count",
+            "baseline",
+            "negative_share",
+            "baseline_negative_share",
+            "evidence",
+            "incident",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AlertEvidenceSerializer)
+    def get_evidence(self, alert) -> dict:
+        evidence = alert.evidence or {}
+        return {
+            "mention_ids": evidence.get("mention_ids", []),
+            "curve": evidence.get("curve", []),
+            "baseline_windows": evidence.get("baseline_windows", []),
+        }

@@ -1,0 +1,221 @@
+"""The mentions API: idempotent ingest (single and bulk), the inbox as a list, triage.
+
+Integration API keys need the ``ingest`` scope to post mentions, ``read`` to list them and
+``write`` to triage. A bulk request is all or nothing: when any item is malformed the whole
+batch is refused with a 400 listing every bad item (index, field, message) and nothing is
+stored, so an integration fixes its payload and resends the same batch — ingest is idempotent,
+so resending what was already stored is harmless.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crisisdesk.api.viewsets import VisibleModelViewSet
+from incidents.listening import services
+from incidents.listening.api import serializers as s
+from incidents.listening.filtersets import AlertFilterSet, MentionFilterSet, SpikeRuleFilterSet, WatchTermFilterSet
+from incidents.models import Alert, Incident, Mention, MentionTerm, SpikeRule, WatchTerm
+
+INGEST_RESPONSES = {
+    400: OpenApiResponse(description=_("Malformed items: ``errors`` lists index, field and message of each.")),
+    403: OpenApiResponse(description=_("The key lacks the ingest scope, or the user may not add mentions.")),
+}
+
+
+def _item_errors_response(errors: list[dict]) -> Response:
+    return Response({"detail": _("Malformed mentions; nothing was stored."), "errors": errors}, status=400)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("The mention inbox (filterable)")),
+    retrieve=extend_schema(summary=_("One mention")),
+    create=extend_schema(
+        summary=_("Ingest one mention (idempotent on platform + external id)"),
+        request=s.MentionInputSerializer,
+        responses={200: s.MentionSerializer, **INGEST_RESPONSES},
+    ),
+)
+class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Mentions of the watch terms, from every monitoring source."""
+
+    queryset = Mention.objects.select_related("incident").prefetch_related("term_matches__watch_term")
+    serializer_class = s.MentionSerializer
+    filterset_class = MentionFilterSet
+    ordering = ("-posted_at", "-id")
+    http_method_names = ["get", "post", "head", "options"]
+    required_scopes = {"list": "read", "retrieve": "read", "create": "ingest", "bulk": "ingest", "triage": "write"}
+    input_serializer_classes = {"triage": s.TriageInputSerializer}
+
+    def _require_ingest(self):
+        if not services.can_ingest(self.request.user):
+            raise PermissionDenied(_("You may not add mentions."))
+
+    def create(self, request):
+        self._require_ingest()
+        mentions, errors = services.parse_batch([request.data] if isinstance(request.data, dict) else request.data)
+        if errors:
+            return _item_errors_response(errors)
+        result = services.mentions_ingest(mentions=mentions, source="api")
+        mention = self.get_queryset().get(pk=result.mentions[0].pk)
+        return self.read_response(mention)
+
+    @extend_schema(
+        summary=_("Ingest up to 1,000 mentions (idempotent; all or nothing)"),
+        request=s.BulkInputSerializer,
+        responses={200: OpenApiResponse(description=_("``{stored: n}``")), **INGEST_RESPONSES},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        self._require_ingest()
+        items = request.data.get("mentions") if isinstance(request.data, dict) else request.data
+        mentions, errors = services.parse_batch(items)
+        if errors:
+            return _item_errors_response(errors)
+        result = services.mentions_ingest(mentions=mentions, source="api")
+        return Response({"stored": result.stored}, status=status.HTTP_200_OK)
+
+    @extend_schema(summary=_("Triage mentions: set a status and/or link an incident"), request=s.TriageInputSerializer)
+    @action(detail=False, methods=["post"])
+    def triage(self, request):
+        data = self.validated_input()
+        mentions = list(self.get_queryset().filter(pk__in=data["ids"]))
+        changed = 0
+        if data.get("incident"):
+            incident = get_object_or_404(Incident.objects.visible_to(request.user), reference=data["incident"])
+            changed = services.mentions_link_incident(actor=request.user, mentions=mentions, incident=incident)
+        if data.get("status"):
+            changed = services.mentions_set_status(actor=request.user, mentions=mentions, status=data["status"])
+        return Response({"changed": changed})
+
+
+READ_SCOPES = {"list": "read", "retrieve": "read"}
+WRITE_SCOPES = {**READ_SCOPES, "create": "write", "partial_update": "write"}
+WRITE_ERRORS = {
+    400: OpenApiResponse(description=_("Invalid input: the body maps each field to its messages.")),
+    403: OpenApiResponse(description=_("Only team leads manage listening, or the API key lacks the write scope.")),
+}
+
+
+def mentions_since(since) -> Subquery:
+    """Mentions of each term posted since then: one index range scan on (watch_term, posted_at) per term."""
+    counts = (
+        MentionTerm.objects.filter(watch_term=OuterRef("pk"), posted_at__gte=since)
+        .order_by()
+        .values("watch_term")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List the watch terms (filter by active, kind)")),
+    retrieve=extend_schema(summary=_("One watch term, with its mentions of the last 24 hours")),
+    create=extend_schema(
+        summary=_("Start listening for a term (team leads)"),
+        request=s.WatchTermCreateSerializer,
+        responses={201: s.WatchTermSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary=_("Pause or resume listening for a term (team leads)"),
+        description=_("Only ``active`` changes; any other field is refused with a 400."),
+        request=s.WatchTermUpdateSerializer,
+        responses={200: s.WatchTermSerializer, **WRITE_ERRORS},
+    ),
+)
+class WatchTermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Words and hashtags we listen for; a term is paused, never deleted (its matches and alerts stay)."""
+
+    queryset = WatchTerm.objects.all()
+    serializer_class = s.WatchTermSerializer
+    filterset_class = WatchTermFilterSet
+    ordering = ("term", "id")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_scopes = WRITE_SCOPES
+    input_serializer_classes = {"create": s.WatchTermCreateSerializer, "partial_update": s.WatchTermUpdateSerializer}
+
+    def get_queryset(self):
+        since = timezone.now() - timedelta(hours=24)
+        return super().get_queryset().annotate(mentions_last_24h=mentions_since(since))
+
+    def _require_manage(self):
+        # Before the input is read: a communicator learns that they may not, not what was wrong.
+        if not services.can_manage_terms(self.request.user):
+            raise PermissionDenied(_("Only team leads manage watch terms."))
+
+    def create(self, request, *args, **kwargs):
+        self._require_manage()
+        term = services.watch_term_add(actor=request.user, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=term.pk), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        term = self.get_object()
+        self._require_manage()
+        services.watch_term_set_active(actor=request.user, watch_term=term, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=term.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List the spike rules (filter by watch term, active)")),
+    retrieve=extend_schema(summary=_("One spike rule")),
+    create=extend_schema(
+        summary=_("Create a spike rule (team leads)"),
+        description=_("``attach_to`` is the reference of an active incident you may see; required with ``attach``."),
+        request=s.SpikeRuleInputSerializer,
+        responses={201: s.SpikeRuleSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary=_("Change a spike rule, or deactivate it with active: false (team leads)"),
+        request=s.SpikeRuleUpdateSerializer,
+        responses={200: s.SpikeRuleSerializer, **WRITE_ERRORS},
+    ),
+)
+class SpikeRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Rules that fire an alert when a term's mentions spike; deactivated, never deleted (alerts are evidence)."""
+
+    queryset = SpikeRule.objects.select_related("attach_to", "created_by")
+    serializer_class = s.SpikeRuleSerializer
+    filterset_class = SpikeRuleFilterSet
+    ordering = ("name", "id")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_scopes = WRITE_SCOPES
+    input_serializer_classes = {"create": s.SpikeRuleInputSerializer, "partial_update": s.SpikeRuleUpdateSerializer}
+
+    def _require_manage(self):
+        if not services.can_manage_spike_rules(self.request.user):
+            raise PermissionDenied(_("Only team leads manage spike rules."))
+
+    def create(self, request, *args, **kwargs):
+        self._require_manage()
+        rule = services.spike_rule_save(actor=request.user, data=dict(self.validated_input()))
+        return self.read_response(self.get_queryset().get(pk=rule.pk), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        self._require_manage()
+        rule = services.spike_rule_save(actor=request.user, rule=rule, data=dict(self.validated_input()))
+        return self.read_response(self.get_queryset().get(pk=rule.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List the alerts (filter by watch term, rule, time fired, incident)")),
+    retrieve=extend_schema(summary=_("One alert: counts, baseline, negative shares, window, evidence and incident")),
+)
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Alerts fired by spike rules; an alert on an incident you may not see is absent."""
+
+    queryset = Alert.objects.select_related("rule", "watch_term", "incident")
+    serializer_class = s.AlertSerializer
+    filterset_class = AlertFilterSet
+    ordering = ("-fired_at", "-id")
+    required_scopes = READ_SCOPES

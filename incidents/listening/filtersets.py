@@ -1,0 +1,56 @@
+"""The mention inbox's filters, shared by the browser inbox and ``/api/v1/mentions/``."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import Alert, Mention, MentionStatus, Sentiment, SpikeRule, WatchTerm, WatchTermKind
+
+
+class MentionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label=_("Text"))
+    platform = django_filters.CharFilter(label=_("Platform"))
+    sentiment = django_filters.MultipleChoiceFilter(
+        field_name="sentiment_label", choices=Sentiment.choices, label=_("Sentiment")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=MentionStatus.choices, label=_("Status"))
+    term = django_filters.ModelChoiceFilter(
+        field_name="term_matches__watch_term", queryset=WatchTerm.objects.all(), label=_("Watch term")
+    )
+    min_audience = django_filters.NumberFilter(field_name="audience", lookup_expr="gte", label=_("Audience at least"))
+    incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
+    posted_after = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte", label=_("Posted from"))
+    posted_before = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt", label=_("Posted before"))
+
+    class Meta:
+        model = Mention
+        fields = ["q", "platform", "sentiment", "status", "term", "min_audience", "incident"]
+
+
+class WatchTermFilterSet(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(label=_("Active"))
+    kind = django_filters.MultipleChoiceFilter(choices=WatchTermKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = WatchTerm
+        fields = ["active", "kind"]
+
+
+class SpikeRuleFilterSet(django_filters.FilterSet):
+    watch_term = django_filters.NumberFilter(field_name="watch_term_id", label=_("Watch term (id)"))
+    active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = SpikeRule
+        fields = ["watch_term", "active"]
+
+
+class AlertFilterSet(django_filters.FilterSet):
+    watch_term = django_filters.NumberFilter(field_name="watch_term_id", label=_("Watch term (id)"))
+    rule = django_filters.NumberFilter(field_name="rule_id", label=_("Spike rule (id)"))
+    fired_after = django_filters.IsoDateTimeFilter(field_name="fired_at", lookup_expr="gte", label=_("Fired from"))
+    fired_before = django_filters.IsoDateTimeFilter(field_name="fired_at", lookup_expr="lt", label=_("Fired before"))
+    incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
+
+    class Meta:
+        model = Alert
+        fields = ["watch_term", "rule", "fired_after", "fired_before", "incident"]

@@ -1,0 +1,87 @@
+"""Forms of the mention inbox: bulk triage, public answer, private follow-up, watch terms, CSV upload."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from incidents.listening.services import SPIKE_RULE_FIELDS
+from incidents.models import FollowUpChannel, Incident, MentionStatus, SpikeRule, WatchTerm, WatchTermKind
+
+TRIAGE_STATUSES = [(s.value, s.label) for s in MentionStatus if s != MentionStatus.ANSWERED_PRIVATELY]
+
+
+def active_incidents(user):
+    return Incident.objects.visible_to(user).active().order_by("-detected_at")
+
+
+class BulkTriageForm(forms.Form):
+    """Apply a status and/or an incident link to the ticked mentions."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], widget=forms.MultipleHiddenInput)
+    status = forms.ChoiceField(label=_("Set status"), choices=[("", "—"), *TRIAGE_STATUSES], required=False)
+    incident = forms.ModelChoiceField(label=_("Link to incident"), queryset=Incident.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        # The inbox's filter form has an "incident" field too: ids of their own keep labels apart.
+        kwargs.setdefault("auto_id", "triage_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].queryset = active_incidents(user)
+        # Any id may be posted; the service only touches mentions the user may see.
+        self.fields["ids"].choices = [(i, i) for i in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("status") and not data.get("incident"):
+            raise forms.ValidationError(_("Choose a status or an incident."))
+        return data
+
+
+class AnswerForm(forms.Form):
+    reply_url = forms.URLField(label=_("Public answer URL"), assume_scheme="https")
+
+
+class FollowUpForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=FollowUpChannel.choices)
+    incident = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none(), required=False)
+    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].queryset = active_incidents(user)
+
+
+class WatchTermForm(forms.Form):
+    term = forms.CharField(label=_("Term"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=WatchTermKind.choices)
+
+
+class CSVUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: platform, external_id, text, posted_at (ISO 8601), "
+            "optional url, author, audience, language, sentiment."
+        ),
+    )
+
+
+class FeedSourceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    url = forms.URLField(label=_("Feed URL"), assume_scheme="https")
+    platform = forms.SlugField(label=_("Platform"), max_length=32, initial="rss")
+
+
+class SpikeRuleForm(forms.ModelForm):
+    """The settings of a spike rule; saved by ``mention_services.spike_rule_save``, never by ``save()``."""
+
+    class Meta:
+        model = SpikeRule
+        fields = list(SPIKE_RULE_FIELDS)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attach_to"].queryset = active_incidents(user)
+        self.fields["watch_term"].queryset = WatchTerm.objects.order_by("term")
+
+    def _post_clean(self):
+        # The service validates the rule against the database; the form only checks the fields.
+        pass

@@ -1,0 +1,26 @@
+"""Browser URLs of social listening, mounted at /mentions/ (namespace ``mentions``)."""
+
+from django.urls import path
+
+from incidents.listening import views
+
+app_name = "mentions"
+
+urlpatterns = [
+    path("", views.InboxView.as_view(), name="inbox"),
+    path("triage/", views.BulkTriageView.as_view(), name="triage"),
+    path("import/", views.CSVUploadView.as_view(), name="import"),
+    path("terms/", views.WatchTermsView.as_view(), name="terms"),
+    path("terms/<int:pk>/toggle/", views.WatchTermToggleView.as_view(), name="term_toggle"),
+    path("terms/<int:pk>/chart/", views.TermChartView.as_view(), name="term_chart"),
+    path("rules/", views.SpikeRuleListView.as_view(), name="rules"),
+    path("rules/new/", views.SpikeRuleFormView.as_view(), name="rule_create"),
+    path("rules/<int:pk>/", views.SpikeRuleFormView.as_view(), name="rule_edit"),
+    path("feeds/", views.FeedSourcesView.as_view(), name="feeds"),
+    path("alerts/", views.AlertListView.as_view(), name="alerts"),
+    path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert"),
+    path("incident/<str:reference>/chart/", views.IncidentChartView.as_view(), name="incident_chart"),
+    path("<int:pk>/", views.MentionDetailView.as_view(), name="detail"),
+    path("<int:pk>/answer/", views.RecordAnswerView.as_view(), name="answer"),
+    path("<int:pk>/answer-privately/", views.AnswerPrivatelyView.as_view(), name="answer_privately"),
+]

@@ -1,0 +1,561 @@
+"""Response clocks against per-severity targets, and the reminders they trigger.
+
+Three clocks run on an active incident, each against its severity's ``ResponseTarget``:
+
+* **acknowledge** — from detection until someone acknowledges the incident;
+* **first public response** — from detection until the first statement is published;
+* **public update** — once the public has heard from us, the next update is due
+  ``update_interval_minutes`` after the last published statement, for as long as the
+  cadence lasts (``update_window_minutes`` after detection). Internal timeline notes
+  do not reset it: the cadence is a promise to the public, kept only by publishing.
+
+A clock is *due soon* from ``RESPONSE_DUE_SOON_PERCENT`` (75 %) of its target and
+*overdue* past 100 %. ``send_due_reminders`` (run every minute by Celery beat) sends
+each reminder once: a due-soon one when a clock crosses the threshold, an overdue one
+when it breaches; a row in ``ResponseReminder`` with a unique key records it, so two
+overlapping beat runs cannot both send it. Review rounds waiting longer than
+``REVIEW_REMINDER_MINUTES`` remind their reviewers the same way.
+
+Reminders go by e-mail to the incident's lead and communications members, and as the
+webhook events ``incident.response_due_soon`` / ``incident.response_overdue``. Exercise
+incidents still e-mail the team (a drill practises the clock) but emit no webhook:
+nothing about a drill leaves the building.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from incidents.models import ACTIVE_STATUSES, LEAD_ROLE_CODE, Incident, Membership
+from incidents.response.models import ReminderClock, ReminderStage, ResponseReminder, ResponseTarget
+from incidents.statements.models import Statement
+
+logger = logging.getLogger(__name__)
+
+COMMUNICATIONS_ROLE_CODE = "communications"
+
+EVENT_DUE_SOON = "incident.response_due_soon"
+EVENT_OVERDUE = "incident.response_overdue"
+
+
+def register_event_types() -> None:
+    """Declare the reminder events in the webhook registry, so subscriptions can choose them.
+
+    Idempotent; runs when this module is imported (the admin and the tasks import it at
+    start-up). Better placed in ``crisisdesk/webhooks/events.py`` with the other types.
+    """
+    from crisisdesk.webhooks.events import register
+
+    register(
+        EVENT_DUE_SOON,
+        gettext_lazy("Response due soon"),
+        gettext_lazy("A response target of an incident (acknowledge, first response, update) is about to pass."),
+    )
+    register(
+        EVENT_OVERDUE,
+        gettext_lazy("Response overdue"),
+        gettext_lazy("A response target of an incident passed, or a review has waited too long."),
+    )
+
+
+register_event_types()
+
+TARGET_LABELS = {
+    ReminderClock.ACKNOWLEDGE: gettext_lazy("Acknowledge"),
+    ReminderClock.FIRST_RESPONSE: gettext_lazy("First public response"),
+    ReminderClock.UPDATE: gettext_lazy("Next public update"),
+}
+
+
+def due_soon_fraction() -> float:
+    return getattr(settings, "RESPONSE_DUE_SOON_PERCENT", 75) / 100
+
+
+def review_reminder_after() -> timedelta:
+    return timedelta(minutes=getattr(settings, "REVIEW_REMINDER_MINUTES", 30))
+
+
+# --- clocks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseClock:
+    """One response timer of one incident, measured at ``now``."""
+
+    code: str
+    started_at: datetime
+    target: timedelta
+    now: datetime
+    met_at: datetime | None = None
+    #: The update cadence restarts at every publication; this names the cycle for reminders.
+    cycle: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(TARGET_LABELS[self.code])
+
+    @property
+    def due_at(self) -> datetime:
+        return self.started_at + self.target
+
+    @property
+    def met(self) -> bool:
+        return self.met_at is not None
+
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.met_at > self.due_at
+
+    @property
+    def remaining(self) -> timedelta:
+        """Time left before the target (zero or negative once it passed)."""
+        return self.due_at - self.now
+
+    @property
+    def overdue_by(self) -> timedelta:
+        return self.now - self.due_at
+
+    @property
+    def elapsed_fraction(self) -> float:
+        return (self.now - self.started_at) / self.target
+
+    @property
+    def stage(self) -> str | None:
+        """``due_soon``, ``overdue`` or None for a running clock; always None once met."""
+        if self.met:
+            return None
+        if self.now >= self.due_at:
+            return ReminderStage.OVERDUE
+        if self.elapsed_fraction >= due_soon_fraction():
+            return ReminderStage.DUE_SOON
+        return None
+
+    @property
+    def overdue(self) -> bool:
+        return self.stage == ReminderStage.OVERDUE
+
+    @property
+    def due_soon(self) -> bool:
+        return self.stage == ReminderStage.DUE_SOON
+
+
+@dataclass(frozen=True)
+class ResponseBoard:
+    """The response clocks of an incident; what the war room and dashboard cards show."""
+
+    target: ResponseTarget | None
+    clocks: tuple[ResponseClock, ...]
+
+    @property
+    def running(self) -> list[ResponseClock]:
+        return [clock for clock in self.clocks if not clock.met]
+
+    @property
+    def overdue(self) -> bool:
+        return any(clock.overdue for clock in self.clocks)
+
+    @property
+    def due_soon(self) -> bool:
+        return any(clock.due_soon for clock in self.clocks)
+
+
+def targets_by_severity() -> dict[int, ResponseTarget]:
+    """All targets in one query (four rows)."""
+    return {target.severity: target for target in ResponseTarget.objects.all()}
+
+
+def last_publications(incident_ids) -> dict[int, datetime]:
+    """When each incident last published a statement, in one query."""
+    rows = (
+        Statement.objects.filter(incident_id__in=list(incident_ids), published_at__isnull=False)
+        .values("incident_id")
+        .annotate(last=Max("published_at"))
+        .order_by()
+    )
+    return {row["incident_id"]: row["last"] for row in rows}
+
+
+def incident_clocks(
+    incident: Incident, *, target: ResponseTarget | None, last_published_at: datetime | None, now: datetime
+) -> tuple[ResponseClock, ...]:
+    """The response clocks of one incident; none for an incident that is no longer active."""
+    if target is None or not incident.is_active:
+        return ()
+    clocks = [
+        ResponseClock(
+            code=ReminderClock.ACKNOWLEDGE,
+            started_at=incident.detected_at,
+            target=timedelta(minutes=target.acknowledge_minutes),
+            now=now,
+            met_at=incident.acknowledged_at,
+        ),
+        ResponseClock(
+            code=ReminderClock.FIRST_RESPONSE,
+            started_at=incident.detected_at,
+            target=timedelta(minutes=target.first_response_minutes),
+            now=now,
+            met_at=incident.first_public_response_at,
+        ),
+    ]
+    update = _update_clock(incident, target=target, last_published_at=last_published_at, now=now)
+    if update is not None:
+        clocks.append(update)
+    return tuple(clocks)
+
+
+def _update_clock(incident, *, target, last_published_at, now) -> ResponseClock | None:
+    if not target.update_interval_minutes or incident.first_public_response_at is None:
+        return None
+    last = max(filter(None, [incident.first_public_response_at, last_published_at]))
+    interval = timedelta(minutes=target.update_interval_minutes)
+    # The cadence ends with its window: an update falling due after it is not expected.
+    window = timedelta(minutes=target.update_window_minutes or 0)
+    if window and last + interval > incident.detected_at + window:
+        return None
+    return ResponseClock(code=ReminderClock.UPDATE, started_at=last, target=interval, now=now, cycle=last.isoformat())
+
+
+def response_boards(incidents, *, now: datetime | None = None) -> dict[int, ResponseBoard]:
+    """Response clocks of many incidents in two queries, whatever their number (dashboard)."""
+    incidents = list(incidents)
+    now = now or timezone.now()
+    if not incidents:
+        return {}
+    targets = targets_by_severity()
+    active_ids = [incident.pk for incident in incidents if incident.is_active]
+    published = last_publications(active_ids) if active_ids else {}
+    boards = {}
+    for incident in incidents:
+        target = targets.get(incident.severity)
+        clocks = incident_clocks(incident, target=target, last_published_at=published.get(incident.pk), now=now)
+        boards[incident.pk] = ResponseBoard(target=target, clocks=clocks)
+    return boards
+
+
+def response_board(incident: Incident, *, now: datetime | None = None) -> ResponseBoard:
+    """Response clocks of one incident (war room)."""
+    return response_boards([incident], now=now)[incident.pk]
+
+
+# --- editing targets -----------------------------------------------------------------------
+
+
+def can_edit_targets(user) -> bool:
+    return user.is_authenticated and user.has_perm("incidents.change_responsetarget")
+
+
+@transaction.atomic
+def response_target_update(
+    *,
+    actor,
+    target: ResponseTarget,
+    acknowledge_minutes: int,
+    first_response_minutes: int,
+    update_interval_minutes: int | None,
+    update_window_minutes: int | None,
+) -> ResponseTarget:
+    """Change one severity's targets (team leads). Running clocks follow the new values at once."""
+    if not can_edit_targets(actor):
+        raise PermissionDenied(_("You may not change response targets."))
+    target = ResponseTarget.objects.select_for_update().get(pk=target.pk)
+    if first_response_minutes < acknowledge_minutes:
+        raise ValidationError(
+            {"first_response_minutes": _("The first public response cannot be due before the acknowledgement.")}
+        )
+    if update_window_minutes and not update_interval_minutes:
+        raise ValidationError({"update_window_minutes": _("Set an update interval for the cadence to last.")})
+    target.acknowledge_minutes = acknowledge_minutes
+    target.first_response_minutes = first_response_minutes
+    target.update_interval_minutes = update_interval_minutes or None
+    target.update_window_minutes = update_window_minutes or None
+    target.updated_by = actor
+    target.full_clean()
+    target.save()
+    return target
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def emit_event(*, event_type: str, payload: dict, incident=None) -> None:
+    """Write a webhook event to the outbox, in the caller's transaction.
+
+    Looked up at call time: the webhooks app lives in ``crisisdesk.webhooks``.
+    """
+    from crisisdesk import webhooks
+
+    emit = getattr(webhooks, "emit", None)
+    if emit is None:
+        from crisisdesk.webhooks.services import emit
+    emit(event_type=event_type, payload=payload, incident=incident)
+
+
+def _unique_users(users) -> list:
+    seen, unique = set(), []
+    for user in users:
+        if user is not None and user.pk not in seen and user.is_active:
+            seen.add(user.pk)
+            unique.append(user)
+    return unique
+
+
+def _clock_key(incident: Incident, clock: ResponseClock, stage: str) -> str:
+    return ":".join(filter(None, ["incident", str(incident.pk), clock.code, clock.cycle, stage]))
+
+
+def _describe_clock(incident: Incident, clock: ResponseClock, stage: str) -> tuple[str, str]:
+    from crisisdesk.templatetags.clocks import duration
+
+    values = {
+        "reference": incident.reference,
+        "title": incident.title,
+        "clock": clock.label,
+        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M %Z"),
+        "left": duration(clock.remaining),
+        "late": duration(clock.overdue_by),
+        "drill": _(" (exercise)") if incident.is_exercise else "",
+    }
+    if stage == ReminderStage.OVERDUE:
+        subject = _("Overdue: %(clock)s — %(reference)s%(drill)s") % values
+        body = _("%(reference)s “%(title)s”: %(clock)s was due at %(due)s and is %(late)s late.") % values
+    else:
+        subject = _("Due soon: %(clock)s — %(reference)s%(drill)s") % values
+        body = _("%(reference)s “%(title)s”: %(clock)s is due at %(due)s, in %(left)s.") % values
+    return subject, body
+
+
+def _event_payload(incident: Incident, clock: ResponseClock, stage: str) -> dict:
+    return {
+        "incident": {
+            "reference": incident.reference,
+            "title": incident.title,
+            "severity": incident.severity,
+            "status": incident.status,
+        },
+        "clock": str(clock.code),
+        "stage": str(stage),
+        "due_at": clock.due_at.isoformat(),
+        "target_minutes": int(clock.target.total_seconds() // 60),
+    }
+
+
+def _record_once(*, key: str, incident, clock: str, stage: str, due_at, recipients, subject, body, event=None):
+    """Insert the reminder row, emit its event and queue its e-mail, all or nothing.
+
+    The unique ``key`` is the guard: a concurrent beat run that inserted it first makes
+    this insert fail, and then this run sends nothing.
+    """
+    try:
+        with transaction.atomic():
+            reminder = ResponseReminder.objects.create(
+                key=key,
+                incident=incident,
+                clock=clock,
+                stage=stage,
+                due_at=due_at,
+                recipients=sorted(user.email for user in recipients if user.email),
+            )
+            if event is not None:
+                emit_event(**event)
+    except IntegrityError:
+        return None
+    addresses = reminder.recipients
+    if addresses:
+        # After commit: a rolled-back reminder row must not have told anyone anything.
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=True)
+        )
+    return reminder
+
+
+def _incident_candidates(now: datetime) -> list[tuple[Incident, ResponseClock, str]]:
+    incidents = list(Incident.objects.active().select_related("lead"))
+    boards = response_boards(incidents, now=now)
+    return [
+        (incident, clock, clock.stage)
+        for incident in incidents
+        for clock in boards[incident.pk].clocks
+        if clock.stage is not None
+    ]
+
+
+def _send_incident_reminders(now: datetime) -> list[ResponseReminder]:
+    candidates = [
+        (incident, clock, stage, _clock_key(incident, clock, stage))
+        for incident, clock, stage in _incident_candidates(now)
+    ]
+    if not candidates:
+        return []
+    # One query to skip what was already sent, instead of one failed insert per clock per minute.
+    already = set(
+        ResponseReminder.objects.filter(key__in=[key for *_, key in candidates]).values_list("key", flat=True)
+    )
+    pending = [row for row in candidates if row[3] not in already]
+    teams = _teams({incident.pk for incident, *_ in pending})
+    sent = []
+    for incident, clock, stage, key in pending:
+        subject, body = _describe_clock(incident, clock, stage)
+        event = None
+        if not incident.is_exercise:
+            event = {
+                "event_type": EVENT_OVERDUE if stage == ReminderStage.OVERDUE else EVENT_DUE_SOON,
+                "payload": _event_payload(incident, clock, stage),
+                "incident": incident,
+            }
+        reminder = _record_once(
+            key=key,
+            incident=incident,
+            clock=clock.code,
+            stage=stage,
+            due_at=clock.due_at,
+            recipients=teams.get(incident.pk, []),
+            subject=subject,
+            body=body,
+            event=event,
+        )
+        if reminder is not None:
+            sent.append(reminder)
+    return sent
+
+
+def _teams(incident_ids) -> dict[int, list]:
+    """Reminder recipients of several incidents in two queries."""
+    if not incident_ids:
+        return {}
+    incidents = Incident.objects.filter(pk__in=incident_ids).select_related("lead")
+    memberships = Membership.objects.filter(
+        incident_id__in=incident_ids, role__code__in=[LEAD_ROLE_CODE, COMMUNICATIONS_ROLE_CODE]
+    ).select_related("user")
+    members: dict[int, list] = {}
+    for membership in memberships:
+        members.setdefault(membership.incident_id, []).append(membership.user)
+    return {incident.pk: _unique_users([incident.lead, *members.get(incident.pk, [])]) for incident in incidents}
+
+
+def _send_review_reminders(now: datetime) -> list[ResponseReminder]:
+    """Remind reviewers of review rounds open longer than ``REVIEW_REMINDER_MINUTES``."""
+    from crisisdesk.review.models import ReviewRequest, ReviewRequestStatus
+    from crisisdesk.review.policy import policy_for
+    from crisisdesk.review.services import editor_ids, missing_requirements
+
+    waiting = list(
+        ReviewRequest.objects.filter(
+            status=ReviewRequestStatus.OPEN, submitted_at__lte=now - review_reminder_after()
+        ).select_related("content_type")
+    )
+    if not waiting:
+        return []
+    keys = {request.pk: f"review:{request.pk}:{ReminderStage.OVERDUE}" for request in waiting}
+    already = set(ResponseReminder.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    sent = []
+    for request in waiting:
+        if keys[request.pk] in already:
+            continue
+        item = request.item
+        if item is None:
+            continue
+        policy = policy_for(item)
+        incident = policy.incident(item)
+        if incident is not None and not incident.is_active:
+            continue
+        editors = editor_ids(item)
+        reviewers = _unique_users(
+            user
+            for requirement in missing_requirements(item, policy=policy)
+            for user in policy.reviewers(item, requirement)
+            if user.pk not in editors
+        )
+        values = {
+            "item": policy.describe(item),
+            "minutes": int((now - request.submitted_at).total_seconds() // 60),
+        }
+        subject = _("Review waiting: %(item)s") % values
+        body = _("%(item)s has been waiting for your review for %(minutes)s minutes.") % values
+        event = None
+        if incident is not None and not incident.is_exercise:
+            event = {
+                "event_type": EVENT_OVERDUE,
+                "payload": {
+                    "incident": {
+                        "reference": incident.reference,
+                        "title": incident.title,
+                        "severity": incident.severity,
+                        "status": incident.status,
+                    },
+                    "clock": str(ReminderClock.LEGAL_REVIEW),
+                    "stage": str(ReminderStage.OVERDUE),
+                    "due_at": (request.submitted_at + review_reminder_after()).isoformat(),
+                    "item": {"type": request.content_type.model, "id": request.object_id},
+                },
+                "incident": incident,
+            }
+        reminder = _record_once(
+            key=keys[request.pk],
+            incident=incident,
+            clock=ReminderClock.LEGAL_REVIEW,
+            stage=ReminderStage.OVERDUE,
+            due_at=request.submitted_at + review_reminder_after(),
+            recipients=reviewers,
+            subject=subject,
+            body=body,
+            event=event,
+        )
+        if reminder is not None:
+            sent.append(reminder)
+    return sent
+
+
+def _send_task_reminders(now: datetime) -> list[ResponseReminder]:
+    """Tell the assignee (or, without one, the incident lead) once when a playbook task is overdue."""
+    from incidents.checklist.models import IncidentTask, TaskStatus
+
+    overdue = list(
+        IncidentTask.objects.filter(
+            status=TaskStatus.OPEN, due_at__lte=now, incident__status__in=ACTIVE_STATUSES
+        ).select_related("incident", "incident__lead", "assignee")
+    )
+    if not overdue:
+        return []
+    keys = {task.pk: f"task:{task.pk}:{ReminderStage.OVERDUE}" for task in overdue}
+    already = set(ResponseReminder.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    sent = []
+    for task in overdue:
+        if keys[task.pk] in already:
+            continue
+        incident = task.incident
+        values = {
+            "reference": incident.reference,
+            "task": task.title,
+            "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M %Z"),
+        }
+        reminder = _record_once(
+            key=keys[task.pk],
+            incident=incident,
+            clock=ReminderClock.TASK,
+            stage=ReminderStage.OVERDUE,
+            due_at=task.due_at,
+            recipients=_unique_users([task.assignee or incident.lead]),
+            subject=_("Overdue task: %(task)s — %(reference)s") % values,
+            body=_("%(reference)s: the task “%(task)s” was due at %(due)s and is still open.") % values,
+        )
+        if reminder is not None:
+            sent.append(reminder)
+    return sent
+
+
+def send_due_reminders(*, now: datetime | None = None) -> list[ResponseReminder]:
+    """Send every reminder that is due and not yet sent; safe to run concurrently and repeatedly."""
+    now = now or timezone.now()
+    sent = _send_incident_reminders(now) + _send_review_reminders(now) + _send_task_reminders(now)
+    if sent:
+        logger.info("Sent %d response reminder(s)", len(sent), extra={"reminders": [r.key for r in sent]})
+    return sent

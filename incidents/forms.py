@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -69,15 +68,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
-def apply_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: per field where the form has it, else on the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class IncidentBaseForm(forms.ModelForm):
@@ -210,14 +200,3 @@ class VerifyFactForm(forms.Form):
         label=_("Verdict"), choices=[(FactStatus.CONFIRMED, _("Confirm")), (FactStatus.REFUTED, _("Refute"))]
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
-
-
-def style_filter_form(form: forms.Form) -> forms.Form:
-    """Make the FilterSet's form pleasant in the browser: date pickers and compact multi-selects."""
-    for name in ("detected_after", "detected_before"):
-        if name in form.fields:
-            form.fields[name].widget.input_type = "date"
-    for name in ("status", "severity", "category"):
-        if name in form.fields:
-            form.fields[name].widget.attrs.setdefault("size", 4)
-    return form

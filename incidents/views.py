@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.forms import apply_service_error, style_filter_form
 from incidents import permissions, services
 from incidents.checklist.models import IncidentTask
 from incidents.filtersets import IncidentFilterSet
@@ -33,8 +34,6 @@ from incidents.forms import (
     SeverityForm,
     TransitionForm,
     VerifyFactForm,
-    apply_service_error,
-    style_filter_form,
 )
 from incidents.models import Fact, Incident, Membership, Severity, Status, TimelineEntry
 from incidents.statements.models import Statement

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import (
     ReviewableAdmin,
     approve_items,
@@ -25,7 +26,6 @@ from crisisdesk.review.admin import (
     submit_items,
 )
 from crisisdesk.review.models import ContentLanguage, ReviewStatus
-from incidents.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm
 from incidents.models import Channel, Incident
 from playbooks import services
 from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookStep, PlaybookVersion

@@ -18,12 +18,12 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.forms import apply_service_error, style_filter_form
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action
 from crisisdesk.review.views import REVIEWER_ACTIONS, ItemTransitionView, client_ip
 from incidents.checklist.models import IncidentTask
 from incidents.checklist.services import playbook_activate, task_assign, task_complete, task_reopen, task_skip
-from incidents.forms import apply_service_error, style_filter_form
 from incidents.models import Incident
 from playbooks import services
 from playbooks.filtersets import PlaybookFilterSet

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.exceptions import DomainError
 from crisisdesk.review.admin import ReviewableAdmin, client_ip
-from incidents.admin import ServiceAdminMixin, ServiceForm
 from postmortems import services
 from postmortems.models import ActionItem, ActionItemStatus, PostmortemReview
 

@@ -21,11 +21,11 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.forms import apply_service_error
 from crisisdesk.review.models import Action, ReviewStatus
 from crisisdesk.review.policy import policy_for
 from crisisdesk.review.services import TRANSITIONS
 from crisisdesk.review.views import ItemTransitionView, ReviewableKind, action_context, client_ip, error_messages
-from incidents.forms import apply_service_error
 from postmortems import charts, metrics, selectors, services
 from postmortems.export import review_document, review_markdown
 from postmortems.filtersets import PostmortemFilterSet

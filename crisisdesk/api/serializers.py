@@ -1,5 +1,6 @@
 """Serializer pieces every API app shares."""
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -31,3 +32,20 @@ class StrictInputMixin:
             if refused:
                 raise serializers.ValidationError(refused)
         return super().to_internal_value(data)
+
+
+User = get_user_model()
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    """Who someone is, in a line: enough to show a name next to an action."""
+
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+        read_only_fields = fields
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()

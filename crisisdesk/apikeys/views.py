@@ -20,7 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView
 
-from incidents.forms import apply_service_error
+from crisisdesk.forms import apply_service_error
 
 from . import services
 from .forms import APIKeyForm

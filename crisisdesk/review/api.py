@@ -21,9 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crisisdesk.api.serializers import enum_field
+from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.api.viewsets import VisibleModelViewSet
-from incidents.api.serializers import UserBriefSerializer
 
 from . import selectors
 from . import services as review

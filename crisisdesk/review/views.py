@@ -27,7 +27,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
-from incidents.forms import apply_service_error
+from crisisdesk.forms import apply_service_error
 from incidents.models import Channel, Fact
 from incidents.statements.models import Statement
 from playbooks.models import KeyMessage, PlaybookVersion

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text
+from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text
 from incidents.models import Incident
 
 from . import events, permissions, services

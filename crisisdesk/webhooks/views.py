@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from crisisdesk.exceptions import InvalidTransition
-from incidents.forms import apply_service_error
+from crisisdesk.forms import apply_service_error
 
 from . import permissions, services
 from .filtersets import DeliveryFilterSet

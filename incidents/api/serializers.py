@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import enum_field
+from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from incidents import services
 from incidents.models import (
     MANUAL_TIMELINE_KINDS,
@@ -28,20 +28,6 @@ from incidents.models import (
 )
 
 User = get_user_model()
-
-
-class UserBriefSerializer(serializers.ModelSerializer):
-    """Who someone is, in a line: enough to show a name next to an action."""
-
-    name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "name"]
-        read_only_fields = fields
-
-    def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
 
 
 class VisibleIncidentField(serializers.SlugRelatedField):

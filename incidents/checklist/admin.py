@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text, visible_incidents
+from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text
+from incidents.admin import visible_incidents
 from incidents.checklist import services as task_services
 from incidents.checklist.models import IncidentTask
 

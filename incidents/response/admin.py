@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from incidents.admin import ServiceAdminMixin, ServiceForm
+from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from incidents.response import services as response_service
 from incidents.response.models import ResponseReminder, ResponseTarget
 

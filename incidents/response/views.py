@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from incidents.forms import apply_service_error
+from crisisdesk.forms import apply_service_error
 from incidents.models import ResponseTarget
 from incidents.response import services as response
 

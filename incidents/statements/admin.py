@@ -12,8 +12,9 @@ from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import ReviewableAdmin, client_ip
-from incidents.admin import ServiceAdminMixin, ServiceForm, visible_incidents
+from incidents.admin import visible_incidents
 from incidents.models import Channel, Fact, Status
 from incidents.statements.models import Statement, StatementPublication
 from incidents.statements.services import EDITABLE_FIELDS, statement_create, statement_update

@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import StrictInputMixin, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import ContentLanguage
-from incidents.api.serializers import UserBriefSerializer, VisibleIncidentField
+from incidents.api.serializers import VisibleIncidentField
 from incidents.checklist.models import IncidentTask, TaskStatus
 from incidents.models import Category, IncidentRole
 from playbooks.models import Exercise, ExerciseStatus, KeyMessage, Playbook, PlaybookStep, PlaybookVersion

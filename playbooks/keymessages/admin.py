@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import (
     ReviewableAdmin,
     approve_items,
@@ -19,7 +20,6 @@ from crisisdesk.review.admin import (
     submit_items,
     withdraw_items,
 )
-from incidents.admin import ServiceAdminMixin, ServiceForm
 from playbooks.models import KeyMessage
 from playbooks.services import EDITABLE_FIELDS, keymessage_create, keymessage_update
 

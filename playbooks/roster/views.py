@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView
 
-from incidents.forms import apply_service_error
+from crisisdesk.forms import apply_service_error
 from playbooks.filtersets import PersonFilterSet
 from playbooks.forms import PersonForm
 from playbooks.roster import services as roster_services

@@ -3,9 +3,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import enum_field
+from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
-from incidents.api.serializers import UserBriefSerializer
 from playbooks.models import Playbook
 from postmortems import services
 from postmortems.export import review_document

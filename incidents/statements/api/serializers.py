@@ -10,14 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import enum_field
+from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.review.api import (
     ReviewableDetailMixin,
     ReviewStatusField,
     RevisionBriefSerializer,
 )
 from crisisdesk.review.models import BodyFormat, ContentLanguage
-from incidents.api.serializers import UserBriefSerializer, VisibleIncidentField
+from incidents.api.serializers import VisibleIncidentField
 from incidents.models import Channel, Fact, Incident
 from incidents.statements.models import Statement, StatementPublication
 from playbooks.models import KeyMessage

@@ -4,10 +4,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import enum_field
+from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import BodyFormat, ContentLanguage
-from incidents.api.serializers import UserBriefSerializer
 from playbooks.models import KeyMessage, KeyMessageKind
 
 # Timeline entries have a "kind" too: name this enum once so the schema has no generated names.

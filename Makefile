@@ -55,9 +55,11 @@ test: $(VENV)/.installed-dev system-deps
 system-deps:
 	bash scripts/ensure-system-deps.sh
 
+# lint-imports: the import-linter contracts of pyproject.toml (apps depend one way; domains independent).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 check: $(VENV)/.installed-dev
 	$(DEMO_ENV) $(PY) manage.py check --fail-level WARNING

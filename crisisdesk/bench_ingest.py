@@ -223,7 +223,7 @@ def bench_ingest(
     from crisisdesk.apikeys.services import apikey_create
     from crisisdesk.management.commands.bench import percentile
     from incidents.listening import services as mention_services
-    from incidents.models import Alert, Mention, SpikeRule, WatchTerm
+    from incidents.listening.models import Alert, Mention, SpikeRule, WatchTerm
 
     rng = random.Random(seed)
     user_model = get_user_model()

@@ -33,11 +33,7 @@ from incidents.models import (
     Status,
     TimelineEntry,
 )
-
-
-def visible_incidents(request):
-    return Incident.objects.visible_to(request.user)
-
+from incidents.selectors import visible_incidents
 
 # --- inlines (read-only: changes go through the incident's services) -----------------------------------
 

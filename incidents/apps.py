@@ -1,7 +1,23 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.appconfig import DomainPackagesAppConfig
 
-class IncidentsConfig(AppConfig):
+
+class IncidentsConfig(DomainPackagesAppConfig):
+    default = True
     name = "incidents"
+    domain_packages = ("statements", "listening", "response", "checklist")
     verbose_name = _("Incidents")
+
+    def ready(self):
+        # The review engine's pages (review page, audit trail, queue links, workflow buttons)
+        # know statements through its registry of kinds; the engine imports no app.
+        from crisisdesk.review import registry
+        from incidents.statements.review import StatementKind
+
+        registry.register(StatementKind())
+
+        # manage.py seed_demo (crisisdesk.demo): the demo users, crises and mentions.
+        from incidents.demo import steps as demo_steps
+
+        demo_steps.register()

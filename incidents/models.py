@@ -314,9 +314,3 @@ class Fact(models.Model):
 
     def __str__(self):
         return self.claim[:80]
-
-
-from incidents.checklist.models import *  # noqa: E402,F401,F403
-from incidents.listening.models import *  # noqa: E402,F401,F403
-from incidents.response.models import *  # noqa: E402,F401,F403
-from incidents.statements.models import *  # noqa: E402,F401,F403

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import incident_data
-from incidents import permissions
+from incidents import hooks, permissions
 from incidents.models import (
     LEAD_ROLE_CODE,
     MANUAL_TIMELINE_KINDS,
@@ -267,11 +267,9 @@ def incident_change_status(*, actor, incident: Incident, to_status: str, comment
         incident=incident,
     )
     if to_status == Status.RESOLVED:
-        # Imported here: postmortems depends on incidents, not the other way round.
-        from postmortems.services import postmortem_draft_for
-
-        # Same transaction: a resolution that rolls back leaves no orphan review draft. Idempotent.
-        postmortem_draft_for(incident=incident, actor=actor)
+        # Same transaction: a resolution that rolls back leaves no orphan review draft (postmortems
+        # registers the draft; see incidents.hooks). Idempotent.
+        hooks.incident_resolved(incident=incident, actor=actor)
     return incident
 
 

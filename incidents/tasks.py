@@ -1,32 +1,12 @@
-"""Celery tasks of the incidents app (found by ``app.autodiscover_tasks()``).
+"""Celery tasks of the incidents app (found by ``app.autodiscover_tasks()``, which imports this module).
 
-Tasks are thin: they call a service. Beat runs ``send_due_reminders`` every minute;
-the service is idempotent (each reminder has a unique key), so an overlapping or
-repeated run sends nothing twice.
+Each domain keeps its tasks in its own package; importing them here registers them. Tasks are
+thin: they call a service. Beat runs ``send_due_reminders`` every minute; the service is
+idempotent (each reminder has a unique key), so an overlapping or repeated run sends nothing
+twice. Task names are fixed strings, so moving a task between modules never strands queued work.
 """
 
-from celery import shared_task
+from incidents.listening.tasks import evaluate_spikes, poll_feeds
+from incidents.response.tasks import send_due_reminders
 
-from incidents.response import services as response
-
-
-@shared_task(name="incidents.send_due_reminders", ignore_result=True)
-def send_due_reminders() -> int:
-    """Send the response-clock and review reminders that fell due; returns how many went out."""
-    return len(response.send_due_reminders())
-
-
-@shared_task(name="incidents.evaluate_spikes", ignore_result=True)
-def evaluate_spikes(term_ids: list[int] | None = None) -> int:
-    """Evaluate the spike rules of these watch terms (all when None); returns how many alerts fired."""
-    from incidents.listening import spikes
-
-    return len(spikes.spikes_evaluate(term_ids=term_ids))
-
-
-@shared_task(name="incidents.poll_feeds", ignore_result=True)
-def poll_feeds() -> int:
-    """Poll every active RSS/Atom source; returns how many entries were stored."""
-    from incidents.listening import feeds as mention_feeds
-
-    return mention_feeds.feeds_poll_all()
+__all__ = ["evaluate_spikes", "poll_feeds", "send_due_reminders"]

@@ -23,6 +23,7 @@ from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error, style_filter_form
 from incidents import permissions, services
 from incidents.checklist.models import IncidentTask
+from incidents.checklist.views import checklist_context
 from incidents.filtersets import IncidentFilterSet
 from incidents.forms import (
     AddMemberForm,
@@ -36,9 +37,9 @@ from incidents.forms import (
     VerifyFactForm,
 )
 from incidents.models import Fact, Incident, Membership, Severity, Status, TimelineEntry
+from incidents.selectors import visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement
-from playbooks.views import checklist_context
 
 VIEW_PERMISSION = "incidents.view_incident"
 
@@ -98,12 +99,6 @@ class IncidentListView(PermissionRequiredMixin, ListView):
         return context
 
 
-def _visible_incident(request, reference: str, queryset=None) -> Incident:
-    """Look an incident up as this user sees it: 404 when it does not exist or is hidden."""
-    queryset = queryset if queryset is not None else Incident.objects.all()
-    return get_object_or_404(queryset.visible_to(request.user), reference=reference)
-
-
 class IncidentCreateView(LoginRequiredMixin, UserPassesTestMixin, FormView):
     """Open a new incident through ``services.incident_open``."""
 
@@ -145,7 +140,7 @@ class IncidentEditView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.incident = _visible_incident(request, kwargs["reference"])
+        self.incident = visible_incident_or_404(request, kwargs["reference"])
         if not permissions.can_edit(request.user, self.incident):
             raise PermissionDenied(_("You may not edit this incident."))
         return super().dispatch(request, *args, **kwargs)
@@ -177,7 +172,7 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        incident = _visible_incident(
+        incident = visible_incident_or_404(
             self.request,
             self.kwargs["reference"],
             # "postmortem" (reverse one-to-one): the link to the post-crisis review costs no extra query.
@@ -235,7 +230,7 @@ class IncidentActionView(LoginRequiredMixin, View):
         return permissions.can_view(user, self.incident)
 
     def post(self, request, *args, **kwargs):
-        self.incident = _visible_incident(request, kwargs["reference"])
+        self.incident = visible_incident_or_404(request, kwargs["reference"])
         if not self.allowed(request.user):
             raise PermissionDenied
         form = self.form_class(request.POST) if self.form_class else None

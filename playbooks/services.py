@@ -1,11 +1,6 @@
-"""Writes to key messages, and the review policy the engine applies to them.
+"""Writes to playbooks (versions reviewed by the engine), their review-due reminders, and exercises.
 
-Status changes (submit, approve, request changes, reject, withdraw) are
-``crisisdesk.review.services`` functions called with the key message. Who may do
-what (issue 3): Communicators and Team leads draft, edit and submit key messages;
-Legal (``approve_keymessage`` through a group) approves them, four eyes applying;
-Team leads and Legal retire them (withdraw). Key messages are never published:
-``approved`` and unexpired is the state in which statements may reuse them.
+Key messages have their own package, ``playbooks.keymessages``; the roster is ``playbooks.roster``.
 """
 
 from django.conf import settings
@@ -19,128 +14,11 @@ from django.utils.translation import gettext_lazy
 
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
-from crisisdesk.review.models import Action, BodyFormat, ContentLanguage, ReviewStatus
+from crisisdesk.review.models import Action, ContentLanguage, ReviewStatus
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
-from playbooks.models import (
-    Exercise,
-    ExerciseStatus,
-    KeyMessage,
-    KeyMessageKind,
-    Playbook,
-    PlaybookReminder,
-    PlaybookStep,
-    PlaybookVersion,
-)
-
-LEGAL_APPROVAL = Requirement("legal", gettext_lazy("Legal"))
-
-EDITABLE_FIELDS = ("kind", "topic", "title", "language", "body", "body_format", "valid_until", "review_due")
-
-ACTION_PERMISSIONS = {
-    Action.EDIT: "playbooks.change_keymessage",
-    Action.SUBMIT: "playbooks.submit_keymessage",
-    Action.WITHDRAW: "playbooks.withdraw_keymessage",
-}
-
-
-class KeyMessagePolicy(ReviewPolicy):
-    """Key messages need one Legal approval and are used, not published."""
-
-    publishable = False
-    # valid_until is reviewed (extending a line's life is Legal's call); review_due is housekeeping.
-    content_fields = ("kind", "topic", "title", "language", "body", "body_format")
-
-    def content(self, item) -> dict:
-        content = super().content(item)
-        content["valid_until"] = item.valid_until.isoformat() if item.valid_until else None
-        return content
-
-    def requirements(self, item) -> list[Requirement]:
-        return [LEGAL_APPROVAL]
-
-    def qualifies(self, user, item, requirement: Requirement) -> bool:
-        return (
-            requirement == LEGAL_APPROVAL
-            and self.can_view(user, item)
-            and has_explicit_perm(user, "playbooks.approve_keymessage")
-        )
-
-    def reviewers(self, item, requirement: Requirement):
-        from incidents.statements.services import users_with_perm
-
-        return [user for user in users_with_perm("playbooks.approve_keymessage") if self.can_view(user, item)]
-
-    def can_view(self, user, item) -> bool:
-        return user.is_authenticated and user.is_active and user.has_perm("playbooks.view_keymessage")
-
-    def can(self, user, item, action: str) -> bool:
-        perm = ACTION_PERMISSIONS.get(action)
-        return perm is not None and self.can_view(user, item) and user.has_perm(perm)
-
-    def describe(self, item) -> str:
-        return _("Key message “%s”") % item.title
-
-
-def _normalise_text(value: str) -> str:
-    # Browsers submit CRLF; reuse is recognised by hash, so store one form only.
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
-
-
-@transaction.atomic
-def keymessage_create(
-    *,
-    actor,
-    topic: str,
-    title: str,
-    body: str,
-    kind: str = KeyMessageKind.HOLDING_STATEMENT,
-    language: str = ContentLanguage.EN,
-    body_format: str = BodyFormat.PLAIN,
-    valid_until=None,
-    review_due=None,
-    ip_address: str | None = None,
-) -> KeyMessage:
-    """Draft a key message; it needs Legal's approval before a statement can reuse it."""
-    if not actor.has_perm("playbooks.add_keymessage"):
-        raise PermissionDenied(_("You may not draft key messages."))
-    key_message = KeyMessage(
-        kind=kind,
-        topic=(topic or "").strip(),
-        title=(title or "").strip(),
-        language=language,
-        body=_normalise_text(body),
-        body_format=body_format,
-        valid_until=valid_until,
-        review_due=review_due,
-        created_by=actor,
-    )
-    key_message.full_clean()
-    key_message.save()
-    review.review_start(actor=actor, item=key_message, ip_address=ip_address)
-    key_message.refresh_from_db()
-    return key_message
-
-
-@transaction.atomic
-def keymessage_update(
-    *, actor, key_message: KeyMessage, comment: str = "", ip_address: str | None = None, **changes
-) -> KeyMessage:
-    """Edit a key message: a new revision and back to draft, so statements stop inheriting its approval."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
-    key_message = KeyMessage.objects.select_for_update().get(pk=key_message.pk)
-    review.ensure_allowed(actor=actor, item=key_message, action=Action.EDIT)
-    if "body" in changes:
-        changes["body"] = _normalise_text(changes["body"])
-    for field, value in changes.items():
-        setattr(key_message, field, value)
-    key_message.full_clean()
-    key_message.save()
-    review.review_record_edit(actor=actor, item=key_message, comment=comment, ip_address=ip_address)
-    key_message.refresh_from_db()
-    return key_message
-
+from crisisdesk.text import normalise_newlines
+from playbooks.keymessages.models import KeyMessage
+from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookReminder, PlaybookStep, PlaybookVersion
 
 # --- playbooks ------------------------------------------------------------------------------------------------------
 #
@@ -266,7 +144,7 @@ def _write_steps(version: PlaybookVersion, steps) -> None:
             version=version,
             position=position,
             title=(step.get("title") or "").strip(),
-            instructions=_normalise_text(step.get("instructions") or ""),
+            instructions=normalise_newlines(step.get("instructions") or ""),
             role=step.get("role"),
             within_minutes=step.get("within_minutes") if step.get("within_minutes") is not None else 60,
         )
@@ -323,11 +201,11 @@ def playbook_create(
     version = PlaybookVersion(
         playbook=playbook,
         number=1,
-        summary=_normalise_text(summary),
-        trigger_criteria=_normalise_text(trigger_criteria),
-        severity_guide=_normalise_text(severity_guide),
+        summary=normalise_newlines(summary),
+        trigger_criteria=normalise_newlines(trigger_criteria),
+        severity_guide=normalise_newlines(severity_guide),
         channels=_validate_channels(channels),
-        escalation_contacts=_normalise_text(escalation_contacts),
+        escalation_contacts=normalise_newlines(escalation_contacts),
         created_by=actor,
     )
     version.full_clean()
@@ -412,7 +290,7 @@ def playbook_version_update(
     if "channels" in changes:
         changes["channels"] = _validate_channels(changes["channels"])
     for field, value in changes.items():
-        setattr(version, field, _normalise_text(value) if isinstance(value, str) else value)
+        setattr(version, field, normalise_newlines(value) if isinstance(value, str) else value)
     version.full_clean()
     version.save()
     if key_messages is not None:
@@ -503,7 +381,7 @@ def exercise_update(*, actor, exercise: Exercise, participants=None, **changes) 
     if exercise.status == ExerciseStatus.CANCELLED:
         raise InvalidTransition(_("This exercise was cancelled."), current=exercise.status)
     for field, value in changes.items():
-        setattr(exercise, field, _normalise_text(value) if isinstance(value, str) else value)
+        setattr(exercise, field, normalise_newlines(value) if isinstance(value, str) else value)
     exercise.full_clean()
     exercise.save()
     if participants is not None:
@@ -532,6 +410,22 @@ def exercise_change_status(*, actor, exercise: Exercise, to_status: str) -> Exer
 
 
 @transaction.atomic
+def exercise_run_refusal(*, actor, exercise: Exercise) -> Exception | None:
+    """Why ``actor`` may not run ``exercise`` now, as the error ``exercise_run`` raises; None when they may.
+
+    One rule for the "Run as exercise" button and the service (which asks again with the row locked).
+    """
+    if not can_manage_exercises(actor):
+        return PermissionDenied(_("You may not run exercises."))
+    if exercise.incident_id is not None:
+        return InvalidTransition(_("This exercise is already running."), current=exercise.status)
+    if exercise.status != ExerciseStatus.SCHEDULED:
+        return InvalidTransition(_("Only a scheduled exercise can be run."), current=exercise.status)
+    if exercise.playbook.active_version_id is None:
+        return InvalidTransition(_("This playbook has no approved version to exercise yet."))
+    return None
+
+
 def exercise_run(*, actor, exercise: Exercise):
     """Run a drill: open an incident flagged as an exercise (actor leads it) and activate the playbook on it.
 
@@ -543,15 +437,10 @@ def exercise_run(*, actor, exercise: Exercise):
     from incidents.services import incident_open
 
     exercise = Exercise.objects.select_for_update().select_related("playbook").get(pk=exercise.pk)
-    if not can_manage_exercises(actor):
-        raise PermissionDenied(_("You may not run exercises."))
-    if exercise.incident_id is not None:
-        raise InvalidTransition(_("This exercise is already running."), current=exercise.status)
-    if exercise.status != ExerciseStatus.SCHEDULED:
-        raise InvalidTransition(_("Only a scheduled exercise can be run."), current=exercise.status)
+    refusal = exercise_run_refusal(actor=actor, exercise=exercise)
+    if refusal is not None:
+        raise refusal
     playbook = exercise.playbook
-    if playbook.active_version_id is None:
-        raise InvalidTransition(_("This playbook has no approved version to exercise yet."))
     incident = incident_open(
         actor=actor,
         title=_("Exercise: %s") % exercise.title,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -127,11 +128,19 @@ def _group(key, label, rows: list[dict]) -> Group:
     return Group(key=str(key), label=label, incidents=len(rows), stats=stats)
 
 
+def can_view_metrics(user) -> bool:
+    """Crisis metrics are for team leads (``view_crisis_metrics``) and administrators."""
+    return user.is_authenticated and user.is_active and user.has_perm("postmortems.view_crisis_metrics")
+
+
 def dashboard(user, *, year: int | None = None, now: datetime | None = None) -> dict:
     """Metrics over the non-exercise incidents ``user`` may see, overall, by severity and by month of detection.
 
-    Three queries whatever the number of incidents; months are calendar months in UTC.
+    Three queries whatever the number of incidents; months are calendar months in UTC. Who may
+    read them is decided here, once, for the browser page and the API alike.
     """
+    if not can_view_metrics(user):
+        raise PermissionDenied(_("You may not see crisis metrics."))
     incidents = Incident.objects.visible_to(user).filter(is_exercise=False)
     if year:
         incidents = incidents.filter(detected_at__year=year)

@@ -5,8 +5,6 @@ incident), validate a form, call ``postmortems.services`` or the review engine, 
 redirect. Workflow buttons are ``crisisdesk.review.views.ItemTransitionView``.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -25,30 +22,12 @@ from crisisdesk.forms import apply_service_error
 from crisisdesk.review.models import Action, ReviewStatus
 from crisisdesk.review.policy import policy_for
 from crisisdesk.review.services import TRANSITIONS
-from crisisdesk.review.views import ItemTransitionView, ReviewableKind, action_context, client_ip, error_messages
+from crisisdesk.review.views import ItemTransitionView, action_context, client_ip, error_messages
 from postmortems import charts, metrics, selectors, services
 from postmortems.export import review_document, review_markdown
 from postmortems.filtersets import PostmortemFilterSet
 from postmortems.forms import ActionItemForm, ActionItemStatusForm, LibrarySearchForm, MetricsFilterForm, PostmortemForm
 from postmortems.models import ActionItem, PostmortemReview
-
-
-@dataclass(frozen=True)
-class PostmortemKind(ReviewableKind):
-    """How the review engine's pages (review page, audit trail, queue) find and link post-crisis reviews."""
-
-    slug: str = "postmortemreview"
-    label: str = gettext_lazy("Post-crisis review")
-    model: type = PostmortemReview
-
-    def visible(self, user):
-        return PostmortemReview.objects.visible_to(user).select_related("incident", "current_revision", "created_by")
-
-    def url(self, item) -> str:
-        return reverse("postmortems:detail", kwargs={"pk": item.pk})
-
-    def transition_url(self, item) -> str:
-        return reverse("postmortems:transition", kwargs={"pk": item.pk})
 
 
 def visible_review(request, pk: int) -> PostmortemReview:
@@ -327,8 +306,6 @@ class MetricsView(LoginRequiredMixin, TemplateView):
     template_name = "postmortems/metrics.html"
 
     def get_context_data(self, **kwargs):
-        if not self.request.user.has_perm("postmortems.view_crisis_metrics"):
-            raise PermissionDenied
         form = MetricsFilterForm(self.request.GET or None)
         year = form.cleaned_data.get("year") if form.is_valid() else None
         data = metrics.dashboard(self.request.user, year=year)

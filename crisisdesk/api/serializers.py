@@ -49,3 +49,7 @@ class UserBriefSerializer(serializers.ModelSerializer):
 
     def get_name(self, user) -> str:
         return user.get_full_name() or user.get_username()
+
+
+class EmptySerializer(serializers.Serializer):
+    """No body."""

@@ -8,3 +8,12 @@ class ReviewConfig(AppConfig):
     name = "crisisdesk.review"
     label = "review"
     verbose_name = _("Review")
+
+    def ready(self):
+        # The apps register their kinds of reviewed items in their own ready(); this check,
+        # run after every ready(), refuses a Reviewable model that none of them registered.
+        from django.core import checks
+
+        from .checks import check_reviewable_kinds
+
+        checks.register(check_reviewable_kinds, checks.Tags.models)

@@ -7,12 +7,13 @@ timeline) in that transaction, and sends e-mail only after commit.
 
 Errors: ``PermissionDenied`` (missing role, four eyes), ``InvalidTransition``
 (wrong state, missing approval, stale revision → 409), ``ValidationError`` (bad input).
+
+Helpers live next door and stay importable from here: the approval reads
+(``editor_ids``, ``missing_requirements``) in ``crisisdesk.review.approvals``, the audit
+trail writer (``record_audit``) in ``crisisdesk.review.audit``, e-mail in ``crisisdesk.review.notify``.
 """
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +21,14 @@ from django.utils.translation import gettext_lazy
 
 from crisisdesk.exceptions import InvalidTransition
 
+from . import notify
+from .approvals import approvals_of as _approvals
+from .approvals import content_type_of as _content_type
+from .approvals import editor_ids, missing_requirements
+from .audit import record_audit  # noqa: F401 (part of this module's API: callers use services.record_audit)
+from .audit import write_event as _audit
 from .models import (
     Action,
-    AuditEvent,
     Decision,
     ReviewDecision,
     ReviewRequest,
@@ -71,10 +77,6 @@ ACTION_VERBS = {
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _content_type(item) -> ContentType:
-    return ContentType.objects.get_for_model(type(item))
-
-
 def _lock(item):
     """Re-read the item with its row locked, for the rest of the transaction.
 
@@ -120,90 +122,6 @@ def _require_current(item, revision, *, required: bool = False) -> None:
         )
 
 
-def editor_ids(item) -> set[int]:
-    """Everyone who wrote any revision of the item, and its author: none of them may approve it."""
-    ids = set(
-        Revision.objects.filter(content_type=_content_type(item), object_id=item.pk).values_list(
-            "created_by_id", flat=True
-        )
-    )
-    ids.add(item.created_by_id)
-    return ids
-
-
-def _approvals(item, revision) -> list[ReviewDecision]:
-    return list(
-        ReviewDecision.objects.filter(
-            content_type=_content_type(item),
-            object_id=item.pk,
-            revision=revision,
-            content_hash=revision.content_hash,
-            decision=Decision.APPROVE,
-        ).order_by("created_at", "id")
-    )
-
-
-def missing_requirements(item, *, policy: ReviewPolicy | None = None) -> list[Requirement]:
-    """Approvals the item's current revision still lacks, re-checked from scratch.
-
-    An approval counts when it is bound to the current revision and its exact hash,
-    its reviewer wrote no revision of the item (four eyes), an inherited one is still
-    valid, and no single reviewer counts for two requirements.
-    """
-    policy = policy or policy_for(item)
-    requirements = policy.requirements(item)
-    revision = item.current_revision
-    if revision is None:
-        return requirements
-    editors = editor_ids(item)
-    approvals = [
-        decision
-        for decision in _approvals(item, revision)
-        if decision.reviewer_id not in editors
-        and (decision.based_on_id is None or policy.inherited_approval_valid(item, decision))
-    ]
-    used: set[int] = set()
-    missing = []
-    for requirement in requirements:
-        match = next((d for d in approvals if d.role == requirement.code and d.reviewer_id not in used), None)
-        if match is None:
-            missing.append(requirement)
-        else:
-            used.add(match.reviewer_id)
-    return missing
-
-
-def _audit(
-    *,
-    policy: ReviewPolicy,
-    item,
-    actor,
-    action: str,
-    from_state: str,
-    to_state: str,
-    comment: str = "",
-    ip_address: str | None = None,
-    revision: Revision | None = None,
-    data: dict | None = None,
-) -> AuditEvent:
-    incident = policy.incident(item)
-    event = AuditEvent.objects.create(
-        content_type=_content_type(item),
-        object_id=item.pk,
-        incident=incident,
-        actor=actor,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        ip_address=ip_address or None,
-        revision=revision,
-        data=data or {},
-    )
-    policy.record_event(item, event)
-    return event
-
-
 def _save_status(item, status: str, *fields: str) -> None:
     item.status = status
     item.save(update_fields=["status", "updated_at", *fields])
@@ -226,37 +144,6 @@ def _open_request(item) -> ReviewRequest | None:
     return ReviewRequest.objects.filter(
         content_type=_content_type(item), object_id=item.pk, status=ReviewRequestStatus.OPEN
     ).first()
-
-
-def _notify(*, recipients, subject: str, body: str) -> None:
-    """E-mail after commit: a rolled-back transition must not tell anyone anything."""
-    addresses = sorted({user.email for user in recipients if getattr(user, "email", "") and user.is_active})
-    if not addresses:
-        return
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=True))
-
-
-def _notify_reviewers(policy: ReviewPolicy, item, missing: list[Requirement]) -> None:
-    editors = editor_ids(item)
-    recipients = [
-        user for requirement in missing for user in policy.reviewers(item, requirement) if user.pk not in editors
-    ]
-    _notify(
-        recipients=recipients,
-        subject=_("Review requested: %s") % policy.describe(item),
-        body=_("%s is waiting for your review in CrisisDesk.") % policy.describe(item),
-    )
-
-
-def _notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comment: str) -> None:
-    revision = item.current_revision
-    recipients = [item.created_by] + ([revision.created_by] if revision else [])
-    _notify(
-        recipients=[user for user in recipients if user.pk != reviewer.pk],
-        subject=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},
-        body=_("%(reviewer)s decided: %(decision)s.\n\n%(comment)s")
-        % {"reviewer": reviewer, "decision": Decision(decision).label, "comment": comment},
-    )
 
 
 def _new_revision(*, policy: ReviewPolicy, item, actor) -> Revision:
@@ -458,7 +345,7 @@ def review_submit(*, actor, item, comment: str = "", ip_address: str | None = No
         ip_address=ip_address,
         revision=item.current_revision,
     )
-    _notify_reviewers(policy, item, missing_requirements(item, policy=policy))
+    notify.notify_reviewers(policy, item, missing_requirements(item, policy=policy), editors=editor_ids(item))
     return item
 
 
@@ -511,7 +398,7 @@ def review_approve(
         revision=revision,
         data={"role": requirement.code, "missing": [r.code for r in missing]},
     )
-    _notify_authors(policy, item, decision=Decision.APPROVE, reviewer=actor, comment=comment)
+    notify.notify_authors(policy, item, decision=Decision.APPROVE, reviewer=actor, comment=comment)
     return decision
 
 
@@ -557,7 +444,7 @@ def _decide_against(
         revision=item.current_revision,
         data={"role": requirements[0].code},
     )
-    _notify_authors(policy, item, decision=decision, reviewer=actor, comment=comment)
+    notify.notify_authors(policy, item, decision=decision, reviewer=actor, comment=comment)
     return record
 
 
@@ -661,20 +548,3 @@ def review_withdraw(*, actor, item, reason: str, ip_address: str | None = None):
         revision=item.current_revision,
     )
     return item
-
-
-def record_audit(*, actor, item, action: str, comment: str = "", ip_address=None, data: dict | None = None):
-    """Write a non-transition audit event (a live URL recorded) through the same trail; call inside a transaction."""
-    policy = policy_for(item)
-    return _audit(
-        policy=policy,
-        item=item,
-        actor=actor,
-        action=action,
-        from_state=item.status,
-        to_state=item.status,
-        comment=comment,
-        ip_address=ip_address,
-        revision=item.current_revision,
-        data=data,
-    )

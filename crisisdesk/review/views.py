@@ -5,13 +5,16 @@ Views are thin. ``ItemTransitionView`` validates one button press and calls the 
 item up. Domain errors map the way every war-room action maps them: ``InvalidTransition`` and
 ``ValidationError`` become an error message after the redirect, ``PermissionDenied`` is a 403.
 
-Items are always looked up through what the user may see (``Statement.objects.visible_to``), so
+Which kinds of item exist, and what differs between them (links, the text a copy is compared
+with, extra review-page context), comes from ``crisisdesk.review.registry``, filled by the apps
+that own the items in their ``AppConfig.ready()``: this module imports none of them.
+
+Items are always looked up through what the user may see (the model's ``visible_to``), so
 a confidential incident's statement answers 404 to a non-member here as everywhere.
 """
 
 import difflib
 import re
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -28,84 +31,21 @@ from django.views.generic import TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
-from incidents.models import Channel, Fact
-from incidents.statements.models import Statement
-from playbooks.models import KeyMessage, PlaybookVersion
 
-from . import selectors
+from . import registry, selectors
 from . import services as review
 from .forms import TransitionForm
 from .models import Action, Decision, ReviewRequest, ReviewRequestStatus, ReviewStatus, Revision
 from .policy import policy_for
+from .registry import ReviewableKind, kind_of  # also importable from here, as before the registry
 
 REVIEWER_ACTIONS = (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT)
 
 
-# --- the kinds of reviewed items the browser knows ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewableKind:
-    """How the browser finds, names and links one kind of reviewed item (the ``<kind>`` in review URLs)."""
-
-    slug: str
-    label: str
-    model: type
-    related: tuple[str, ...] = ("current_revision", "created_by")  # what the pages read of every item
-
-    def visible(self, user):
-        """Items of this kind ``user`` may see (the model's ``visible_to``), ready for ``url()`` without extra queries."""
-        return selectors.visible_items(self.model, user).select_related(*self.related)
-
-    def url(self, item) -> str:
-        if self.model is Statement:
-            return reverse("incidents:statement_detail", kwargs={"reference": item.incident.reference, "pk": item.pk})
-        if self.model is KeyMessage:
-            return reverse("keymessages:detail", kwargs={"pk": item.pk})
-        # Other kinds (playbook versions) name their own pages.
-        return item.get_absolute_url()
-
-    def transition_url(self, item) -> str:
-        if self.model is Statement:
-            return reverse(
-                "incidents:statement_transition", kwargs={"reference": item.incident.reference, "pk": item.pk}
-            )
-        if self.model is KeyMessage:
-            return reverse("keymessages:transition", kwargs={"pk": item.pk})
-        return item.get_transition_url()
-
-    def review_url(self, item) -> str:
-        return reverse("review:review", kwargs={"kind": self.slug, "pk": item.pk})
-
-    def audit_url(self, item) -> str:
-        return reverse("review:audit", kwargs={"kind": self.slug, "pk": item.pk})
-
-
-KINDS = {
-    "statement": ReviewableKind(
-        "statement", gettext_lazy("Statement"), Statement, related=("incident", "current_revision", "created_by")
-    ),
-    "keymessage": ReviewableKind("keymessage", gettext_lazy("Key message"), KeyMessage),
-    "playbookversion": ReviewableKind(
-        "playbookversion",
-        gettext_lazy("Playbook version"),
-        PlaybookVersion,
-        related=("playbook", "current_revision", "created_by"),
-    ),
-}
-
-
-def kind_of(item) -> ReviewableKind:
-    for kind in KINDS.values():
-        if isinstance(item, kind.model):
-            return kind
-    raise LookupError(type(item).__name__)
-
-
 def _kind_or_404(slug: str) -> ReviewableKind:
     try:
-        return KINDS[slug]
-    except KeyError:
+        return registry.get(slug)
+    except LookupError:
         raise Http404(_("Unknown kind of item.")) from None
 
 
@@ -324,8 +264,9 @@ def text_diff(old: str, new: str) -> list[dict]:
 def comparison_base(item, revision) -> tuple[dict, str]:
     """What the submitted revision is compared with, and how to name it.
 
-    The item's last approved revision; else, for a statement started from a key message, the key
-    message's approved text; else nothing (everything shows as new).
+    The item's last approved revision; else, for an item copied from another (its kind's
+    ``origin()``: a statement started from a key message), the origin's last approved revision,
+    named by the origin's kind; else nothing (everything shows as new).
     """
     previous = (
         Revision.objects.filter(
@@ -339,23 +280,27 @@ def comparison_base(item, revision) -> tuple[dict, str]:
     )
     if previous is not None:
         return previous.content, _("the last approved revision (r%(number)s)") % {"number": previous.number}
-    key_message = getattr(item, "from_key_message", None)
-    if key_message is not None:
+    origin = kind_of(item).origin(item)
+    if origin is not None:
         source = (
             Revision.objects.filter(
-                content_type=ContentType.objects.get_for_model(KeyMessage),
-                object_id=key_message.pk,
+                content_type=ContentType.objects.get_for_model(type(origin)),
+                object_id=origin.pk,
                 decisions__decision=Decision.APPROVE,
             )
             .order_by("-number")
             .first()
         )
         if source is not None:
-            return source.content, _("the approved key message “%(title)s” (r%(number)s)") % {
-                "title": key_message.title,
-                "number": source.number,
-            }
+            return source.content, _origin_kind(origin).base_label(origin, source)
     return {}, _("nothing: this is the first submission")
+
+
+def _origin_kind(origin) -> ReviewableKind:
+    try:
+        return kind_of(origin)
+    except LookupError:  # copied from an item type the browser does not know: name it plainly
+        return ReviewableKind(slug="", label="", model=type(origin))
 
 
 def _display(value, labels: dict) -> str:
@@ -378,8 +323,12 @@ def _display_entry(value, labels: dict) -> str:
     return str(labels.get(value, value))
 
 
-def field_changes(model, old: dict, new: dict, fact_claims: dict[int, str]) -> list[dict]:
-    """The non-text fields of a snapshot side by side (channels, language, facts…), changed ones flagged."""
+def field_changes(model, old: dict, new: dict, value_labels: dict[str, dict]) -> list[dict]:
+    """The non-text fields of a snapshot side by side (channels, language, facts…), changed ones flagged.
+
+    A field's raw values are shown through ``value_labels[name]`` when its kind gives labels for it
+    (``ReviewableKind.value_labels``: channel names, fact claims), else through its model field's choices.
+    """
     rows = []
     names = [n for n in new if n not in ("title", "body")]
     names += [n for n in old if n not in new and n not in ("title", "body")]
@@ -392,10 +341,8 @@ def field_changes(model, old: dict, new: dict, fact_claims: dict[int, str]) -> l
             labels = dict(model_field.flatchoices) if getattr(model_field, "choices", None) else {}
         except FieldDoesNotExist:
             label = name
-        if name == "channels":
-            labels = dict(Channel.choices)
-        elif name == "facts":
-            labels = fact_claims
+        if name in value_labels:
+            labels = value_labels[name]
         rows.append(
             {
                 "label": label,
@@ -408,7 +355,7 @@ def field_changes(model, old: dict, new: dict, fact_claims: dict[int, str]) -> l
 
 
 class ReviewPageView(LoginRequiredMixin, TemplateView):
-    """The submitted revision against its comparison base, its cited facts, and the decision form."""
+    """The submitted revision against its comparison base, the kind's extras (cited facts), and the decision form."""
 
     template_name = "review/review.html"
 
@@ -419,23 +366,16 @@ class ReviewPageView(LoginRequiredMixin, TemplateView):
         revision = item.current_revision
         base, base_label = comparison_base(item, revision)
         content = revision.content
-        facts = []
-        if isinstance(item, Statement):
-            fact_ids = set(content.get("facts") or []) | set(base.get("facts") or [])
-            all_facts = {fact.pk: fact for fact in Fact.objects.filter(pk__in=fact_ids, incident=item.incident)}
-            facts = [all_facts[pk] for pk in content.get("facts") or [] if pk in all_facts]
-            fact_claims = {pk: fact.claim[:80] for pk, fact in all_facts.items()}
-        else:
-            fact_claims = {}
+        extra = kind.review_context(item, content, base)
         context = {
+            **extra,
             "item": item,
             "kind": kind,
             "revision": revision,
             "base_label": base_label,
             "title_diff": text_diff(base.get("title", ""), content.get("title", "")),
             "body_diff": text_diff(base.get("body", ""), content.get("body", "")),
-            "field_changes": field_changes(kind.model, base, content, fact_claims),
-            "facts": facts,
+            "field_changes": field_changes(kind.model, base, content, kind.value_labels(item, extra)),
             "open_request": ReviewRequest.objects.filter(
                 content_type=ContentType.objects.get_for_model(kind.model),
                 object_id=item.pk,

@@ -12,10 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text
-from incidents.models import Incident
 
 from . import events, permissions, services
-from .models import Delivery, DeliveryAttempt, OutboxEvent, Subscription
+from .models import Delivery, DeliveryAttempt, OutboxEvent, Subscription, visible_incidents
 
 
 class SubscriptionAdminForm(ServiceForm):
@@ -161,7 +160,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request).select_related("incident")
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(Q(incident__isnull=True) | Q(incident__in=Incident.objects.visible_to(request.user)))
+        return queryset.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(request.user)))
 
     def has_add_permission(self, request):
         return False

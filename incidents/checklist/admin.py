@@ -15,9 +15,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text
-from incidents.admin import visible_incidents
 from incidents.checklist import services as task_services
 from incidents.checklist.models import IncidentTask
+from incidents.selectors import visible_incidents
 
 
 class IncidentTaskAdminForm(ServiceForm):

@@ -19,10 +19,9 @@ from crisisdesk.admin import SERVICE_ERRORS, ReadOnlyInline, ServiceAdminMixin, 
 from incidents.listening import feeds as mention_feeds
 from incidents.listening import services
 from incidents.listening.forms import active_incidents
-from incidents.models import (
+from incidents.listening.models import (
     Alert,
     FeedSource,
-    Incident,
     Mention,
     MentionStatus,
     MentionTerm,
@@ -30,6 +29,7 @@ from incidents.models import (
     SpikeRule,
     WatchTerm,
 )
+from incidents.models import Incident
 
 # Links typed without a scheme are web links (and Django 6 defaults to https anyway).
 URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from incidents.models import Mention, MentionTerm
+from incidents.listening.models import Mention, MentionTerm
 
 WIDTH, HEIGHT, PAD = 720, 220, 30
 

@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from incidents.listening import parsing
 from incidents.listening import services as mention_services
-from incidents.models import FeedSource
+from incidents.listening.models import FeedSource
 
 logger = logging.getLogger(__name__)
 
-MAX_ENTRIES = mention_services.MAX_BATCH
+MAX_ENTRIES = parsing.MAX_BATCH
 
 
 def fetch(url: str) -> bytes:
@@ -70,7 +71,7 @@ def feed_poll(*, source: FeedSource) -> int:
         if parsed.bozo and not parsed.entries:
             raise ValueError(str(parsed.get("bozo_exception") or _("Not a feed.")))
         items = entries_to_items(parsed, platform=source.platform)
-        mentions, errors = mention_services.parse_batch(items) if items else ([], [])
+        mentions, errors = parsing.parse_batch(items) if items else ([], [])
         stored = mention_services.mentions_ingest(mentions=mentions, source="feed").stored if mentions else 0
     except Exception as exc:  # noqa: BLE001 - any failure of one feed is recorded on it, then the next is polled
         logger.warning("feed %s failed: %s", source.pk, exc)

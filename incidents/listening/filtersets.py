@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import Alert, Mention, MentionStatus, Sentiment, SpikeRule, WatchTerm, WatchTermKind
+from incidents.listening.models import Alert, Mention, MentionStatus, Sentiment, SpikeRule, WatchTerm, WatchTermKind
 
 
 class MentionFilterSet(django_filters.FilterSet):

@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.listening.models import FollowUpChannel, MentionStatus, SpikeRule, WatchTerm, WatchTermKind
 from incidents.listening.services import SPIKE_RULE_FIELDS
-from incidents.models import FollowUpChannel, Incident, MentionStatus, SpikeRule, WatchTerm, WatchTermKind
+from incidents.models import Incident
 
 TRIAGE_STATUSES = [(s.value, s.label) for s in MentionStatus if s != MentionStatus.ANSWERED_PRIVATELY]
 

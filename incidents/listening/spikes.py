@@ -37,7 +37,8 @@ from django.utils.translation import gettext as _
 
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.webhooks import emit
-from incidents.models import ACTIVE_STATUSES, Alert, Category, Mention, MentionTerm, SpikeAction, SpikeRule
+from incidents.listening.models import Alert, Mention, MentionTerm, SpikeAction, SpikeRule
+from incidents.models import ACTIVE_STATUSES, Category
 
 logger = logging.getLogger(__name__)
 

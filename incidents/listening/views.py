@@ -28,7 +28,8 @@ from incidents.listening.forms import (
     SpikeRuleForm,
     WatchTermForm,
 )
-from incidents.models import Alert, FeedSource, Incident, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
+from incidents.listening.models import Alert, FeedSource, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
+from incidents.models import Incident
 
 
 def _messages_from(request, exc: ValidationError):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from crisisdesk.forms import apply_service_error
-from incidents.models import ResponseTarget
 from incidents.response import services as response
+from incidents.response.models import ResponseTarget
 
 TARGET_FIELDS = ["acknowledge_minutes", "first_response_minutes", "update_interval_minutes", "update_window_minutes"]
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import ReviewableAdmin, client_ip
-from incidents.admin import visible_incidents
 from incidents.models import Channel, Fact, Status
+from incidents.selectors import visible_incidents
 from incidents.statements.models import Statement, StatementPublication
 from incidents.statements.services import EDITABLE_FIELDS, statement_create, statement_update
 

@@ -4,9 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import BodyFormat, ContentLanguage
+from incidents import hooks
 from incidents.models import Channel, Fact
 from incidents.statements.models import Statement
-from playbooks.models import KeyMessage
 
 
 class FactChoiceField(forms.ModelMultipleChoiceField):
@@ -55,13 +55,12 @@ class StatementForm(forms.Form):
 class StatementCreateForm(StatementForm):
     """A new statement, optionally from a usable (approved, unexpired) key message."""
 
-    from_key_message = forms.ModelChoiceField(
-        queryset=KeyMessage.objects.none(), required=False, widget=forms.HiddenInput
-    )
+    from_key_message = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_key_message"].queryset = KeyMessage.objects.usable()
+        # The key messages' own rule (approved, unexpired, readable by this user): playbooks owns it.
+        self.fields["from_key_message"].queryset = hooks.key_message_library().usable(user)
 
 
 class StatementEditForm(StatementForm):

@@ -35,6 +35,7 @@ from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, BodyFormat, ContentLanguage, ReviewStatus
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
+from crisisdesk.text import normalise_newlines
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import statement_data
 from incidents import permissions
@@ -123,7 +124,7 @@ class StatementPolicy(ReviewPolicy):
 
     def inherited_approvals(self, item, revision) -> list:
         key_message = item.from_key_message
-        if key_message is None or not _key_message_usable(key_message):
+        if key_message is None or not _key_message_lends_approval(key_message):
             return []
         source = key_message.current_revision
         if source.text_hash != revision.text_hash:
@@ -141,7 +142,7 @@ class StatementPolicy(ReviewPolicy):
             key_message is not None
             and source.content_type_id == review._content_type(key_message).pk
             and source.object_id == key_message.pk
-            and _key_message_usable(key_message)
+            and _key_message_lends_approval(key_message)
             and source.revision_id == key_message.current_revision_id
             and source.revision.text_hash == item.current_revision.text_hash
         )
@@ -235,21 +236,16 @@ def statement_event_type(event) -> str | None:
     return None
 
 
-def _key_message_usable(key_message) -> bool:
+def _key_message_lends_approval(key_message) -> bool:
+    """Usable (the key messages' rule) and its own approvals still complete: only then is its approval inherited."""
     return (
-        key_message.status == ReviewStatus.APPROVED
-        and not key_message.is_expired()
+        key_message.is_usable()
         and key_message.current_revision is not None
         and not review.missing_requirements(key_message)
     )
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def _normalise_text(value: str) -> str:
-    # Browsers submit CRLF; a verbatim key message must hash the same whichever way it came in.
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _validate_channels(channels) -> list[str]:
@@ -303,8 +299,11 @@ def statement_create(
     if from_key_message is not None:
         if not permissions.can_draft_statement_from_key_message(actor, incident):
             raise PermissionDenied(_("You may not use key messages."))
-        if from_key_message.status != ReviewStatus.APPROVED:
-            raise ValidationError({"from_key_message": _("Only an approved key message can be used.")})
+        # The key messages' own rule (playbooks.keymessages.models), for the browser, API and admin alike.
+        if not from_key_message.is_usable():
+            raise ValidationError(
+                {"from_key_message": _("Only an approved key message that has not expired can be used.")}
+            )
         title = from_key_message.title if title is None else title
         body = from_key_message.body if body is None else body
         language = from_key_message.language if language is None else language
@@ -315,7 +314,7 @@ def statement_create(
         channels=_validate_channels(channels),
         language=language or ContentLanguage.EN,
         audience=audience,
-        body=_normalise_text(body),
+        body=normalise_newlines(body),
         body_format=body_format or BodyFormat.PLAIN,
         from_key_message=from_key_message,
         created_by=actor,
@@ -342,7 +341,7 @@ def statement_update(
     if "channels" in changes:
         changes["channels"] = _validate_channels(changes["channels"])
     if "body" in changes:
-        changes["body"] = _normalise_text(changes["body"])
+        changes["body"] = normalise_newlines(changes["body"])
     if "title" in changes:
         changes["title"] = (changes["title"] or "").strip()
     facts = changes.pop("facts", None)

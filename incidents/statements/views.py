@@ -22,13 +22,12 @@ from crisisdesk.review.models import Action, AuditEvent, ContentLanguage, Review
 from crisisdesk.review.policy import policy_for
 from crisisdesk.review.services import TRANSITIONS
 from crisisdesk.review.views import ItemTransitionView, action_context, client_ip, error_messages, service_error_on_form
-from incidents import permissions
-from incidents.models import Incident
+from incidents import hooks, permissions
 from incidents.permissions import can_draft_statement  # noqa: F401 -- incidents.views imports it from here
+from incidents.selectors import visible_incident_or_404
 from incidents.statements.forms import KeyMessageLanguageForm, RecordUrlForm, StatementCreateForm, StatementEditForm
 from incidents.statements.models import Statement
 from incidents.statements.services import statement_create, statement_record_url, statement_update
-from playbooks.models import KeyMessage
 
 
 def statement_url(statement: Statement) -> str:
@@ -46,10 +45,6 @@ def visible_statement(request, reference: str, pk: int) -> Statement:
     )
 
 
-def _visible_incident(request, reference: str) -> Incident:
-    return get_object_or_404(Incident.objects.visible_to(request.user), reference=reference)
-
-
 class StatementCreateView(LoginRequiredMixin, FormView):
     """Draft a statement from scratch, or from an approved key message (``?key_message=<id>``)."""
 
@@ -59,20 +54,20 @@ class StatementCreateView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.incident = _visible_incident(request, kwargs["reference"])
+        self.incident = visible_incident_or_404(request, kwargs["reference"])
         if not permissions.can_draft_statement(request.user, self.incident):
             raise PermissionDenied(_("You may not draft statements for this incident."))
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
-    def key_message(self) -> KeyMessage | None:
+    def key_message(self):
         pk = self.request.GET.get("key_message", "")
         if not pk.isdigit():
             return None
-        return KeyMessage.objects.visible_to(self.request.user).usable().filter(pk=pk).first()
+        return hooks.key_message_library().usable(self.request.user).filter(pk=pk).first()
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "incident": self.incident}
+        return {**super().get_form_kwargs(), "incident": self.incident, "user": self.request.user}
 
     def get_initial(self):
         initial = {"channels": list(self.incident.affected_channels)}
@@ -134,7 +129,7 @@ class StatementKeyMessagePickView(LoginRequiredMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.incident = _visible_incident(request, kwargs["reference"])
+        self.incident = visible_incident_or_404(request, kwargs["reference"])
         if not permissions.can_draft_statement_from_key_message(request.user, self.incident):
             raise PermissionDenied(_("You may not draft statements from key messages."))
         return super().dispatch(request, *args, **kwargs)
@@ -147,8 +142,8 @@ class StatementKeyMessagePickView(LoginRequiredMixin, TemplateView):
             language = current if current in ContentLanguage.values else ContentLanguage.EN
             form = KeyMessageLanguageForm(initial={"language": language})
         key_messages = (
-            KeyMessage.objects.visible_to(self.request.user)
-            .usable()
+            hooks.key_message_library()
+            .usable(self.request.user)
             .filter(language=language)
             .order_by("topic", "kind", "title", "id")
         )
@@ -297,7 +292,7 @@ class IncidentAuditView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        incident = _visible_incident(self.request, self.kwargs["reference"])
+        incident = visible_incident_or_404(self.request, self.kwargs["reference"])
         if not permissions.can_view_statements(user, incident):
             raise PermissionDenied
         events = AuditEvent.objects.filter(

@@ -104,7 +104,7 @@ def test_concurrent_spike_evaluations_fire_one_alert(team_lead):
 
     from incidents.listening import services as mention_services
     from incidents.listening import spikes
-    from incidents.models import Alert
+    from incidents.listening.models import Alert
 
     now = timezone.now()
     with time_machine.travel(now - timedelta(days=8)):

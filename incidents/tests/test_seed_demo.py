@@ -12,10 +12,10 @@ from django.utils.html import escape
 
 from crisisdesk.review import selectors
 from crisisdesk.review.models import AuditEvent, Decision, ReviewDecision, ReviewStatus, Revision
-from incidents import demo_data
+from incidents.demo import seed as demo_data
 from incidents.models import Fact, FactStatus, Incident, Membership, Severity, Status, TimelineEntry, TimelineKind
 from incidents.statements.models import Statement, StatementPublication
-from playbooks.models import KeyMessage, KeyMessageKind
+from playbooks.keymessages.models import KeyMessage, KeyMessageKind
 
 
 @pytest.fixture
@@ -364,7 +364,7 @@ def test_the_newsroom_page_and_feed_show_the_demo_anonymously(seeded, client):
 
 
 def mention_counts() -> dict[str, int]:
-    from incidents.models import Mention, MentionTerm, SpikeRule, WatchTerm
+    from incidents.listening.models import Mention, MentionTerm, SpikeRule, WatchTerm
 
     return {
         "mentions": Mention.objects.count(),
@@ -375,7 +375,7 @@ def mention_counts() -> dict[str, int]:
 
 
 def test_demo_mentions_with_a_negative_burst_and_a_second_run_adds_none(seeded):
-    from incidents.models import Mention, Sentiment, SpikeRule, WatchTerm
+    from incidents.listening.models import Mention, Sentiment, SpikeRule, WatchTerm
 
     demo = Mention.objects.filter(platform=demo_data.DEMO_MENTION_PLATFORM)
     assert demo.count() >= 100

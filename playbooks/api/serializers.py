@@ -13,15 +13,10 @@ from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, en
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import ContentLanguage
 from incidents.api.serializers import VisibleIncidentField
-from incidents.checklist.models import IncidentTask, TaskStatus
 from incidents.models import Category, IncidentRole
-from playbooks.models import Exercise, ExerciseStatus, KeyMessage, Playbook, PlaybookStep, PlaybookVersion
+from playbooks.keymessages.models import KeyMessage
+from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookStep, PlaybookVersion
 from playbooks.roster.models import Department, Person, RoleCapability
-
-TaskStatusField = enum_field(
-    "TaskStatusField", TaskStatus.choices, component="TaskStatus", doc="An incident task's status."
-)
-
 
 ExerciseStatusField = enum_field(
     "ExerciseStatusField", ExerciseStatus.choices, component="ExerciseStatus", doc="An exercise's status."
@@ -186,60 +181,7 @@ class ActivateSerializer(serializers.Serializer):
     incident = VisibleIncidentField()
 
 
-class EmptySerializer(serializers.Serializer):
-    """No body."""
-
-
 # --- tasks -------------------------------------------------------------------------------------------------
-
-
-class TaskSerializer(serializers.ModelSerializer):
-    """One checklist item of an incident: what, who, by when, and whether it is done."""
-
-    url = serializers.HyperlinkedIdentityField(view_name="api:incidenttask-detail")
-    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    role = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    assignee = UserBriefSerializer(read_only=True, allow_null=True)
-    completed_by = UserBriefSerializer(read_only=True, allow_null=True)
-    status = TaskStatusField(read_only=True)
-    overdue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = IncidentTask
-        fields = [
-            "id",
-            "url",
-            "incident",
-            "position",
-            "title",
-            "instructions",
-            "role",
-            "assignee",
-            "due_at",
-            "status",
-            "overdue",
-            "completed_at",
-            "completed_by",
-            "note",
-        ]
-        read_only_fields = fields
-
-    def get_overdue(self, task) -> bool:
-        return task.is_overdue()
-
-
-class TaskCompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class TaskSkipSerializer(serializers.Serializer):
-    reason = serializers.CharField()
-
-
-class TaskAssignSerializer(serializers.Serializer):
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), allow_null=True
-    )
 
 
 # --- roster ------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Routes of the key message, playbook, task, roster and exercise API, mounted at /api/v1/ (namespace ``api``)."""
+"""Routes of the key message, playbook, roster and exercise API, mounted at /api/v1/ (namespace ``api``)."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -10,7 +10,6 @@ router.register("key-messages", views.KeyMessageViewSet, basename="keymessage")
 router.register("playbooks", playbook_views.PlaybookViewSet, basename="playbook")
 # Registered under the model name: the review engine links queue entries to ``api:<model>-detail``.
 router.register("playbook-versions", playbook_views.PlaybookVersionViewSet, basename="playbookversion")
-router.register("tasks", playbook_views.TaskViewSet, basename="incidenttask")
 router.register("roster/people", playbook_views.PersonViewSet, basename="person")
 router.register("roster/departments", playbook_views.DepartmentViewSet, basename="department")
 router.register("exercises", playbook_views.ExerciseViewSet, basename="exercise")

@@ -12,18 +12,20 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crisisdesk.api.serializers import EmptySerializer
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.review.api import ERRORS, REVIEW_INPUT_SERIALIZERS, TRANSITION_ERRORS, ReviewActionsMixin
 from crisisdesk.review.api import review_action_schemas as _review_action_schemas
 from crisisdesk.review.views import client_ip
 from incidents.checklist import services as task_services
-from incidents.checklist.models import IncidentTask
+from incidents.checklist.api.serializers import TaskSerializer
 from incidents.models import Incident
 from playbooks import services
 from playbooks.api import serializers as s
-from playbooks.filtersets import ExerciseFilterSet, PersonFilterSet, PlaybookFilterSet, TaskFilterSet
+from playbooks.filtersets import ExerciseFilterSet, PlaybookFilterSet
 from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookVersion
 from playbooks.roster import services as roster_services
+from playbooks.roster.filtersets import PersonFilterSet
 from playbooks.roster.models import Department, Person, RoleCapability
 
 
@@ -56,14 +58,14 @@ def version_review_schemas() -> dict:
     ),
     new_version=extend_schema(
         summary=_("Draft the next version from the newest one"),
-        request=s.EmptySerializer,
+        request=EmptySerializer,
         responses={201: s.PlaybookVersionDetailSerializer, **TRANSITION_ERRORS},
     ),
     activate=extend_schema(
         summary=_("Activate the playbook on an incident: its steps become the incident's tasks"),
         description=_("Activating twice creates nothing and answers 200 with the existing tasks."),
         request=s.ActivateSerializer,
-        responses={201: s.TaskSerializer(many=True), 200: s.TaskSerializer(many=True), **TRANSITION_ERRORS},
+        responses={201: TaskSerializer(many=True), 200: TaskSerializer(many=True), **TRANSITION_ERRORS},
     ),
 )
 class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
@@ -76,7 +78,7 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
     input_serializer_classes = {
         "create": s.PlaybookCreateSerializer,
         "partial_update": s.PlaybookUpdateSerializer,
-        "new_version": s.EmptySerializer,
+        "new_version": EmptySerializer,
         "activate": s.ActivateSerializer,
     }
 
@@ -113,7 +115,7 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
         activation, created = task_services.playbook_activate(actor=request.user, incident=incident, playbook=playbook)
         tasks = activation.tasks.select_related("incident", "role", "assignee", "completed_by").order_by("position")
         return Response(
-            s.TaskSerializer(tasks, many=True, context=self.get_serializer_context()).data,
+            TaskSerializer(tasks, many=True, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -158,59 +160,6 @@ class PlaybookVersionViewSet(ReviewActionsMixin, mixins.ListModelMixin, mixins.R
 
 
 # --- tasks -------------------------------------------------------------------------------------------------
-
-TASK_ACTION_SCHEMA = {"responses": {200: s.TaskSerializer, **TRANSITION_ERRORS}}
-
-
-@extend_schema_view(
-    list=extend_schema(summary=_("Tasks of the incidents you may see")),
-    retrieve=extend_schema(summary=_("One incident task")),
-    complete=extend_schema(summary=_("Mark the task done"), request=s.TaskCompleteSerializer, **TASK_ACTION_SCHEMA),
-    skip=extend_schema(summary=_("Skip the task, saying why"), request=s.TaskSkipSerializer, **TASK_ACTION_SCHEMA),
-    reopen=extend_schema(summary=_("Reopen a task closed by mistake"), request=s.EmptySerializer, **TASK_ACTION_SCHEMA),
-    assign=extend_schema(
-        summary=_("Give the task to someone else"), request=s.TaskAssignSerializer, **TASK_ACTION_SCHEMA
-    ),
-)
-class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
-    """Incident tasks (a playbook's steps once activated); each move writes the incident timeline."""
-
-    queryset = IncidentTask.objects.select_related("incident", "role", "assignee", "completed_by")
-    serializer_class = s.TaskSerializer
-    filterset_class = TaskFilterSet
-    visible_through = "incident"
-    ordering = ("due_at", "id")  # the checklist order: soonest deadline first
-    http_method_names = ["get", "post", "head", "options"]
-    input_serializer_classes = {
-        "complete": s.TaskCompleteSerializer,
-        "skip": s.TaskSkipSerializer,
-        "reopen": s.EmptySerializer,
-        "assign": s.TaskAssignSerializer,
-    }
-
-    def done(self, task):
-        return self.read_response(self.get_queryset().get(pk=task.pk))
-
-    @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
-        data = self.validated_input()
-        return self.done(task_services.task_complete(actor=request.user, task=self.get_object(), note=data["note"]))
-
-    @action(detail=True, methods=["post"])
-    def skip(self, request, pk=None):
-        data = self.validated_input()
-        return self.done(task_services.task_skip(actor=request.user, task=self.get_object(), reason=data["reason"]))
-
-    @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None):
-        self.validated_input()
-        return self.done(task_services.task_reopen(actor=request.user, task=self.get_object()))
-
-    @action(detail=True, methods=["post"])
-    def assign(self, request, pk=None):
-        data = self.validated_input()
-        task = task_services.task_assign(actor=request.user, task=self.get_object(), assignee=data["assignee"])
-        return self.done(task)
 
 
 # --- roster ------------------------------------------------------------------------------------------------
@@ -318,18 +267,18 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visibl
     ),
     complete=extend_schema(
         summary=_("Mark the exercise completed (it happened)"),
-        request=s.EmptySerializer,
+        request=EmptySerializer,
         responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
     ),
     cancel=extend_schema(
         summary=_("Cancel the exercise"),
-        request=s.EmptySerializer,
+        request=EmptySerializer,
         responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
     ),
     run=extend_schema(
         summary=_("Run the exercise: open an exercise incident with the playbook activated"),
         description=_("The incident works like any other, but nothing reaches the newsroom, webhooks or metrics."),
-        request=s.EmptySerializer,
+        request=EmptySerializer,
         responses={200: s.ExerciseSerializer, **TRANSITION_ERRORS},
     ),
 )
@@ -343,9 +292,9 @@ class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
     input_serializer_classes = {
         "create": s.ExerciseCreateSerializer,
         "partial_update": s.ExerciseUpdateSerializer,
-        "complete": s.EmptySerializer,
-        "cancel": s.EmptySerializer,
-        "run": s.EmptySerializer,
+        "complete": EmptySerializer,
+        "cancel": EmptySerializer,
+        "run": EmptySerializer,
     }
 
     def get_queryset(self):

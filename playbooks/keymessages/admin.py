@@ -20,8 +20,8 @@ from crisisdesk.review.admin import (
     submit_items,
     withdraw_items,
 )
-from playbooks.models import KeyMessage
-from playbooks.services import EDITABLE_FIELDS, keymessage_create, keymessage_update
+from playbooks.keymessages.models import KeyMessage
+from playbooks.keymessages.services import EDITABLE_FIELDS, keymessage_create, keymessage_update
 
 
 class KeyMessageAdminForm(ServiceForm):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import BodyFormat, ContentLanguage
-from playbooks.models import KeyMessageKind
+from playbooks.keymessages.models import KeyMessageKind
 
 
 class DateInput(forms.DateInput):

@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
-from crisisdesk.review.models import Action, ReviewStatus
+from crisisdesk.review.models import Action
 from crisisdesk.review.policy import policy_for
 from crisisdesk.review.services import TRANSITIONS
 from crisisdesk.review.views import ItemTransitionView, action_context, client_ip, service_error_on_form
-from playbooks.filtersets import KeyMessageFilterSet
+from playbooks.keymessages.filtersets import KeyMessageFilterSet
 from playbooks.keymessages.forms import KeyMessageEditForm, KeyMessageForm
-from playbooks.models import KeyMessage
-from playbooks.services import keymessage_create, keymessage_update
+from playbooks.keymessages.models import KeyMessage
+from playbooks.keymessages.services import keymessage_create, keymessage_update
 
 EDITABLE = ("kind", "topic", "title", "language", "body_format", "body", "valid_until", "review_due")
 
@@ -106,7 +106,7 @@ class KeyMessageDetailView(LoginRequiredMixin, TemplateView):
             "rendered_body": key_message.rendered_body(),
             "revisions": key_message.revisions().select_related("created_by"),
             "decisions": key_message.decisions().select_related("reviewer", "revision"),
-            "usable": key_message.status == ReviewStatus.APPROVED and not key_message.is_expired(),
+            "usable": key_message.is_usable(),
             **action_context(self.request.user, key_message),
         }
         return super().get_context_data(**context, **kwargs)

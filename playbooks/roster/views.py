@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk.forms import apply_service_error
-from playbooks.filtersets import PersonFilterSet
-from playbooks.forms import PersonForm
 from playbooks.roster import services as roster_services
+from playbooks.roster.filtersets import PersonFilterSet
+from playbooks.roster.forms import PersonForm
 from playbooks.roster.models import Department, Person, RoleCapability
 
 

@@ -13,8 +13,8 @@ from incidents.statements.models import Statement
 from incidents.statements.tests.test_admin import assert_page_has_no_live_payload
 from incidents.statements.tests.test_api import XSS_CORPUS
 from incidents.tests.test_admin import change_form_data, change_url, messages_of
-from playbooks.models import KeyMessage
-from playbooks.services import keymessage_update
+from playbooks.keymessages.models import KeyMessage
+from playbooks.keymessages.services import keymessage_update
 from playbooks.tests.test_api import key_message_in
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from crisisdesk.review.tests.helpers import make_key_message
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import UserFactory
 from incidents.statements.tests.test_api import XSS_CORPUS, assert_no_live_payload
-from playbooks.models import KeyMessage
-from playbooks.services import keymessage_update
+from playbooks.keymessages.models import KeyMessage
+from playbooks.keymessages.services import keymessage_update
 
 pytestmark = pytest.mark.django_db
 

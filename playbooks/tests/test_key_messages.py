@@ -14,9 +14,10 @@ from crisisdesk.review.tests.helpers import approved_key_message, make_key_messa
 from crisisdesk.roles import COMMUNICATOR, LEGAL
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Severity
+from incidents.statements.models import Statement
 from incidents.statements.services import statement_update
-from playbooks.models import KeyMessage
-from playbooks.services import keymessage_update
+from playbooks.keymessages.models import KeyMessage
+from playbooks.keymessages.services import keymessage_update
 
 pytestmark = pytest.mark.django_db
 
@@ -166,16 +167,16 @@ def test_changing_channels_keeps_the_pre_approval_of_the_words(key_message, inci
     assert statement.status == S.APPROVED
 
 
-def test_expired_key_message_gives_no_pre_approval(team_lead, legal, incident, communicator):
+def test_expired_key_message_cannot_be_a_source(team_lead, legal, incident, communicator):
+    """Issue 11: one usability rule for browser, API and admin; an expired source used to become an
+    unapproved draft through the service while the browser refused it. Now the service refuses it."""
     key_message = approved_key_message(
         author=team_lead, reviewer=legal, valid_until=timezone.localdate() + timedelta(days=1)
     )
-    with time_machine.travel(timezone.now() + timedelta(days=3)):
-        statement = make_statement(
-            author=communicator, incident=incident, from_key_message=key_message, title=None, body=None
-        )
-    assert statement.status == S.DRAFT
-    assert not statement.decisions().exists()
+    with time_machine.travel(timezone.now() + timedelta(days=3)), pytest.raises(ValidationError) as refused:
+        make_statement(author=communicator, incident=incident, from_key_message=key_message, title=None, body=None)
+    assert list(refused.value.message_dict) == ["from_key_message"]
+    assert not Statement.objects.exists()
 
 
 def test_key_message_expiring_before_publish_blocks_it(team_lead, legal, incident, communicator):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, ReviewStatus
 from crisisdesk.review.tests.helpers import approved_key_message, make_key_message, second_communicator
-from playbooks.models import KeyMessage
+from playbooks.keymessages.models import KeyMessage
 
 pytestmark = pytest.mark.django_db
 

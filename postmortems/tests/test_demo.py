@@ -3,8 +3,8 @@
 import pytest
 
 from crisisdesk.review.models import ReviewStatus
-from incidents import demo_data
-from postmortems import demo_data as postmortem_demo
+from incidents.demo import seed as demo_data
+from postmortems.demo import seed as postmortem_demo
 from postmortems.models import ActionItem, PostmortemReview
 
 

@@ -19,6 +19,8 @@ Hand calculation (percentiles by linear interpolation between closest ranks, ran
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 
 from postmortems import metrics
 from postmortems.metrics import percentile
@@ -129,7 +131,20 @@ def test_dashboard_with_no_incident_has_no_median(team_lead):
 def test_confidential_incidents_count_only_for_those_who_see_them(team_lead, communicator, legal, observer):
     play_crisis(lead=team_lead, communicator=communicator, legal=legal, detected=T0, ack=10, confidential=True)
     assert metrics.dashboard(team_lead)["overall"].incidents == 1  # the lead is on its team
+    # Someone allowed to read metrics but not on the crisis team does not count it.
+    observer.user_permissions.add(Permission.objects.get(codename="view_crisis_metrics"))
+    observer = type(observer).objects.get(pk=observer.pk)  # fresh permission cache
     assert metrics.dashboard(observer)["overall"].incidents == 0
+
+
+@pytest.mark.django_db
+def test_metrics_permission_is_checked_by_the_dashboard_itself(observer, communicator, team_lead):
+    """One rule for the browser page and the API: the selector refuses anyone without view_crisis_metrics."""
+    for user in (observer, communicator):
+        with pytest.raises(PermissionDenied):
+            metrics.dashboard(user)
+    assert metrics.can_view_metrics(team_lead)
+    assert not metrics.can_view_metrics(observer)
 
 
 def test_format_duration():

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crisisdesk.apikeys.models import APIKey
-from incidents.models import Mention
+from incidents.listening.models import Mention
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -12,7 +12,7 @@ from crisisdesk.apikeys import services
 from crisisdesk.apikeys.models import APIKey
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
-from incidents.models import Mention
+from incidents.listening.models import Mention
 
 pytestmark = pytest.mark.django_db
 

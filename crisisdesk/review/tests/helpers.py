@@ -5,7 +5,7 @@ from crisisdesk.review.models import ReviewStatus
 from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
 from incidents.statements.services import statement_create
-from playbooks.services import keymessage_create
+from playbooks.keymessages.services import keymessage_create
 
 HOLDING_TEXT = "We are aware of reports about cracked blender jars and are investigating with priority."
 

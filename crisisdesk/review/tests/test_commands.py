@@ -20,7 +20,7 @@ from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, Use
 from incidents.models import Severity
 from incidents.statements.models import Statement
 from incidents.statements.services import statement_update
-from playbooks.models import KeyMessage
+from playbooks.keymessages.models import KeyMessage
 
 from .helpers import make_key_message, make_statement, second_legal
 

@@ -64,7 +64,7 @@ from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, Use
 from incidents.models import Severity
 from incidents.statements.models import Statement
 from incidents.statements.services import statement_create, statement_update
-from playbooks.models import KeyMessage
+from playbooks.keymessages.models import KeyMessage
 
 from .helpers import HOLDING_TEXT, approved_key_message
 

@@ -18,7 +18,7 @@ from crisisdesk.roles import LEGAL
 from crisisdesk.testing.factories import FactFactory, IncidentFactory, MembershipFactory, UserFactory, role
 from incidents import services as incident_services
 from incidents.statements.services import statement_update
-from playbooks.services import keymessage_update
+from playbooks.keymessages.services import keymessage_update
 
 from .helpers import (
     approved_key_message,

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from crisisdesk.api.serializers import StrictInputMixin, enum_field
 from incidents.api.serializers import VisibleIncidentField
 from incidents.listening import services as mention_services
-from incidents.models import Alert, Mention, MentionStatus, SpikeAction, SpikeRule, WatchTerm, WatchTermKind
+from incidents.listening.models import Alert, Mention, MentionStatus, SpikeAction, SpikeRule, WatchTerm, WatchTermKind
 
 
 class MentionSerializer(serializers.ModelSerializer):

@@ -21,10 +21,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crisisdesk.api.viewsets import VisibleModelViewSet
-from incidents.listening import services
+from incidents.listening import parsing, services
 from incidents.listening.api import serializers as s
 from incidents.listening.filtersets import AlertFilterSet, MentionFilterSet, SpikeRuleFilterSet, WatchTermFilterSet
-from incidents.models import Alert, Incident, Mention, MentionTerm, SpikeRule, WatchTerm
+from incidents.listening.models import Alert, Mention, MentionTerm, SpikeRule, WatchTerm
+from incidents.models import Incident
 
 INGEST_RESPONSES = {
     400: OpenApiResponse(description=_("Malformed items: ``errors`` lists index, field and message of each.")),
@@ -62,7 +63,7 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
 
     def create(self, request):
         self._require_ingest()
-        mentions, errors = services.parse_batch([request.data] if isinstance(request.data, dict) else request.data)
+        mentions, errors = parsing.parse_batch([request.data] if isinstance(request.data, dict) else request.data)
         if errors:
             return _item_errors_response(errors)
         result = services.mentions_ingest(mentions=mentions, source="api")
@@ -78,7 +79,7 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
     def bulk(self, request):
         self._require_ingest()
         items = request.data.get("mentions") if isinstance(request.data, dict) else request.data
-        mentions, errors = services.parse_batch(items)
+        mentions, errors = parsing.parse_batch(items)
         if errors:
             return _item_errors_response(errors)
         result = services.mentions_ingest(mentions=mentions, source="api")

@@ -11,15 +11,7 @@ from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
 from incidents.listening import feeds as mention_feeds
 from incidents.listening import services as mention_services
-from incidents.models import (
-    Alert,
-    FeedSource,
-    Mention,
-    MentionStatus,
-    PrivateFollowUp,
-    SpikeRule,
-    WatchTerm,
-)
+from incidents.listening.models import Alert, FeedSource, Mention, MentionStatus, PrivateFollowUp, SpikeRule, WatchTerm
 
 POSTED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 MODELS = ["watchterm", "spikerule", "alert", "feedsource", "mention", "privatefollowup"]

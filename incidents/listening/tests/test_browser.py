@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
+from incidents.listening import parsing
 from incidents.listening import services as mention_services
-from incidents.models import Mention, MentionStatus
+from incidents.listening.models import Mention, MentionStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -28,7 +29,7 @@ def test_communicator_triages_mentions_into_an_incident(page, login_as, communic
         },
         {"platform": "x", "external_id": "3", "text": "Lovely new Acme toaster", "posted_at": posted.isoformat()},
     ]
-    mentions, errors = mention_services.parse_batch(items)
+    mentions, errors = parsing.parse_batch(items)
     assert errors == []
     mention_services.mentions_ingest(mentions=mentions, source="api")
 

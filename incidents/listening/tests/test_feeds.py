@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from incidents.listening import feeds as mention_feeds
-from incidents.models import FeedSource, Mention
+from incidents.listening.models import FeedSource, Mention
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Consumer news</title><language>en</language>

@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from incidents.listening import services as mention_services
-from incidents.models import Mention, MentionStatus
+from incidents.listening.models import Mention, MentionStatus
 
 POSTED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 BROWSER = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from crisisdesk.apikeys import services as key_services
+from incidents.listening import parsing
 from incidents.listening import services as mention_services
-from incidents.models import Mention, MentionStatus, MentionTerm, WatchTerm
+from incidents.listening.models import Mention, MentionStatus, MentionTerm, WatchTerm
 
 
 def item(n, **extra):
@@ -98,7 +99,7 @@ def test_users_without_ingest_permission_are_refused(client_for, observer, outsi
 
 def test_watch_terms_match_whole_words_and_hashtags(acme, team_lead):
     tag = mention_services.watch_term_add(actor=team_lead, term="#AcmeFail", kind="hashtag")
-    mentions, errors = mention_services.parse_batch(
+    mentions, errors = parsing.parse_batch(
         [item(1, text="acme's jar"), item(2, text="Acmeplex cinema"), item(3, text="so #acmefail today")]
     )
     assert errors == []
@@ -145,7 +146,7 @@ def test_csv_without_required_columns_reports_the_header(db):
 
 
 def test_demo_mentions_seed_is_idempotent(db):
-    from incidents import demo_data
+    from incidents.demo import seed as demo_data
 
     users = demo_data.ensure_users()
     assert demo_data.seed_mentions(users=users) == 360

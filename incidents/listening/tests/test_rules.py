@@ -7,7 +7,7 @@ from django.urls import reverse
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
 from incidents.listening import services as mention_services
-from incidents.models import SpikeAction, SpikeRule
+from incidents.listening.models import SpikeAction, SpikeRule
 
 READERS = ["communicator", "legal", "team_lead", "observer"]
 

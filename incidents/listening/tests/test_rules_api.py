@@ -17,9 +17,11 @@ from rest_framework.test import APIClient
 
 from crisisdesk.apikeys import services as key_services
 from crisisdesk.testing.factories import IncidentFactory
+from incidents.listening import parsing
 from incidents.listening import services as mention_services
 from incidents.listening.api.serializers import SpikeRuleInputSerializer, SpikeRuleSerializer
-from incidents.models import Alert, SpikeAction, SpikeRule, Status, WatchTerm
+from incidents.listening.models import Alert, SpikeAction, SpikeRule, WatchTerm
+from incidents.models import Status
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +88,7 @@ def make_alert(rule, *, incident=None, fired_at=None, count=42):
 
 
 def ingest(*items):
-    mentions, errors = mention_services.parse_batch(list(items))
+    mentions, errors = parsing.parse_batch(list(items))
     assert errors == []
     mention_services.mentions_ingest(mentions=mentions, source="api")
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from crisisdesk.apikeys.services import apikey_create
 from crisisdesk.testing.worker import wait_until
 from incidents.listening import services as mention_services
-from incidents.models import Alert, Mention
+from incidents.listening.models import Alert, Mention
 
 pytestmark = [
     pytest.mark.worker,

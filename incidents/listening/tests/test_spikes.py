@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from crisisdesk.webhooks.models import OutboxEvent
+from incidents.listening import parsing, spikes
 from incidents.listening import services as mention_services
-from incidents.listening import spikes
-from incidents.models import Alert, Mention, SpikeAction, SpikeRule
+from incidents.listening.models import Alert, Mention, SpikeAction, SpikeRule
 
 START = datetime(2026, 11, 10, 0, 0, tzinfo=UTC)
 SPIKE_AT = START + timedelta(days=8, hours=14)
@@ -20,7 +20,7 @@ def post(n, at, *, negative=False):
 
 
 def ingest(items):
-    mentions, errors = mention_services.parse_batch(items)
+    mentions, errors = parsing.parse_batch(items)
     assert errors == []
     mention_services.mentions_ingest(mentions=mentions, source="api")
 
@@ -198,7 +198,7 @@ def test_a_replayed_crisis_fires_once_at_the_spike(replay_rule):
 def test_a_replay_in_one_batch_gives_the_same_alert(replay_rule):
     with time_machine.travel(NOW, tick=False):
         items = replay_series()
-        assert len(items) <= mention_services.MAX_BATCH
+        assert len(items) <= parsing.MAX_BATCH
         ingest(items)
         (alert,) = spikes.spikes_evaluate()
     # Evaluation points are aligned on the clock: the same data gives the same window.

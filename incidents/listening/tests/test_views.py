@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from incidents.listening import services as mention_services
-from incidents.models import Alert, Mention, MentionStatus, PrivateFollowUp, SpikeRule, WatchTerm
+from incidents.listening.models import Alert, Mention, MentionStatus, PrivateFollowUp, SpikeRule, WatchTerm
 
 POSTED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 

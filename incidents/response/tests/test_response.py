@@ -10,9 +10,10 @@ from django.urls import reverse
 from crisisdesk.review import services as review
 from crisisdesk.review.tests.helpers import make_statement, statement_in
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
-from incidents.models import ResponseReminder, ResponseTarget, Status
+from incidents.models import Status
 from incidents.response import services as response
-from incidents.tasks import send_due_reminders as send_due_reminders_task
+from incidents.response.models import ResponseReminder, ResponseTarget
+from incidents.response.tasks import send_due_reminders as send_due_reminders_task
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -7,6 +7,7 @@ review workflow by ``crisisdesk.review.services``.
 
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,10 +18,10 @@ from crisisdesk.review.api import (
     RevisionBriefSerializer,
 )
 from crisisdesk.review.models import BodyFormat, ContentLanguage
+from incidents import hooks
 from incidents.api.serializers import VisibleIncidentField
 from incidents.models import Channel, Fact, Incident
 from incidents.statements.models import Statement, StatementPublication
-from playbooks.models import KeyMessage
 
 # Incidents name the same choices "affected channels"; one named component keeps the schema free of duplicates.
 ChannelField = enum_field(
@@ -140,12 +141,19 @@ class VisibleFactsField(serializers.PrimaryKeyRelatedField):
         return Fact.objects.filter(incident__in=Incident.objects.visible_to(self.context["request"].user))
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleKeyMessageField(serializers.PrimaryKeyRelatedField):
+    """A key message the requesting user may read, by id; whether it may be used is the service's rule (400)."""
+
+    def get_queryset(self):
+        return hooks.key_message_library().visible(self.context["request"].user)
+
+
 class StatementCreateSerializer(serializers.Serializer):
     """Draft a statement from scratch, or from an approved key message whose words it copies."""
 
     incident = VisibleIncidentField()
-    from_key_message = serializers.PrimaryKeyRelatedField(
-        queryset=KeyMessage.objects.all(),
+    from_key_message = VisibleKeyMessageField(
         required=False,
         allow_null=True,
         help_text=_("Start from this approved key message; reused verbatim, it is pre-approved."),

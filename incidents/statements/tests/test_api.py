@@ -5,6 +5,7 @@ that every API action reaches the same service and every refusal arrives with th
 right code.
 """
 
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -19,6 +20,7 @@ from crisisdesk.review.models import Action, AuditEvent, ReviewDecision, ReviewS
 from crisisdesk.review.tests.helpers import (
     HOLDING_TEXT,
     approved_key_message,
+    make_key_message,
     make_statement,
     second_legal,
     statement_in,
@@ -366,6 +368,54 @@ def test_verbatim_key_message_is_pre_approved_and_publishable(api, incident, com
     assert [a["inherited"] for a in body["approvals"]] == [True]
     statement = Statement.objects.get()
     assert api("comms2").post(action_url(statement, "publish"), {}, format="json").status_code == 200
+
+
+def _expired(key_message):
+    # valid_until is reviewed content: a past date set through the service would send it back to
+    # draft, so the clock is what moves here, as it does in real life.
+    type(key_message).objects.filter(pk=key_message.pk).update(valid_until=date(2020, 1, 1))
+    return key_message
+
+
+def _retired(key_message, legal):
+    review.review_withdraw(actor=legal, item=key_message, reason="Superseded.")
+    return key_message
+
+
+@pytest.mark.parametrize("state", ["expired", "retired", "draft", "in_review"])
+def test_an_unusable_key_message_is_refused_as_a_source_naming_the_field(api, incident, communicator, legal, state):
+    """One rule (KeyMessage.is_usable) for browser, API and admin: only approved and unexpired key messages."""
+    if state == "draft":
+        key_message = make_key_message(author=communicator)
+    elif state == "in_review":
+        key_message = make_key_message(author=communicator)
+        review.review_submit(actor=communicator, item=key_message)
+    else:
+        key_message = approved_key_message(author=communicator, reviewer=legal)
+        key_message = _expired(key_message) if state == "expired" else _retired(key_message, legal)
+    payload = {"incident": incident.reference, "from_key_message": key_message.pk, "channels": ["x", "website"]}
+
+    response = api("comms2").post(reverse("api:statement-list"), payload, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["from_key_message"]
+    assert "approved key message" in response.json()["from_key_message"][0]
+    assert not Statement.objects.exists()
+
+
+def test_a_key_message_the_user_may_not_read_looks_like_a_missing_one(api, incident, communicator, legal):
+    key_message = approved_key_message(author=communicator, reviewer=legal)
+    hidden = api("outsider").post(
+        reverse("api:statement-list"),
+        {"incident": incident.reference, "from_key_message": key_message.pk, "channels": ["x"]},
+        format="json",
+    )
+    missing = api("outsider").post(
+        reverse("api:statement-list"),
+        {"incident": incident.reference, "from_key_message": 987654, "channels": ["x"]},
+        format="json",
+    )
+    assert hidden.status_code == missing.status_code
 
 
 def test_one_changed_character_needs_a_fresh_review(api, incident, communicator, legal):

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import BodyFormat, ContentLanguage
-from playbooks.models import KeyMessage, KeyMessageKind
+from playbooks.keymessages.models import KeyMessage, KeyMessageKind
 
 # Timeline entries have a "kind" too: name this enum once so the schema has no generated names.
 KeyMessageKindField = enum_field(
@@ -48,7 +48,7 @@ class KeyMessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_usable(self, key_message) -> bool:
-        return key_message.status == "approved" and not key_message.is_expired()
+        return key_message.is_usable()
 
 
 class KeyMessageDetailSerializer(ReviewableDetailMixin, KeyMessageSerializer):

@@ -11,10 +11,10 @@ from crisisdesk.review.api import (
     ReviewActionsMixin,
     review_action_schemas,
 )
-from playbooks import services
-from playbooks.filtersets import KeyMessageFilterSet
+from playbooks.keymessages import services
 from playbooks.keymessages.api import serializers as s
-from playbooks.models import KeyMessage
+from playbooks.keymessages.filtersets import KeyMessageFilterSet
+from playbooks.keymessages.models import KeyMessage
 
 
 @extend_schema_view(

@@ -1,0 +1,77 @@
+"""Extension points of the incidents app: what it needs from the apps above it.
+
+The apps depend in one direction — postmortems → playbooks → incidents → crisisdesk — and the
+import-linter contracts in ``pyproject.toml`` (run by ``make lint``) refuse an import the other
+way. Where incidents needs something that only an app above it knows, that app registers it here
+from its ``AppConfig.ready()`` (as Wagtail's hooks do):
+
+- ``key_message_library``: the key messages a statement may start from (``playbooks.keymessages``);
+- ``playbook_catalogue``: the playbooks that can be activated on an incident (``playbooks``);
+- ``on_incident_resolved``: callbacks run inside the transaction that resolves an incident
+  (``postmortems`` drafts the post-crisis review there, so a rolled-back resolution leaves none).
+
+The library and the catalogue are required (this project always installs playbooks): asking for one
+that nobody registered raises ``ImproperlyConfigured`` instead of silently offering nothing.
+"""
+
+from collections.abc import Callable
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+
+
+class KeyMessageLibrary(Protocol):
+    """The pre-approved lines a statement may start from."""
+
+    def visible(self, user) -> QuerySet:
+        """Every key message ``user`` may read (the API looks a requested source up in these)."""
+
+    def usable(self, user) -> QuerySet:
+        """The ones ``user`` may read that a statement may start from now (approved, unexpired)."""
+
+
+class PlaybookCatalogue(Protocol):
+    """The crisis plans whose steps become an incident's checklist."""
+
+    def activatable(self, user) -> QuerySet:
+        """Playbooks ``user`` may read that have an approved version to activate."""
+
+
+_key_message_library: KeyMessageLibrary | None = None
+_playbook_catalogue: PlaybookCatalogue | None = None
+_on_incident_resolved: list[Callable] = []
+
+
+def register_key_message_library(library: KeyMessageLibrary) -> None:
+    global _key_message_library
+    _key_message_library = library
+
+
+def register_playbook_catalogue(catalogue: PlaybookCatalogue) -> None:
+    global _playbook_catalogue
+    _playbook_catalogue = catalogue
+
+
+def register_on_incident_resolved(callback: Callable) -> None:
+    """``callback(incident=…, actor=…)`` runs inside the resolving transaction; registering twice is a no-op."""
+    if callback not in _on_incident_resolved:
+        _on_incident_resolved.append(callback)
+
+
+def key_message_library() -> KeyMessageLibrary:
+    if _key_message_library is None:
+        raise ImproperlyConfigured("No key message library is registered (playbooks registers it in ready()).")
+    return _key_message_library
+
+
+def playbook_catalogue() -> PlaybookCatalogue:
+    if _playbook_catalogue is None:
+        raise ImproperlyConfigured("No playbook catalogue is registered (playbooks registers it in ready()).")
+    return _playbook_catalogue
+
+
+def incident_resolved(*, incident, actor) -> None:
+    """Run every registered callback; they share the caller's transaction (and its rollback)."""
+    for callback in _on_incident_resolved:
+        callback(incident=incident, actor=actor)

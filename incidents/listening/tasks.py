@@ -1,0 +1,19 @@
+"""Celery tasks of social listening (registered through ``incidents/tasks.py``, which Celery discovers)."""
+
+from celery import shared_task
+
+
+@shared_task(name="incidents.evaluate_spikes", ignore_result=True)
+def evaluate_spikes(term_ids: list[int] | None = None) -> int:
+    """Evaluate the spike rules of these watch terms (all when None); returns how many alerts fired."""
+    from incidents.listening import spikes
+
+    return len(spikes.spikes_evaluate(term_ids=term_ids))
+
+
+@shared_task(name="incidents.poll_feeds", ignore_result=True)
+def poll_feeds() -> int:
+    """Poll every active RSS/Atom source; returns how many entries were stored."""
+    from incidents.listening import feeds
+
+    return feeds.feeds_poll_all()

@@ -1,0 +1,30 @@
+"""How the review engine's pages (review page, audit trail, queue links, workflow buttons) show post-crisis reviews.
+
+Registered in ``PostmortemsConfig.ready()``: the engine (``crisisdesk.review``) imports no app. Items
+are looked up through ``PostmortemReview.objects.visible_to`` (the default of ``ReviewableKind.visible``),
+so a confidential incident's review answers 404 to a non-member.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from crisisdesk.review.registry import ReviewableKind
+from postmortems.models import PostmortemReview
+
+
+@dataclass(frozen=True)
+class PostmortemKind(ReviewableKind):
+    """How the review engine's pages (review page, audit trail, queue) find and link post-crisis reviews."""
+
+    slug: str = "postmortemreview"
+    label: str = gettext_lazy("Post-crisis review")
+    model: type = PostmortemReview
+    related: tuple[str, ...] = ("incident", "current_revision", "created_by")
+
+    def url(self, item) -> str:
+        return reverse("postmortems:detail", kwargs={"pk": item.pk})
+
+    def transition_url(self, item) -> str:
+        return reverse("postmortems:transition", kwargs={"pk": item.pk})

@@ -102,8 +102,8 @@ def test_concurrent_spike_evaluations_fire_one_alert(team_lead):
 
     import time_machine
 
+    from incidents.listening import parsing, spikes
     from incidents.listening import services as mention_services
-    from incidents.listening import spikes
     from incidents.listening.models import Alert
 
     now = timezone.now()
@@ -118,7 +118,7 @@ def test_concurrent_spike_evaluations_fire_one_alert(team_lead):
         }
         for i in range(60)
     ]
-    mentions, errors = mention_services.parse_batch(items)
+    mentions, errors = parsing.parse_batch(items)
     assert errors == []
     mention_services.mentions_ingest(mentions=mentions, source="api")
     # The rule comes after the mentions, so the ingest's own (eager) evaluation cannot fire it first.

@@ -1,6 +1,6 @@
 """Read representation of mentions and the small input serializers of triage actions.
 
-Ingest payloads are not validated here: ``mention_services.parse_mention`` does it, for the
+Ingest payloads are not validated here: ``incidents.listening.parsing.parse_mention`` does it, for the
 API, CSV import and feeds alike, and fast enough for 1,000-item batches.
 """
 

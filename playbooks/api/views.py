@@ -5,7 +5,7 @@ see (tasks through ``Incident.objects.visible_to``), each write validates a smal
 input serializer and calls one service, whose errors map to 400/403/409.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -24,9 +24,6 @@ from playbooks import services
 from playbooks.api import serializers as s
 from playbooks.filtersets import ExerciseFilterSet, PlaybookFilterSet
 from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookVersion
-from playbooks.roster import services as roster_services
-from playbooks.roster.filtersets import PersonFilterSet
-from playbooks.roster.models import Department, Person, RoleCapability
 
 
 def version_review_schemas() -> dict:
@@ -163,90 +160,6 @@ class PlaybookVersionViewSet(ReviewActionsMixin, mixins.ListModelMixin, mixins.R
 
 
 # --- roster ------------------------------------------------------------------------------------------------
-
-
-def roster_schemas(read, create, update, create_summary, update_summary) -> dict:
-    return {
-        "create": extend_schema(summary=create_summary, request=create, responses={201: read, **ERRORS}),
-        "partial_update": extend_schema(summary=update_summary, request=update, responses={200: read, **ERRORS}),
-    }
-
-
-@extend_schema_view(
-    list=extend_schema(summary=_("The crisis roster")),
-    retrieve=extend_schema(summary=_("One person on the roster")),
-    **roster_schemas(
-        s.PersonSerializer,
-        s.PersonInputSerializer,
-        s.PersonUpdateSerializer,
-        _("Add someone to the roster (team leads)"),
-        _("Change someone's roster entry; roles replace theirs (team leads)"),
-    ),
-)
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
-    """People on the crisis roster, with the incident roles each can hold; team leads keep it."""
-
-    queryset = Person.objects.select_related("department", "backup", "user").prefetch_related(
-        Prefetch(
-            "capabilities",
-            queryset=RoleCapability.objects.select_related("role").order_by("priority", "role__position"),
-        )
-    )
-    serializer_class = s.PersonSerializer
-    filterset_class = PersonFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    input_serializer_classes = {"create": s.PersonInputSerializer, "partial_update": s.PersonUpdateSerializer}
-
-    def person_input(self) -> dict:
-        data = dict(self.validated_input())
-        if "roles" in data:
-            data["roles"] = [(entry["role"], entry["priority"]) for entry in data["roles"]]
-        return data
-
-    def create(self, request, *args, **kwargs):
-        person = roster_services.person_create(actor=request.user, **self.person_input())
-        return self.read_response(self.get_queryset().get(pk=person.pk), status_code=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        person = roster_services.person_update(actor=request.user, person=self.get_object(), **self.person_input())
-        return self.read_response(self.get_queryset().get(pk=person.pk))
-
-
-@extend_schema_view(
-    list=extend_schema(summary=_("Departments the crisis team is drawn from")),
-    retrieve=extend_schema(summary=_("One department")),
-    **roster_schemas(
-        s.DepartmentSerializer,
-        s.DepartmentInputSerializer,
-        s.DepartmentUpdateSerializer,
-        _("Add a department (team leads)"),
-        _("Rename a department or change its description (team leads)"),
-    ),
-)
-class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
-    """Departments the crisis team is drawn from; team leads keep them."""
-
-    queryset = Department.objects.all()
-    serializer_class = s.DepartmentSerializer
-    filter_backends = []
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    input_serializer_classes = {"create": s.DepartmentInputSerializer, "partial_update": s.DepartmentUpdateSerializer}
-
-    def get_queryset(self):
-        # No confidentiality: the roster's read permission decides (404 on a detail without it).
-        if not self.request.user.has_perm("playbooks.view_department"):
-            return Department.objects.none()
-        return Department.objects.all()
-
-    def create(self, request, *args, **kwargs):
-        department = roster_services.department_create(actor=request.user, **self.validated_input())
-        return self.read_response(department, status_code=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        department = roster_services.department_update(
-            actor=request.user, department=self.get_object(), **self.validated_input()
-        )
-        return self.read_response(department)
 
 
 # --- exercises ---------------------------------------------------------------------------------------------

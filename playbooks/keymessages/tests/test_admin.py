@@ -15,7 +15,7 @@ from incidents.statements.tests.test_api import XSS_CORPUS
 from incidents.tests.test_admin import change_form_data, change_url, messages_of
 from playbooks.keymessages.models import KeyMessage
 from playbooks.keymessages.services import keymessage_update
-from playbooks.tests.test_api import key_message_in
+from playbooks.keymessages.tests.test_api import key_message_in
 
 pytestmark = pytest.mark.django_db
 

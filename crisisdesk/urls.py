@@ -60,3 +60,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]
+
+# Unmatched URLs and crashes answer JSON under /api/ and the usual pages elsewhere.
+handler404 = "crisisdesk.api.views.not_found"
+handler500 = "crisisdesk.api.views.server_error"

@@ -1,7 +1,8 @@
-"""API documentation views that load nothing from a CDN."""
+"""API documentation views that load nothing from a CDN, and the API's answers for unmatched URLs and crashes."""
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template import engines
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 
@@ -30,3 +31,21 @@ class OfflineRedocView(SpectacularRedocView):
     def get(self, request, *args, **kwargs):
         context = super().get(request, *args, **kwargs).data
         return HttpResponse(engines["django"].from_string(REDOC_PAGE).render(context, request))
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """404 for a URL no route matches: JSON under /api/ (what the schema documents), the HTML page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON under /api/, so an integration never has to parse an HTML error page."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

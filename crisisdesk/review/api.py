@@ -11,6 +11,7 @@
 """
 
 import django_filters
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
@@ -60,10 +61,11 @@ ReviewActionField = enum_field(
 
 def item_type(item_or_content_type) -> str:
     """``app_label.model`` of an item or a content type, e.g. ``incidents.statement``."""
-    opts = getattr(item_or_content_type, "_meta", None)
-    if opts is not None:
-        return f"{opts.app_label}.{opts.model_name}"
-    return f"{item_or_content_type.app_label}.{item_or_content_type.model}"
+    # A ContentType is a model too: ask it first, or every decision would say "contenttypes.contenttype".
+    if isinstance(item_or_content_type, ContentType):
+        return f"{item_or_content_type.app_label}.{item_or_content_type.model}"
+    opts = item_or_content_type._meta
+    return f"{opts.app_label}.{opts.model_name}"
 
 
 def item_api_url(request, model_name: str, pk: int) -> str | None:

@@ -105,7 +105,8 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
             status=status.HTTP_201_CREATED,
         )
 
-    @action(detail=True, methods=["post"])
+    # Not paginated: the answer is every task of the activation (the schema must not say "a page").
+    @action(detail=True, methods=["post"], pagination_class=None)
     def activate(self, request, pk=None):
         playbook = self.get_object()
         incident = self.validated_input()["incident"]

@@ -15,8 +15,9 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -85,7 +86,13 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         result = services.mentions_ingest(mentions=mentions, source="api")
         return Response({"stored": result.stored}, status=status.HTTP_200_OK)
 
-    @extend_schema(summary=_("Triage mentions: set a status and/or link an incident"), request=s.TriageInputSerializer)
+    @extend_schema(
+        summary=_("Triage mentions: set a status and/or link an incident"),
+        request=s.TriageInputSerializer,
+        responses={
+            200: inline_serializer("TriageResult", {"changed": drf_serializers.IntegerField(min_value=0)}),
+        },
+    )
     @action(detail=False, methods=["post"])
     def triage(self, request):
         data = self.validated_input()

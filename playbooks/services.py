@@ -409,7 +409,6 @@ def exercise_change_status(*, actor, exercise: Exercise, to_status: str) -> Exer
     return exercise
 
 
-@transaction.atomic
 def exercise_run_refusal(*, actor, exercise: Exercise) -> Exception | None:
     """Why ``actor`` may not run ``exercise`` now, as the error ``exercise_run`` raises; None when they may.
 
@@ -426,6 +425,7 @@ def exercise_run_refusal(*, actor, exercise: Exercise) -> Exception | None:
     return None
 
 
+@transaction.atomic
 def exercise_run(*, actor, exercise: Exercise):
     """Run a drill: open an incident flagged as an exercise (actor leads it) and activate the playbook on it.
 

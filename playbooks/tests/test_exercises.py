@@ -59,6 +59,18 @@ def test_run_as_exercise_opens_flagged_incident_and_activates(team_lead, playboo
         exercise_run(actor=team_lead, exercise=exercise)
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_run_locks_the_exercise_in_its_own_transaction(team_lead, playbook):
+    """Called outside any transaction (as an API request is), ``exercise_run`` opens one for its row lock.
+
+    Found by schemathesis: without ``@transaction.atomic`` PostgreSQL refused the SELECT … FOR UPDATE (500).
+    """
+    exercise = exercise_schedule(actor=team_lead, playbook=playbook, title="Drill", scheduled_for=timezone.now())
+    incident = exercise_run(actor=team_lead, exercise=exercise)
+    assert incident.is_exercise
+
+
 def test_exercise_incident_never_reaches_newsroom_or_webhooks(team_lead, legal, communicator, playbook):
     exercise = exercise_schedule(actor=team_lead, playbook=playbook, title="Drill", scheduled_for=timezone.now())
     incident = exercise_run(actor=team_lead, exercise=exercise)

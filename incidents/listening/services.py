@@ -30,7 +30,16 @@ from incidents.listening.models import (
     SpikeRule,
     WatchTerm,
 )
-from incidents.listening.parsing import MAX_BATCH, SOURCE_FIELDS, IncomingMention, ItemError, parse_mention
+from incidents.listening.parsing import (
+    COMPARED_FIELDS,
+    MAX_BATCH,
+    SOURCE_FIELDS,
+    IncomingMention,
+    ItemError,
+    is_newer,
+    parse_batch,
+    parse_mention,
+)
 from incidents.models import ACTIVE_STATUSES, Incident
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -42,11 +51,21 @@ SPIKE_DEBOUNCE_MARGIN = 0.25
 
 @dataclass
 class IngestResult:
-    """What an ingest stored: how many mentions, and which watch terms they matched."""
+    """What an ingest did: per mention (same order) ``created``, ``updated`` or ``unchanged``; matched terms.
+
+    ``stored`` counts the mentions accepted (all three outcomes): each is now held at its newest version.
+    """
 
     stored: int = 0
     term_ids: set[int] = field(default_factory=set)
     mentions: list["IncomingMention | Mention"] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return self.outcomes.count(outcome)
+
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
 
 # --- watch-term matching -------------------------------------------------------------------
@@ -74,8 +93,10 @@ def match_terms(text: str, patterns) -> list[int]:
 def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str) -> IngestResult:
     """Store validated mentions idempotently (one upsert), refresh their term matches, queue spike checks.
 
-    The caller validated every item (``parse_batch``): a batch with a bad item never gets here,
-    so nothing partial is stored. Within the batch, (platform, external_id) must be unique.
+    The caller validated every item (``parse_batch``); within the batch, (platform, external_id)
+    must be unique. A mention already stored is replaced only by a newer version
+    (``parsing.is_newer``: the source's ``edited_at`` or ``posted_at``, never the arrival order);
+    an older or identical copy is ``unchanged`` and touches nothing.
     """
     if not mentions:
         return IngestResult()
@@ -85,13 +106,18 @@ def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str)
         mention.received_at = now
         mention.updated_at = now
     if connection.vendor == "postgresql":
-        redelivered = _upsert_postgresql(mentions)
+        outcomes = _upsert_postgresql(mentions)
     else:
-        redelivered = _upsert_orm(mentions)
+        outcomes = _upsert_orm(mentions)
     patterns = active_term_patterns()
     matches = []
     term_ids: set[int] = set()
-    for m in mentions:
+    redelivered = []
+    for m, outcome in zip(mentions, outcomes, strict=True):
+        if outcome == UNCHANGED:
+            continue
+        if outcome == UPDATED:
+            redelivered.append(m.pk)
         for term_id in match_terms(m.text, patterns):
             term_ids.add(term_id)
             matches.append((m.pk, term_id, m.posted_at, m.sentiment_label == "negative"))
@@ -108,35 +134,64 @@ def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str)
             )
     if term_ids:
         transaction.on_commit(lambda: enqueue_spike_evaluation(term_ids))
-    return IngestResult(stored=len(mentions), term_ids=term_ids, mentions=mentions)
+    return IngestResult(stored=len(mentions), term_ids=term_ids, mentions=mentions, outcomes=outcomes)
 
 
-def _upsert_orm(mentions: list) -> list[int]:
-    """The portable upsert (SQLite): ``bulk_create(update_conflicts=True)``; returns the ids that existed before."""
+def mentions_ingest_items(*, items, source: str) -> tuple[IngestResult, list[dict]]:
+    """Validate and store a batch item by item: the good ones are stored, the bad ones reported.
+
+    Returns the ingest result and one result per item, in input order: ``{index, status, id}``
+    with status ``created`` / ``updated`` / ``unchanged``, or ``{index, status: "rejected", field,
+    message}``. Raises ``ValidationError`` (nothing stored) when the batch itself is malformed.
+    """
+    mentions, errors = parse_batch(items)
+    result = mentions_ingest(mentions=mentions, source=source)
+    results: list[dict | None] = [None] * len(items)
+    for error in errors:
+        results[error["index"]] = {"index": error["index"], "status": REJECTED, **error}
+    for m, outcome in zip(result.mentions, result.outcomes, strict=True):
+        results[m.index] = {"index": m.index, "status": outcome, "id": m.pk}
+    return result, results
+
+
+def _key_filter(keys) -> dict:
+    return {"platform__in": {p for p, _ in keys}, "external_id__in": {e for _, e in keys}}
+
+
+def _upsert_orm(mentions: list) -> list[str]:
+    """The portable upsert (SQLite): read the stored versions, write the newer ones with ``bulk_create``."""
     keys = [(m.platform, m.external_id) for m in mentions]
-    existing = set(
-        Mention.objects.filter(platform__in={p for p, _ in keys}, external_id__in=[e for _, e in keys]).values_list(
-            "platform", "external_id"
-        )
-    )
-    Mention.objects.bulk_create(
-        [m.to_model() if isinstance(m, IncomingMention) else m for m in mentions],
-        update_conflicts=True,
-        unique_fields=["platform", "external_id"],
-        update_fields=list(SOURCE_FIELDS),
-    )
-    ids = {
-        (p, e): pk
-        for p, e, pk in Mention.objects.filter(
-            platform__in={p for p, _ in keys}, external_id__in=[e for _, e in keys]
-        ).values_list("platform", "external_id", "pk")
+    stored = {
+        (row["platform"], row["external_id"]): row
+        for row in Mention.objects.filter(**_key_filter(keys)).values("pk", "platform", "external_id", *COMPARED_FIELDS)
     }
-    redelivered = []
-    for m in mentions:
-        m.pk = ids[(m.platform, m.external_id)]
-        if (m.platform, m.external_id) in existing:
-            redelivered.append(m.pk)
-    return redelivered
+    outcomes, write = [], []
+    for m, key in zip(mentions, keys, strict=True):
+        row = stored.get(key)
+        if row is None:
+            outcomes.append(CREATED)
+        elif is_newer(m, row):
+            outcomes.append(UPDATED)
+        else:
+            outcomes.append(UNCHANGED)
+            m.pk = row["pk"]
+            continue
+        write.append(m)
+    if write:
+        Mention.objects.bulk_create(
+            [m.to_model() if isinstance(m, IncomingMention) else m for m in write],
+            update_conflicts=True,
+            unique_fields=["platform", "external_id"],
+            update_fields=list(SOURCE_FIELDS),
+        )
+        written = [(m.platform, m.external_id) for m in write]
+        ids = {
+            (p, e): pk
+            for p, e, pk in Mention.objects.filter(**_key_filter(written)).values_list("platform", "external_id", "pk")
+        }
+        for m in write:
+            m.pk = ids[(m.platform, m.external_id)]
+    return outcomes
 
 
 # Columns written by the PostgreSQL upsert, with the array type each is sent as.
@@ -149,6 +204,7 @@ _PG_COLUMNS = (
     ("text", "text"),
     ("language", "varchar"),
     ("posted_at", "timestamptz"),
+    ("edited_at", "timestamptz"),
     ("sentiment", "float8"),
     ("sentiment_label", "varchar"),
     ("sentiment_source", "varchar"),
@@ -160,22 +216,33 @@ _PG_COLUMNS = (
 )
 
 
-def _upsert_postgresql(mentions: list) -> list[int]:
+def _version_sql(alias: str) -> str:
+    # parsing.version_of in SQL: GREATEST ignores a NULL edited_at.
+    return f"GREATEST({alias}.posted_at, {alias}.edited_at)"
+
+
+def _upsert_postgresql(mentions: list) -> list[str]:
     """The same upsert as ``_upsert_orm`` as one statement fed by one JSON document (PostgreSQL).
 
     ``bulk_create`` binds 16,000 parameters for 1,000 mentions and spent ~110 ms doing it; one
     JSON parameter (``json.dumps`` is C) unpacked by ``json_to_recordset`` on the server is
     several times faster, and is what lets the bulk API reach its throughput target.
-    ``xmax = 0`` tells a freshly inserted row from an updated one.
+    ``xmax = 0`` tells a freshly inserted row from an updated one. The ``WHERE`` of the update
+    is ``parsing.is_newer``: a row it skips is not returned, and is ``unchanged``.
     """
     table = Mention._meta.db_table
     columns = ", ".join(name for name, _ in _PG_COLUMNS)
     record = ", ".join(f"{name} {kind}" for name, kind in _PG_COLUMNS)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in SOURCE_FIELDS)
+    compared = ", ".join(f"m.{name}" for name in COMPARED_FIELDS)
+    excluded = ", ".join(f"EXCLUDED.{name}" for name in COMPARED_FIELDS)
+    mine, theirs = _version_sql("EXCLUDED"), _version_sql("m")
     # Identifiers come from the model and _PG_COLUMNS, never from input; values are one parameter.
     sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_to_recordset(%s::json) AS t({record}) "  # noqa: S608
+        f"INSERT INTO {table} AS m ({columns}) "  # noqa: S608
+        f"SELECT {columns} FROM json_to_recordset(%s::json) AS t({record}) "
         f"ON CONFLICT (platform, external_id) DO UPDATE SET {updates} "
+        f"WHERE {mine} > {theirs} OR ({mine} = {theirs} AND ({compared}) IS DISTINCT FROM ({excluded})) "
         "RETURNING id, platform, external_id, (xmax = 0)"
     )
     names = [name for name, _ in _PG_COLUMNS]
@@ -184,12 +251,15 @@ def _upsert_postgresql(mentions: list) -> list[int]:
         cursor.execute(sql, [document])
         rows = cursor.fetchall()
     by_key = {(p, e): (pk, inserted) for pk, p, e, inserted in rows}
-    redelivered = []
+    missing = [(m.platform, m.external_id) for m in mentions if (m.platform, m.external_id) not in by_key]
+    if missing:
+        unchanged = Mention.objects.filter(**_key_filter(missing)).values_list("platform", "external_id", "pk")
+        by_key.update({(p, e): (pk, None) for p, e, pk in unchanged if (p, e) not in by_key})
+    outcomes = []
     for m in mentions:
         m.pk, inserted = by_key[(m.platform, m.external_id)]
-        if not inserted:
-            redelivered.append(m.pk)
-    return redelivered
+        outcomes.append(UNCHANGED if inserted is None else CREATED if inserted else UPDATED)
+    return outcomes
 
 
 def _json_default(value):

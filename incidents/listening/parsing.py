@@ -31,7 +31,8 @@ PLATFORM_RE = re.compile(r"^[-a-z0-9_]{1,32}$")
 _DIGITS_RE = re.compile(r"^[0-9]{1,16}$")
 
 
-_SPACE_RE = re.compile(r"\s")
+# Whitespace and control characters: never part of a link back to a post.
+_SPACE_RE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 # Every field an item may carry; anything else is refused by name (a typo must not be dropped silently).
 MENTION_FIELDS = frozenset(

@@ -166,6 +166,16 @@ def test_sentiment_must_be_a_finite_number_between_minus_one_and_one(value):
     assert caught.value.field == "sentiment"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "https://example.org/a\x01b", "https://exa mple.org/", "https:///path", "ftp://x.org/"],
+)
+def test_url_must_be_a_plain_http_link(url):
+    with pytest.raises(parsing.ItemError) as caught:
+        parsing.parse_mention(item(url=url))
+    assert caught.value.field == "url"
+
+
 def test_single_endpoint_refuses_a_list(ingest_client):
     response = ingest_client.post("/api/v1/mentions/", [item(1), item(2)], format="json")
     assert response.status_code == 400

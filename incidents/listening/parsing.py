@@ -234,8 +234,10 @@ def parse_mention(item) -> IncomingMention:
     if not isinstance(item, dict):
         raise ItemError("non_field_errors", _("Expected an object."))
     if not MENTION_FIELDS.issuperset(item):
-        unknown = sorted(set(item) - MENTION_FIELDS)
-        raise ItemError(", ".join(unknown)[:200], _("Unknown field(s): %(names)s.") % {"names": ", ".join(unknown)})
+        # Names echoed back printable and encodable (a lone surrogate would break the JSON answer).
+        unknown = sorted(ascii(name)[1:-1][:50] or '""' for name in set(item) - MENTION_FIELDS)
+        names = ", ".join(unknown[:10]) + (", …" if len(unknown) > 10 else "")
+        raise ItemError(names, _("Unknown field(s): %(names)s.") % {"names": names})
     platform = _text(item, "platform", required=True).strip().lower()
     if not PLATFORM_RE.match(platform):
         raise ItemError("platform", _("Use letters, digits, '-' or '_'."))

@@ -159,6 +159,15 @@ def test_unknown_fields_are_refused_by_name(ingest_client):
     assert Mention.objects.count() == 0
 
 
+@pytest.mark.parametrize("name", ["\\ud800", "", "\\u0000", "x" * 500])
+def test_unknown_field_names_are_echoed_safely(ingest_client, name):
+    raw = json.dumps(item())[:-1] + f', "{name}": 1}}'
+    field, message = single_error(post_raw(ingest_client, "/api/v1/mentions/", raw))
+    assert message.startswith("Unknown field(s):")
+    assert len(field) <= 60
+    field.encode("utf-8")
+
+
 @pytest.mark.parametrize("value", [True, "nan", "inf", "1e400", 2, [0.5]])
 def test_sentiment_must_be_a_finite_number_between_minus_one_and_one(value):
     with pytest.raises(parsing.ItemError) as caught:

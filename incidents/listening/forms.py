@@ -59,8 +59,9 @@ class CSVUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: platform, external_id, text, posted_at (ISO 8601), "
-            "optional url, author, audience, language, sentiment."
+            "UTF-8. Columns: platform, external_id, text, posted_at (ISO 8601 with a time zone), "
+            "optional edited_at, url, author, audience, language, sentiment. "
+            "Bad rows are listed and skipped; a file that is not UTF-8 is refused whole."
         ),
     )
 

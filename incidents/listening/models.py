@@ -5,6 +5,8 @@ Mentions arrive from integrations (bulk API, CSV, feeds) and are idempotent on
 ours (triage) and are never overwritten by a redelivery.
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -73,6 +75,14 @@ class SentimentSource(models.TextChoices):
     BUILTIN = "builtin", _("Built-in analyser")
 
 
+# Bounds of what a mention may hold (the ingest validator, ``parsing.parse_mention``, enforces them;
+# the times are also database constraints, so no stored row can break the inbox for everyone).
+MENTION_TEXT_MAX = 20_000
+AUDIENCE_MAX = 2**53
+POSTED_AT_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+POSTED_AT_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 class MentionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "MentionQuerySet":
         """Mentions this user may read: needs the view permission; a link to a hidden incident hides the mention."""
@@ -98,6 +108,8 @@ class Mention(models.Model):
     text = models.TextField(_("text"))
     language = models.CharField(_("language"), max_length=8, blank=True)
     posted_at = models.DateTimeField(_("posted at"))
+    # The source's edit time, when it sends one: with posted_at, the version a redelivery is ranked by.
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     sentiment = models.FloatField(_("sentiment score"), null=True, blank=True)
     sentiment_label = models.CharField(
         _("sentiment"), max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL
@@ -145,6 +157,15 @@ class Mention(models.Model):
             models.CheckConstraint(
                 condition=Q(sentiment_label__in=Sentiment.values), name="mention_sentiment_label_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(posted_at__gte=POSTED_AT_MIN, posted_at__lt=POSTED_AT_MAX),
+                name="mention_posted_at_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(edited_at__isnull=True) | Q(edited_at__gte=POSTED_AT_MIN, edited_at__lt=POSTED_AT_MAX),
+                name="mention_edited_at_range",
+            ),
+            models.CheckConstraint(condition=Q(audience__lte=AUDIENCE_MAX), name="mention_audience_range"),
         ]
 
     def __str__(self):

@@ -30,7 +30,16 @@ from incidents.listening.models import (
     SpikeRule,
     WatchTerm,
 )
-from incidents.listening.parsing import MAX_BATCH, SOURCE_FIELDS, IncomingMention, ItemError, parse_mention
+from incidents.listening.parsing import (
+    COMPARED_FIELDS,
+    MAX_BATCH,
+    SOURCE_FIELDS,
+    IncomingMention,
+    ItemError,
+    is_newer,
+    parse_batch,
+    parse_mention,
+)
 from incidents.models import ACTIVE_STATUSES, Incident
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -42,11 +51,21 @@ SPIKE_DEBOUNCE_MARGIN = 0.25
 
 @dataclass
 class IngestResult:
-    """What an ingest stored: how many mentions, and which watch terms they matched."""
+    """What an ingest did: per mention (same order) ``created``, ``updated`` or ``unchanged``; matched terms.
+
+    ``stored`` counts the mentions accepted (all three outcomes): each is now held at its newest version.
+    """
 
     stored: int = 0
     term_ids: set[int] = field(default_factory=set)
     mentions: list["IncomingMention | Mention"] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return self.outcomes.count(outcome)
+
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
 
 # --- watch-term matching -------------------------------------------------------------------
@@ -74,8 +93,10 @@ def match_terms(text: str, patterns) -> list[int]:
 def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str) -> IngestResult:
     """Store validated mentions idempotently (one upsert), refresh their term matches, queue spike checks.
 
-    The caller validated every item (``parse_batch``): a batch with a bad item never gets here,
-    so nothing partial is stored. Within the batch, (platform, external_id) must be unique.
+    The caller validated every item (``parse_batch``); within the batch, (platform, external_id)
+    must be unique. A mention already stored is replaced only by a newer version
+    (``parsing.is_newer``: the source's ``edited_at`` or ``posted_at``, never the arrival order);
+    an older or identical copy is ``unchanged`` and touches nothing.
     """
     if not mentions:
         return IngestResult()
@@ -85,13 +106,18 @@ def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str)
         mention.received_at = now
         mention.updated_at = now
     if connection.vendor == "postgresql":
-        redelivered = _upsert_postgresql(mentions)
+        outcomes = _upsert_postgresql(mentions)
     else:
-        redelivered = _upsert_orm(mentions)
+        outcomes = _upsert_orm(mentions)
     patterns = active_term_patterns()
     matches = []
     term_ids: set[int] = set()
-    for m in mentions:
+    redelivered = []
+    for m, outcome in zip(mentions, outcomes, strict=True):
+        if outcome == UNCHANGED:
+            continue
+        if outcome == UPDATED:
+            redelivered.append(m.pk)
         for term_id in match_terms(m.text, patterns):
             term_ids.add(term_id)
             matches.append((m.pk, term_id, m.posted_at, m.sentiment_label == "negative"))
@@ -108,35 +134,64 @@ def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str)
             )
     if term_ids:
         transaction.on_commit(lambda: enqueue_spike_evaluation(term_ids))
-    return IngestResult(stored=len(mentions), term_ids=term_ids, mentions=mentions)
+    return IngestResult(stored=len(mentions), term_ids=term_ids, mentions=mentions, outcomes=outcomes)
 
 
-def _upsert_orm(mentions: list) -> list[int]:
-    """The portable upsert (SQLite): ``bulk_create(update_conflicts=True)``; returns the ids that existed before."""
+def mentions_ingest_items(*, items, source: str) -> tuple[IngestResult, list[dict]]:
+    """Validate and store a batch item by item: the good ones are stored, the bad ones reported.
+
+    Returns the ingest result and one result per item, in input order: ``{index, status, id}``
+    with status ``created`` / ``updated`` / ``unchanged``, or ``{index, status: "rejected", field,
+    message}``. Raises ``ValidationError`` (nothing stored) when the batch itself is malformed.
+    """
+    mentions, errors = parse_batch(items)
+    result = mentions_ingest(mentions=mentions, source=source)
+    results: list[dict | None] = [None] * len(items)
+    for error in errors:
+        results[error["index"]] = {"index": error["index"], "status": REJECTED, **error}
+    for m, outcome in zip(result.mentions, result.outcomes, strict=True):
+        results[m.index] = {"index": m.index, "status": outcome, "id": m.pk}
+    return result, results
+
+
+def _key_filter(keys) -> dict:
+    return {"platform__in": {p for p, _ in keys}, "external_id__in": {e for _, e in keys}}
+
+
+def _upsert_orm(mentions: list) -> list[str]:
+    """The portable upsert (SQLite): read the stored versions, write the newer ones with ``bulk_create``."""
     keys = [(m.platform, m.external_id) for m in mentions]
-    existing = set(
-        Mention.objects.filter(platform__in={p for p, _ in keys}, external_id__in=[e for _, e in keys]).values_list(
-            "platform", "external_id"
-        )
-    )
-    Mention.objects.bulk_create(
-        [m.to_model() if isinstance(m, IncomingMention) else m for m in mentions],
-        update_conflicts=True,
-        unique_fields=["platform", "external_id"],
-        update_fields=list(SOURCE_FIELDS),
-    )
-    ids = {
-        (p, e): pk
-        for p, e, pk in Mention.objects.filter(
-            platform__in={p for p, _ in keys}, external_id__in=[e for _, e in keys]
-        ).values_list("platform", "external_id", "pk")
+    stored = {
+        (row["platform"], row["external_id"]): row
+        for row in Mention.objects.filter(**_key_filter(keys)).values("pk", "platform", "external_id", *COMPARED_FIELDS)
     }
-    redelivered = []
-    for m in mentions:
-        m.pk = ids[(m.platform, m.external_id)]
-        if (m.platform, m.external_id) in existing:
-            redelivered.append(m.pk)
-    return redelivered
+    outcomes, write = [], []
+    for m, key in zip(mentions, keys, strict=True):
+        row = stored.get(key)
+        if row is None:
+            outcomes.append(CREATED)
+        elif is_newer(m, row):
+            outcomes.append(UPDATED)
+        else:
+            outcomes.append(UNCHANGED)
+            m.pk = row["pk"]
+            continue
+        write.append(m)
+    if write:
+        Mention.objects.bulk_create(
+            [m.to_model() if isinstance(m, IncomingMention) else m for m in write],
+            update_conflicts=True,
+            unique_fields=["platform", "external_id"],
+            update_fields=list(SOURCE_FIELDS),
+        )
+        written = [(m.platform, m.external_id) for m in write]
+        ids = {
+            (p, e): pk
+            for p, e, pk in Mention.objects.filter(**_key_filter(written)).values_list("platform", "external_id", "pk")
+        }
+        for m in write:
+            m.pk = ids[(m.platform, m.external_id)]
+    return outcomes
 
 
 # Columns written by the PostgreSQL upsert, with the array type each is sent as.
@@ -149,6 +204,7 @@ _PG_COLUMNS = (
     ("text", "text"),
     ("language", "varchar"),
     ("posted_at", "timestamptz"),
+    ("edited_at", "timestamptz"),
     ("sentiment", "float8"),
     ("sentiment_label", "varchar"),
     ("sentiment_source", "varchar"),
@@ -160,22 +216,33 @@ _PG_COLUMNS = (
 )
 
 
-def _upsert_postgresql(mentions: list) -> list[int]:
+def _version_sql(alias: str) -> str:
+    # parsing.version_of in SQL: GREATEST ignores a NULL edited_at.
+    return f"GREATEST({alias}.posted_at, {alias}.edited_at)"
+
+
+def _upsert_postgresql(mentions: list) -> list[str]:
     """The same upsert as ``_upsert_orm`` as one statement fed by one JSON document (PostgreSQL).
 
     ``bulk_create`` binds 16,000 parameters for 1,000 mentions and spent ~110 ms doing it; one
     JSON parameter (``json.dumps`` is C) unpacked by ``json_to_recordset`` on the server is
     several times faster, and is what lets the bulk API reach its throughput target.
-    ``xmax = 0`` tells a freshly inserted row from an updated one.
+    ``xmax = 0`` tells a freshly inserted row from an updated one. The ``WHERE`` of the update
+    is ``parsing.is_newer``: a row it skips is not returned, and is ``unchanged``.
     """
     table = Mention._meta.db_table
     columns = ", ".join(name for name, _ in _PG_COLUMNS)
     record = ", ".join(f"{name} {kind}" for name, kind in _PG_COLUMNS)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in SOURCE_FIELDS)
+    compared = ", ".join(f"m.{name}" for name in COMPARED_FIELDS)
+    excluded = ", ".join(f"EXCLUDED.{name}" for name in COMPARED_FIELDS)
+    mine, theirs = _version_sql("EXCLUDED"), _version_sql("m")
     # Identifiers come from the model and _PG_COLUMNS, never from input; values are one parameter.
     sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_to_recordset(%s::json) AS t({record}) "  # noqa: S608
+        f"INSERT INTO {table} AS m ({columns}) "  # noqa: S608
+        f"SELECT {columns} FROM json_to_recordset(%s::json) AS t({record}) "
         f"ON CONFLICT (platform, external_id) DO UPDATE SET {updates} "
+        f"WHERE {mine} > {theirs} OR ({mine} = {theirs} AND ({compared}) IS DISTINCT FROM ({excluded})) "
         "RETURNING id, platform, external_id, (xmax = 0)"
     )
     names = [name for name, _ in _PG_COLUMNS]
@@ -184,12 +251,15 @@ def _upsert_postgresql(mentions: list) -> list[int]:
         cursor.execute(sql, [document])
         rows = cursor.fetchall()
     by_key = {(p, e): (pk, inserted) for pk, p, e, inserted in rows}
-    redelivered = []
+    missing = [(m.platform, m.external_id) for m in mentions if (m.platform, m.external_id) not in by_key]
+    if missing:
+        unchanged = Mention.objects.filter(**_key_filter(missing)).values_list("platform", "external_id", "pk")
+        by_key.update({(p, e): (pk, None) for p, e, pk in unchanged if (p, e) not in by_key})
+    outcomes = []
     for m in mentions:
         m.pk, inserted = by_key[(m.platform, m.external_id)]
-        if not inserted:
-            redelivered.append(m.pk)
-    return redelivered
+        outcomes.append(UNCHANGED if inserted is None else CREATED if inserted else UPDATED)
+    return outcomes
 
 
 def _json_default(value):
@@ -408,56 +478,115 @@ def spike_rule_save(*, actor, rule: SpikeRule | None = None, data: dict) -> Spik
 
 # --- CSV import ----------------------------------------------------------------------------
 
-CSV_COLUMNS = ("platform", "external_id", "text", "posted_at", "url", "author", "audience", "language", "sentiment")
+CSV_COLUMNS = (
+    "platform",
+    "external_id",
+    "text",
+    "posted_at",
+    "edited_at",
+    "url",
+    "author",
+    "audience",
+    "language",
+    "sentiment",
+)
 
 
 @dataclass
 class CSVImportResult:
-    """What a CSV import stored, and each bad row as ``(line, field, message)``."""
+    """What a CSV import stored (``stored`` = created + updated + unchanged), and each bad row as ``(line, field, message)``."""
 
     stored: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-def mentions_import_csv(*, actor, lines, progress=None) -> CSVImportResult:
-    """Import mentions from CSV text lines (header row first): good rows are stored, bad rows reported by line.
+class CSVFileError(ValidationError):
+    """The file itself cannot be read (not UTF-8, not CSV): nothing of it was stored."""
 
-    Rows are stored in batches of ``MAX_BATCH`` (each idempotent); ``progress(rows_done)`` is
-    called after each batch, for the command's progress bar.
+    def __init__(self, line: int, message: str):
+        super().__init__(
+            {"file": _("Line %(line)d: %(message)s Nothing was imported.") % {"line": line, "message": message}}
+        )
+        self.line = line
+
+
+def _decoded(lines, position: list[int]):
+    """Text lines from text or bytes lines (UTF-8, an optional BOM); ``position[0]`` is the physical line read."""
+    for raw in lines:
+        position[0] += 1
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8-sig" if position[0] == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise CSVFileError(position[0], _("not UTF-8 text.")) from None
+        yield raw
+
+
+def mentions_import_csv(*, actor, lines, progress=None) -> CSVImportResult:
+    """Import mentions from CSV lines (bytes or text, header row first); reports exactly what it stored.
+
+    A readable file: good rows are stored, bad rows are reported by line and stored nothing
+    (a second row for the same platform + external id is bad: "duplicate in this file").
+    A file that cannot be read to the end (a byte that is not UTF-8, broken CSV quoting)
+    stores nothing at all and raises ``CSVFileError`` naming the line: the import is one
+    transaction. Rows are written in batches of ``MAX_BATCH`` (each idempotent, ranked by
+    version like every ingest); ``progress(rows_done)`` is called after each batch.
     """
     import csv
 
     if actor is not None and not can_ingest(actor):
         raise PermissionDenied(_("You may not add mentions."))
-    reader = csv.DictReader(lines)
-    missing = [c for c in ("platform", "external_id", "text", "posted_at") if c not in (reader.fieldnames or [])]
+    position = [0]
+    reader = csv.DictReader(_decoded(lines, position))
     result = CSVImportResult()
-    if missing:
-        result.errors.append((1, ", ".join(missing), _("Missing column(s) in the header row.")))
-        return result
-    batch: list[IncomingMention] = []
-    seen = 0
-    for row in reader:
-        seen += 1
+    with transaction.atomic():
         try:
-            mention = parse_mention({k: v for k, v in row.items() if k in CSV_COLUMNS})
-        except ItemError as exc:
-            # line_num counts physical lines, so a quoted multi-line text still gives the right line.
-            result.errors.append((reader.line_num, exc.field, exc.message))
-            continue
-        batch.append(mention)
-        if len(batch) >= MAX_BATCH:
-            result.stored += _store_csv_batch(batch)
-            batch = []
-            if progress:
-                progress(seen)
-    if batch:
-        result.stored += _store_csv_batch(batch)
+            missing = [
+                c for c in ("platform", "external_id", "text", "posted_at") if c not in (reader.fieldnames or [])
+            ]
+            if missing:
+                result.errors.append((1, ", ".join(missing), _("Missing column(s) in the header row.")))
+                return result
+            batch: list[IncomingMention] = []
+            first_line: dict[tuple[str, str], int] = {}
+            seen = 0
+            for row in reader:
+                seen += 1
+                # line_num counts physical lines, so a quoted multi-line text still gives the right line.
+                line = reader.line_num
+                try:
+                    if None in row:
+                        raise ItemError("non_field_errors", _("More cells than columns in the header row."))
+                    mention = parse_mention({k: v for k, v in row.items() if k in CSV_COLUMNS and v is not None})
+                    key = (mention.platform, mention.external_id)
+                    if key in first_line:
+                        message = _("Duplicate in this file (same platform and external id as line %(n)d).")
+                        raise ItemError("external_id", message % {"n": first_line[key]})
+                except ItemError as exc:
+                    result.errors.append((line, exc.field, exc.message))
+                    continue
+                first_line[key] = line
+                batch.append(mention)
+                if len(batch) >= MAX_BATCH:
+                    _store_csv_batch(batch, result)
+                    batch = []
+                    if progress:
+                        progress(seen)
+        except csv.Error as exc:
+            raise CSVFileError(position[0], _("not readable as CSV (%(error)s).") % {"error": exc}) from None
+        if batch:
+            _store_csv_batch(batch, result)
     if progress:
         progress(seen)
     return result
 
 
-def _store_csv_batch(batch: list[IncomingMention]) -> int:
-    unique = {(m.platform, m.external_id): m for m in batch}
-    return mentions_ingest(mentions=list(unique.values()), source="csv").stored
+def _store_csv_batch(batch: list[IncomingMention], result: CSVImportResult) -> None:
+    ingested = mentions_ingest(mentions=batch, source="csv")
+    result.stored += ingested.stored
+    result.created += ingested.count(CREATED)
+    result.updated += ingested.count(UPDATED)
+    result.unchanged += ingested.count(UNCHANGED)

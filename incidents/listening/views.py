@@ -4,8 +4,6 @@ Views are thin: they validate a form, call ``mention_services`` and redirect. Li
 ``Mention.objects.visible_to(user)``; private follow-ups from ``PrivateFollowUp.objects.visible_to``.
 """
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -200,7 +198,10 @@ class WatchTermToggleView(LoginRequiredMixin, View):
 
 
 class CSVUploadView(LoginRequiredMixin, FormView):
-    """Upload a monitoring tool's CSV export: good rows are imported, bad rows listed with their line."""
+    """Upload a monitoring tool's CSV export: good rows are imported, bad rows listed with their line.
+
+    A file that is not UTF-8 (or not CSV) to its end is refused whole, naming the line: nothing is stored.
+    """
 
     template_name = "mentions/csv_upload.html"
     form_class = CSVUploadForm
@@ -213,10 +214,10 @@ class CSVUploadView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
-            result = services.mentions_import_csv(actor=self.request.user, lines=text)
-        except UnicodeDecodeError:
-            form.add_error("file", _("The file is not UTF-8 text."))
+            # Bytes lines: the service decodes each, so a bad byte is reported with its line.
+            result = services.mentions_import_csv(actor=self.request.user, lines=upload)
+        except services.CSVFileError as exc:
+            form.add_error("file", exc.message_dict["file"])
             return self.form_invalid(form)
         return self.render_to_response(self.get_context_data(form=CSVUploadForm(), result=result))
 

@@ -11,7 +11,17 @@ from rest_framework import serializers
 from crisisdesk.api.serializers import StrictInputMixin, enum_field
 from incidents.api.serializers import VisibleIncidentField
 from incidents.listening import services as mention_services
-from incidents.listening.models import Alert, Mention, MentionStatus, SpikeAction, SpikeRule, WatchTerm, WatchTermKind
+from incidents.listening.models import (
+    AUDIENCE_MAX,
+    MENTION_TEXT_MAX,
+    Alert,
+    Mention,
+    MentionStatus,
+    SpikeAction,
+    SpikeRule,
+    WatchTerm,
+    WatchTermKind,
+)
 
 
 class MentionSerializer(serializers.ModelSerializer):
@@ -30,6 +40,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "text",
             "language",
             "posted_at",
+            "edited_at",
             "sentiment",
             "sentiment_label",
             "sentiment_source",
@@ -47,15 +58,31 @@ class MentionSerializer(serializers.ModelSerializer):
 
 
 class MentionInputSerializer(serializers.Serializer):
-    """Documents one ingested mention (validation is ``parse_mention``'s)."""
+    """Documents one ingested mention (validation is ``parse_mention``'s); any other field is refused."""
 
     platform = serializers.CharField(max_length=32)
-    external_id = serializers.CharField(max_length=200)
-    text = serializers.CharField()
-    posted_at = serializers.DateTimeField()
-    url = serializers.URLField(required=False)
-    author = serializers.CharField(required=False)
-    audience = serializers.IntegerField(required=False, min_value=0)
+    external_id = serializers.CharField(
+        max_length=200, help_text=_("A non-empty string or an integer (0 included); never a float, object or list.")
+    )
+    text = serializers.CharField(max_length=MENTION_TEXT_MAX, help_text=_("No NUL characters or lone surrogates."))
+    posted_at = serializers.DateTimeField(
+        help_text=_("ISO 8601 with a time zone, from 1970-01-01 to before 2100-01-01.")
+    )
+    edited_at = serializers.DateTimeField(
+        required=False,
+        help_text=_(
+            "The source's edit time (same rules as posted_at). A redelivery replaces the stored copy only "
+            "when its version (the later of posted_at and edited_at) is newer, or equal with changes."
+        ),
+    )
+    url = serializers.URLField(required=False, max_length=1000)
+    author = serializers.CharField(required=False, max_length=200)
+    audience = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=AUDIENCE_MAX,
+        help_text=_("A JSON integer (or a string of digits); floats, even 12.0, and booleans are refused."),
+    )
     language = serializers.CharField(required=False, max_length=8)
     sentiment = serializers.FloatField(
         required=False, min_value=-1, max_value=1, help_text=_("The monitoring tool's own score wins when given.")
@@ -63,7 +90,41 @@ class MentionInputSerializer(serializers.Serializer):
 
 
 class BulkInputSerializer(serializers.Serializer):
-    mentions = MentionInputSerializer(many=True)
+    mentions = MentionInputSerializer(many=True, max_length=1000)
+
+
+BulkItemStatusField = enum_field(
+    "BulkItemStatusField",
+    [(v, v) for v in ("created", "updated", "unchanged", "rejected")],
+    component="BulkItemStatus",
+    doc="What a bulk ingest did with one item.",
+)
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    """What happened to one item of a bulk request."""
+
+    index = serializers.IntegerField(help_text=_("The item's position in the request, from 0."))
+    status = BulkItemStatusField(
+        help_text=_(
+            "unchanged: the stored copy is newer or identical; rejected: not stored, see field and message "
+            "(a second copy of the same platform + external id in one batch is rejected)."
+        ),
+    )
+    id = serializers.IntegerField(required=False, help_text=_("The mention's id (all but rejected)."))
+    field = serializers.CharField(required=False, help_text=_("The bad field (rejected only)."))
+    message = serializers.CharField(required=False, help_text=_("Why (rejected only)."))
+
+
+class BulkResultSerializer(serializers.Serializer):
+    """A bulk ingest's answer: counts, then one result per item in input order."""
+
+    stored = serializers.IntegerField(help_text=_("Items accepted: created + updated + unchanged."))
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = BulkItemResultSerializer(many=True)
 
 
 MentionStatusField = enum_field(

@@ -1,10 +1,11 @@
 """The mentions API: idempotent ingest (single and bulk), the inbox as a list, triage.
 
 Integration API keys need the ``ingest`` scope to post mentions, ``read`` to list them and
-``write`` to triage. A bulk request is all or nothing: when any item is malformed the whole
-batch is refused with a 400 listing every bad item (index, field, message) and nothing is
-stored, so an integration fixes its payload and resends the same batch — ingest is idempotent,
-so resending what was already stored is harmless.
+``write`` to triage. A bulk request answers item by item, in input order: each item is
+``created``, ``updated``, ``unchanged`` (an older or identical copy of what is stored) or
+``rejected`` (with its field and message); the good items are stored even when others are
+rejected. Only a malformed batch (not a list, empty, over 1,000 items) is refused whole (400).
+Ingest is idempotent, so resending a corrected batch is harmless.
 """
 
 from datetime import timedelta
@@ -29,13 +30,13 @@ from incidents.listening.models import Alert, Mention, MentionTerm, SpikeRule, W
 from incidents.models import Incident
 
 INGEST_RESPONSES = {
-    400: OpenApiResponse(description=_("Malformed items: ``errors`` lists index, field and message of each.")),
+    400: OpenApiResponse(description=_("Malformed input: ``errors`` lists index, field and message of each.")),
     403: OpenApiResponse(description=_("The key lacks the ingest scope, or the user may not add mentions.")),
 }
 
 
 def _item_errors_response(errors: list[dict]) -> Response:
-    return Response({"detail": _("Malformed mentions; nothing was stored."), "errors": errors}, status=400)
+    return Response({"detail": _("Malformed mention; nothing was stored."), "errors": errors}, status=400)
 
 
 @extend_schema_view(
@@ -64,7 +65,11 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
 
     def create(self, request):
         self._require_ingest()
-        mentions, errors = parsing.parse_batch([request.data] if isinstance(request.data, dict) else request.data)
+        if not isinstance(request.data, dict):
+            # A list here would be a batch: it belongs to bulk/, which answers item by item.
+            error = {"index": 0, "field": "non_field_errors", "message": _("Expected one mention (an object).")}
+            return _item_errors_response([error])
+        mentions, errors = parsing.parse_batch([request.data])
         if errors:
             return _item_errors_response(errors)
         result = services.mentions_ingest(mentions=mentions, source="api")
@@ -72,19 +77,19 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         return self.read_response(mention)
 
     @extend_schema(
-        summary=_("Ingest up to 1,000 mentions (idempotent; all or nothing)"),
+        summary=_("Ingest up to 1,000 mentions (idempotent; answered item by item)"),
         request=s.BulkInputSerializer,
-        responses={200: OpenApiResponse(description=_("``{stored: n}``")), **INGEST_RESPONSES},
+        responses={200: s.BulkResultSerializer, **INGEST_RESPONSES},
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         self._require_ingest()
         items = request.data.get("mentions") if isinstance(request.data, dict) else request.data
-        mentions, errors = parsing.parse_batch(items)
-        if errors:
-            return _item_errors_response(errors)
-        result = services.mentions_ingest(mentions=mentions, source="api")
-        return Response({"stored": result.stored}, status=status.HTTP_200_OK)
+        result, results = services.mentions_ingest_items(items=items, source="api")
+        counts = dict.fromkeys((services.CREATED, services.UPDATED, services.UNCHANGED, services.REJECTED), 0)
+        for item_result in results:
+            counts[item_result["status"]] += 1
+        return Response({"stored": result.stored, **counts, "results": results}, status=status.HTTP_200_OK)
 
     @extend_schema(
         summary=_("Triage mentions: set a status and/or link an incident"),

@@ -2,7 +2,7 @@
 
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from incidents.listening import services as mention_services
 
@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, path, **options):
         total = None
         if path != "-":
-            with open(path, encoding="utf-8-sig", newline="") as counting:
+            # Counted as bytes: a file that is not UTF-8 is reported by the import, with its line.
+            with open(path, "rb") as counting:
                 total = max(sum(1 for _ in counting) - 1, 0)
 
         def progress(done):
@@ -29,14 +30,21 @@ class Command(BaseCommand):
                 sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows")
                 sys.stderr.flush()
 
-        handle = sys.stdin if path == "-" else open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        handle = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
         try:
             result = mention_services.mentions_import_csv(actor=None, lines=handle, progress=progress)
+        except mention_services.CSVFileError as exc:
+            if total:
+                sys.stderr.write("\n")
+            raise CommandError(exc.message_dict["file"][0]) from None
         finally:
-            if handle is not sys.stdin:
+            if handle is not sys.stdin.buffer:
                 handle.close()
         if total:
             sys.stderr.write("\n")
         for line, field_name, message in result.errors:
             self.stdout.write(f"line {line}: {field_name}: {message}")
-        self.stdout.write(f"Imported {result.stored} mention(s); {len(result.errors)} bad row(s).")
+        self.stdout.write(
+            f"Imported {result.stored} mention(s); {len(result.errors)} bad row(s). "
+            f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}."
+        )

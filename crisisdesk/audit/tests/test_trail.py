@@ -115,3 +115,20 @@ def test_the_admin_lists_records_read_only(client, admin_user, team_lead):
     assert client.get(reverse("admin:audit_auditrecord_add")).status_code == 403
     assert client.post(reverse("admin:audit_auditrecord_delete", args=[record.pk])).status_code == 403
     assert AuditRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_the_api_lists_the_trail_for_superusers_only(api, admin_user, team_lead, communicator):
+    key, _raw = apikeys.apikey_create(actor=team_lead, name="Monitoring", scopes=["read"])
+    apikeys.apikey_revoke(actor=team_lead, key=key)
+    for persona in ("team_lead", "communicator"):
+        assert api(persona).get("/api/v1/audit-records/").status_code == 403
+    client = api(admin_user)
+    body = client.get("/api/v1/audit-records/", {"target_type": "apikeys.apikey", "target_id": key.pk}).json()
+    assert [row["action"] for row in body["results"]] == ["apikey.revoke", "apikey.create"]
+    row = body["results"][0]
+    assert row["actor"]["username"] == team_lead.username and row["target_type"] == "apikeys.apikey"
+    assert (row["from_state"], row["to_state"]) == ("active", "revoked")
+    only = client.get("/api/v1/audit-records/", {"action": "apikey.create"}).json()["results"]
+    assert [row["target_id"] for row in only] == [str(key.pk)]
+    assert client.get("/api/v1/audit-records/", {"at_after": "not a date"}).status_code == 400
+    assert client.delete(f"/api/v1/audit-records/{row['id']}/").status_code == 405

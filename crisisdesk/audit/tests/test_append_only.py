@@ -3,7 +3,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.db.models import ProtectedError
 from django.test import TransactionTestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from crisisdesk.audit.models import AuditRecord
@@ -11,6 +13,8 @@ from crisisdesk.audit.purge import purge_is_permitted, purge_permitted
 from crisisdesk.audit.services import audit_record
 from crisisdesk.review.models import AuditEvent, ReviewDecision, ReviewStatus, Revision
 from crisisdesk.review.tests.helpers import statement_in
+from crisisdesk.roles import COMMUNICATOR
+from crisisdesk.testing.factories import UserFactory
 from incidents import services as incident_services
 from incidents.models import Incident, TimelineEntry
 
@@ -147,3 +151,15 @@ def test_flush_needs_the_switch(incident, communicator):
     with purge_permitted(reason="test", audit=False):
         call_command("flush", interactive=False, verbosity=0)
     assert not TimelineEntry.objects.exists() and not Incident.objects.exists()
+
+
+def test_deleting_a_timeline_author_is_refused_not_a_database_error(client, admin_user, incident):
+    """A person with history is deactivated; deleting them must not try to null their timeline entries (an UPDATE)."""
+    author = UserFactory(username="scribe", role=COMMUNICATOR)
+    incident_services.timeline_add_note(actor=author, incident=incident, body="Only this note.")
+    with pytest.raises(ProtectedError), transaction.atomic():
+        author.delete()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:auth_user_delete", args=[author.pk]), {"post": "yes"})
+    assert response.status_code == 200 and b"Cannot delete user" in response.content
+    assert type(author).objects.filter(pk=author.pk).exists()

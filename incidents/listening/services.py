@@ -256,6 +256,7 @@ def mentions_set_status(*, actor, mentions, status: str) -> int:
     if status not in MentionStatus.values or status == MentionStatus.ANSWERED_PRIVATELY:
         raise ValidationError({"status": _("Choose new, triaged, answered, ignored or escalated.")})
     ids = [m.pk for m in mentions]
+    # Locked so the audit trail's "from" is the status this change replaced, not one a concurrent triage wrote.
     locked = list(Mention.objects.visible_to(actor).filter(pk__in=ids).select_for_update(of=("self",)))
     changed = Mention.objects.filter(pk__in=[m.pk for m in locked]).update(status=status, updated_at=timezone.now())
     audit_records(actor=actor, action="mention.status", changes=[(m, m.status, status) for m in locked])
@@ -271,6 +272,7 @@ def mentions_link_incident(*, actor, mentions, incident: Incident) -> int:
     ids = [m.pk for m in mentions]
     now = timezone.now()
     qs = Mention.objects.visible_to(actor).filter(pk__in=ids)
+    # Locked for the same reason as in mentions_set_status: the recorded "from" incident is the one replaced.
     locked = list(qs.select_for_update(of=("self",)).select_related("incident"))
     linked = qs.update(incident=incident, updated_at=now)
     qs.filter(status=MentionStatus.NEW).update(status=MentionStatus.TRIAGED)
@@ -354,6 +356,7 @@ def watch_term_set_active(*, actor, watch_term: WatchTerm, active: bool) -> Watc
     """Pause or resume listening for a term."""
     if not can_manage_terms(actor):
         raise PermissionDenied(_("Only team leads manage watch terms."))
+    # Two leads pausing and resuming at once: each records the state it really changed.
     watch_term = WatchTerm.objects.select_for_update().get(pk=watch_term.pk)
     from_state = "active" if watch_term.active else "paused"
     watch_term.active = active

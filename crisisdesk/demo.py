@@ -283,9 +283,14 @@ def seed(context: DemoContext, *, reset: bool = False) -> DemoContext:
     """What ``seed_demo`` does inside its transaction: reset if asked, then every step that applies."""
     ordered = steps()
     if reset:
-        for step in reversed(ordered):
-            if step.reset is not None:
-                step.reset(context)
+        # The demo's timelines, revisions and audit events are append-only: the database refuses to delete
+        # them except under this audited maintenance switch (crisisdesk.audit.purge).
+        from crisisdesk.audit.purge import purge_permitted
+
+        with purge_permitted(reason="seed_demo --reset: the demo data and its append-only history are deleted"):
+            for step in reversed(ordered):
+                if step.reset is not None:
+                    step.reset(context)
     seeded = any(step.is_seeded() for step in ordered if step.is_seeded is not None)
     if seeded:
         context.warning(_("Demo data is already there: nothing added (use --reset to rebuild it)."))

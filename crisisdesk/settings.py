@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "crisisdesk",
     "crisisdesk.review",
+    "crisisdesk.audit",
     "crisisdesk.webhooks",
     "crisisdesk.apikeys",
     "incidents",

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("playbooks.api.urls")),
     path("", include("postmortems.api.urls")),
     path("", include("crisisdesk.review.api")),
+    path("", include("crisisdesk.audit.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script). Both
     # UIs style themselves with inline <style> at run time: their pages, and only theirs,

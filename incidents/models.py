@@ -244,14 +244,15 @@ class TimelineEntryQuerySet(models.QuerySet):
 class TimelineEntry(models.Model):
     """One append-only line of an incident's log. Corrections are new entries.
 
-    A database trigger (migration 0002) refuses UPDATE on this table, so the rule
-    holds for raw SQL and other processes too.
+    Database triggers (migrations 0002 and 0014) refuse UPDATE, DELETE and TRUNCATE on this
+    table, so the rule holds for raw SQL and other processes too.
     """
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices, default=TimelineKind.NOTE)
     body = models.TextField(_("text"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # PROTECT, not SET_NULL: nulling the author would be an UPDATE, which the trigger refuses (deactivate people).
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import incident_data
@@ -337,7 +338,9 @@ def incident_set_lead(*, actor, incident: Incident, lead) -> Incident:
     old_lead = incident.lead
     incident.lead = lead
     incident.save(update_fields=["lead", "updated_at"])
-    Membership.objects.filter(incident=incident, role__code=LEAD_ROLE_CODE).exclude(user=lead).delete()
+    for former in Membership.objects.filter(incident=incident, role__code=LEAD_ROLE_CODE).exclude(user=lead):
+        former.delete()
+        _audit_membership(actor=actor, incident=incident, user=former.user, role_code=LEAD_ROLE_CODE, added=False)
     _ensure_membership(incident=incident, user=lead, role_code=LEAD_ROLE_CODE, actor=actor, log=False)
     _log(
         incident=incident,
@@ -357,6 +360,8 @@ def _ensure_membership(*, incident: Incident, user, role_code: str, actor, log: 
     membership, created = Membership.objects.get_or_create(
         incident=incident, user=user, role=role, defaults={"added_by": actor}
     )
+    if created:
+        _audit_membership(actor=actor, incident=incident, user=user, role_code=role.code, added=True)
     if created and log:
         _log(
             incident=incident,
@@ -397,6 +402,20 @@ def membership_remove(*, actor, membership: Membership) -> None:
         actor=actor,
         body=_("%(user)s left the role %(role)s.") % {"user": display_name(membership.user), "role": membership.role},
         data={"user": membership.user_id, "role": membership.role.code, "added": False},
+    )
+    _audit_membership(actor=actor, incident=incident, user=membership.user, role_code=membership.role.code, added=False)
+
+
+def _audit_membership(*, actor, incident: Incident, user, role_code: str, added: bool) -> None:
+    """A crisis-team change in the system audit trail: from/to are the person's role on the team."""
+    held = f"{user.get_username()}: {role_code}"
+    audit_record(
+        actor=actor,
+        action="membership.add" if added else "membership.remove",
+        target=incident,
+        from_state="" if added else held,
+        to_state=held if added else "",
+        data={"user": user.pk, "role": role_code},
     )
 
 

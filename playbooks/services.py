@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, ContentLanguage, ReviewStatus
@@ -402,10 +403,12 @@ def exercise_change_status(*, actor, exercise: Exercise, to_status: str) -> Exer
             current=exercise.status,
             requested=to_status,
         )
+    from_status = exercise.status
     exercise.status = to_status
     if to_status == ExerciseStatus.COMPLETED:
         exercise.completed_at = timezone.now()
     exercise.save(update_fields=["status", "completed_at"])
+    audit_record(actor=actor, action="exercise.status", target=exercise, from_state=from_status, to_state=to_status)
     return exercise
 
 
@@ -452,4 +455,12 @@ def exercise_run(*, actor, exercise: Exercise):
     playbook_activate(actor=actor, incident=incident, playbook=playbook)
     exercise.incident = incident
     exercise.save(update_fields=["incident"])
+    audit_record(
+        actor=actor,
+        action="exercise.run",
+        target=exercise,
+        from_state=exercise.status,
+        to_state=incident.reference,
+        data={"incident": incident.pk},
+    )
     return incident

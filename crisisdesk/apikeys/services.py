@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk.audit.services import audit_record
+
 from .models import APIKey, Scope, generate_key, hash_key
 
 # ``last_used_at`` is written at most this often per key: one UPDATE per request would
@@ -37,6 +39,13 @@ def apikey_create(*, actor, name: str, scopes: list[str], user=None) -> tuple[AP
     )
     key.full_clean()
     key.save()
+    audit_record(
+        actor=actor,
+        action="apikey.create",
+        target=key,
+        to_state="active",
+        data={"prefix": key.prefix, "scopes": key.scopes, "user": key.user_id},
+    )
     return key, raw_key
 
 
@@ -49,6 +58,14 @@ def apikey_revoke(*, actor, key: APIKey) -> APIKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="apikey.revoke",
+            target=key,
+            from_state="active",
+            to_state="revoked",
+            data={"prefix": key.prefix},
+        )
     return key
 
 

@@ -24,10 +24,14 @@ def registry(monkeypatch):
     return calls, seeded
 
 
-def test_steps_run_in_order_and_resets_in_reverse(registry):
+def test_steps_run_in_order_and_resets_in_reverse(registry, db):
     calls, _seeded = registry
     demo.seed(demo.DemoContext(), reset=True)
     assert calls == ["reset c", "reset b", "seed a", "seed b", "seed c"]
+    # The reset ran under the audited maintenance switch that lets it delete append-only rows.
+    from crisisdesk.audit.models import AuditRecord
+
+    assert AuditRecord.objects.get(action="maintenance.purge").comment.startswith("seed_demo --reset")
 
 
 def test_one_off_steps_are_skipped_when_the_demo_is_there(registry):

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
 
 from . import events, permissions, signing
@@ -413,5 +414,7 @@ def subscription_rotate_secret(*, actor, subscription: Subscription) -> Subscrip
         raise PermissionDenied(_("You may not change this webhook subscription."))
     subscription.secret = generate_secret()
     subscription.save(update_fields=["secret", "updated_at"])
+    # Never the secrets themselves: that it changed, by whom and when.
+    audit_record(actor=actor, action="webhook.rotate_secret", target=subscription)
     logger.info("Webhook subscription %s: secret rotated by %s.", subscription.pk, actor.get_username())
     return subscription

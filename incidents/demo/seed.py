@@ -71,8 +71,9 @@ def is_seeded() -> bool:
 def delete_reviewed(model, ids: list[int]) -> None:
     """Delete reviewed items and their review rows, in the order their PROTECT links allow.
 
-    Revisions, decisions and audit events only refuse UPDATE (the append-only trigger),
-    so deleting them with the demo they belong to is allowed.
+    Revisions, decisions and audit events are append-only (database triggers): deleting them with the
+    demo they belong to passes only inside ``crisisdesk.audit.purge.purge_permitted``, which
+    ``seed_demo --reset`` holds while the reset steps run.
     """
     content_type = ContentType.objects.get_for_model(model)
     rows = {"content_type": content_type, "object_id__in": ids}

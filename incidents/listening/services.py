@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk.audit.services import audit_record, audit_records
 from incidents import permissions
 from incidents.listening.models import (
     FollowUpChannel,
@@ -325,7 +326,11 @@ def mentions_set_status(*, actor, mentions, status: str) -> int:
     if status not in MentionStatus.values or status == MentionStatus.ANSWERED_PRIVATELY:
         raise ValidationError({"status": _("Choose new, triaged, answered, ignored or escalated.")})
     ids = [m.pk for m in mentions]
-    return Mention.objects.visible_to(actor).filter(pk__in=ids).update(status=status, updated_at=timezone.now())
+    # Locked so the audit trail's "from" is the status this change replaced, not one a concurrent triage wrote.
+    locked = list(Mention.objects.visible_to(actor).filter(pk__in=ids).select_for_update(of=("self",)))
+    changed = Mention.objects.filter(pk__in=[m.pk for m in locked]).update(status=status, updated_at=timezone.now())
+    audit_records(actor=actor, action="mention.status", changes=[(m, m.status, status) for m in locked])
+    return changed
 
 
 @transaction.atomic
@@ -337,8 +342,15 @@ def mentions_link_incident(*, actor, mentions, incident: Incident) -> int:
     ids = [m.pk for m in mentions]
     now = timezone.now()
     qs = Mention.objects.visible_to(actor).filter(pk__in=ids)
+    # Locked for the same reason as in mentions_set_status: the recorded "from" incident is the one replaced.
+    locked = list(qs.select_for_update(of=("self",)).select_related("incident"))
     linked = qs.update(incident=incident, updated_at=now)
     qs.filter(status=MentionStatus.NEW).update(status=MentionStatus.TRIAGED)
+    audit_records(
+        actor=actor,
+        action="mention.link",
+        changes=[(m, m.incident.reference if m.incident else "", incident.reference) for m in locked],
+    )
     return linked
 
 
@@ -352,9 +364,11 @@ def mention_record_answer(*, actor, mention: Mention, reply_url: str) -> Mention
     except ValidationError:
         raise ValidationError({"reply_url": _("Enter a valid http(s) URL.")}) from None
     mention = Mention.objects.select_for_update().get(pk=mention.pk)
+    from_status = mention.status
     mention.reply_url = reply_url
     mention.status = MentionStatus.ANSWERED
     mention.save(update_fields=["reply_url", "status", "updated_at"])
+    audit_record(actor=actor, action="mention.status", target=mention, from_state=from_status, to_state=mention.status)
     return mention
 
 
@@ -377,9 +391,11 @@ def mention_answer_privately(
     follow_up = PrivateFollowUp(mention=mention, incident=incident, channel=channel, outcome=outcome, created_by=actor)
     follow_up.full_clean()
     follow_up.save()
+    from_status = mention.status
     mention.incident = incident
     mention.status = MentionStatus.ANSWERED_PRIVATELY
     mention.save(update_fields=["incident", "status", "updated_at"])
+    audit_record(actor=actor, action="mention.status", target=mention, from_state=from_status, to_state=mention.status)
     return follow_up
 
 
@@ -401,6 +417,7 @@ def watch_term_add(*, actor, term: str, kind: str) -> WatchTerm:
     watch_term = WatchTerm(term=term, kind=kind, created_by=actor)
     watch_term.full_clean(validate_constraints=False)
     watch_term.save()
+    audit_record(actor=actor, action="watch_term.add", target=watch_term, to_state="active", data={"kind": kind})
     return watch_term
 
 
@@ -409,8 +426,18 @@ def watch_term_set_active(*, actor, watch_term: WatchTerm, active: bool) -> Watc
     """Pause or resume listening for a term."""
     if not can_manage_terms(actor):
         raise PermissionDenied(_("Only team leads manage watch terms."))
+    # Two leads pausing and resuming at once: each records the state it really changed.
+    watch_term = WatchTerm.objects.select_for_update().get(pk=watch_term.pk)
+    from_state = "active" if watch_term.active else "paused"
     watch_term.active = active
     watch_term.save(update_fields=["active"])
+    audit_record(
+        actor=actor,
+        action="watch_term.active",
+        target=watch_term,
+        from_state=from_state,
+        to_state="active" if active else "paused",
+    )
     return watch_term
 
 
@@ -452,6 +479,7 @@ def spike_rule_save(*, actor, rule: SpikeRule | None = None, data: dict) -> Spik
     unknown = set(data) - set(SPIKE_RULE_FIELDS)
     if unknown:
         raise ValueError(f"not spike rule fields: {sorted(unknown)}")
+    before = {}
     if rule is None:
         # A new rule looks at mentions matched from now on: it does not alert about past spikes.
         newest = MentionTerm.objects.aggregate(newest=models.Max("pk"))["newest"] or 0
@@ -459,6 +487,7 @@ def spike_rule_save(*, actor, rule: SpikeRule | None = None, data: dict) -> Spik
     else:
         # Evaluation locks the rule to stamp last_fired_at: wait for it rather than overwrite it.
         rule = SpikeRule.objects.select_for_update().get(pk=rule.pk)
+        before = _spike_rule_settings(rule)
     for name, value in data.items():
         setattr(rule, name, value)
     if rule.action == SpikeAction.ATTACH and rule.attach_to is None:
@@ -472,8 +501,30 @@ def spike_rule_save(*, actor, rule: SpikeRule | None = None, data: dict) -> Spik
     if rule.action != SpikeAction.ATTACH:
         rule.attach_to = None
     rule.full_clean()
+    creating = not before
     rule.save()
+    after = _spike_rule_settings(rule)
+    changed = sorted(name for name in after if before.get(name) != after[name])
+    if creating or changed:
+        audit_record(
+            actor=actor,
+            action="spike_rule.create" if creating else "spike_rule.update",
+            target=rule,
+            from_state=", ".join(f"{name}={before[name]}" for name in changed) if not creating else "",
+            to_state=", ".join(f"{name}={after[name]}" for name in changed),
+            data={"before": {name: before.get(name) for name in changed}, "after": {n: after[n] for n in changed}},
+        )
     return rule
+
+
+def _spike_rule_settings(rule: SpikeRule) -> dict:
+    """The rule's editable settings as JSON-ready values (foreign keys by id), for its audit record."""
+    values = {}
+    for name in SPIKE_RULE_FIELDS:
+        field = rule._meta.get_field(name)
+        value = getattr(rule, field.attname)
+        values[name] = value if value is None or isinstance(value, bool | int | float | str) else str(value)
+    return values
 
 
 # --- CSV import ----------------------------------------------------------------------------

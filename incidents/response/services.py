@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crisisdesk.audit.services import audit_record
 from incidents.models import ACTIVE_STATUSES, LEAD_ROLE_CODE, Incident, Membership
 from incidents.response.models import ReminderClock, ReminderStage, ResponseReminder, ResponseTarget
 from incidents.statements.models import Statement
@@ -273,6 +274,7 @@ def response_target_update(
         )
     if update_window_minutes and not update_interval_minutes:
         raise ValidationError({"update_window_minutes": _("Set an update interval for the cadence to last.")})
+    before = {name: getattr(target, name) for name in TARGET_FIELDS}
     target.acknowledge_minutes = acknowledge_minutes
     target.first_response_minutes = first_response_minutes
     target.update_interval_minutes = update_interval_minutes or None
@@ -280,7 +282,21 @@ def response_target_update(
     target.updated_by = actor
     target.full_clean()
     target.save()
+    after = {name: getattr(target, name) for name in TARGET_FIELDS}
+    changed = [name for name in TARGET_FIELDS if before[name] != after[name]]
+    if changed:
+        audit_record(
+            actor=actor,
+            action="response_target.update",
+            target=target,
+            from_state=", ".join(f"{name}={before[name]}" for name in changed),
+            to_state=", ".join(f"{name}={after[name]}" for name in changed),
+            data={"severity": target.severity, "before": before, "after": after},
+        )
     return target
+
+
+TARGET_FIELDS = ("acknowledge_minutes", "first_response_minutes", "update_interval_minutes", "update_window_minutes")
 
 
 # --- reminders -----------------------------------------------------------------------------

@@ -74,15 +74,25 @@ def _equal(name: str, value) -> Q:
     return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
 
 
-def keyset_after(ordering, position, reverse: bool) -> Q:
+def keyset_after(ordering, position, reverse: bool, *, model=None) -> Q:
     """Rows whose tuple of ordering values comes strictly after ``position``
-    (strictly before it when ``reverse``): (a > x) or (a = x and b > y) or …"""
+    (strictly before it when ``reverse``): (a > x) or (a = x and b > y) or …
+
+    With ``model``, a non-null first column also gets the plain bound ``a >= x``
+    (``a <= x`` descending), redundant but what lets the database start its index
+    scan at the cursor instead of filtering every row before it.
+    """
     condition = Q(pk__in=[])
     prefix = Q()
     for term, value in zip(ordering, position, strict=True):
         name = _field_name(term)
         condition |= prefix & _after(name, value, _descending(term) != reverse)
         prefix &= _equal(name, value)
+    first, value = _field_name(ordering[0]), position[0]
+    field = _model_field(model, first) if model is not None else None
+    if field is not None and not field.null and value is not None:
+        lookup = "lte" if _descending(ordering[0]) != reverse else "gte"
+        condition &= Q(**{f"{first}__{lookup}": value})
     return condition
 
 
@@ -118,7 +128,7 @@ class CursorPagination(pagination.CursorPagination):
 
         queryset = queryset.order_by(*(_order_expression(term, reverse) for term in self.ordering))
         if position is not None:
-            queryset = queryset.filter(keyset_after(self.ordering, position, reverse))
+            queryset = queryset.filter(keyset_after(self.ordering, position, reverse, model=self.model))
         results = list(queryset[: self.page_size + 1])
         self.page = results[: self.page_size]
         has_more = len(results) > self.page_size

@@ -4,6 +4,7 @@ DRF's cursor keyed on the first ordering column only, with an offset capped at
 1,000: 1,600 mentions posted in the same second made ``next`` loop forever.
 """
 
+import re
 from base64 import b64encode
 from datetime import UTC, datetime
 from unittest import mock
@@ -178,3 +179,18 @@ def test_a_forged_cursor_answers_invalid_cursor_not_500(superuser_client, cursor
     response = superuser_client.get(reverse("api:mention-list"), {"cursor": cursor})
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid cursor"}
+
+
+def test_the_next_page_query_bounds_the_first_column_so_the_index_starts_at_the_cursor(superuser_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Mention.objects.bulk_create(
+        Mention(platform="x", external_id=str(i), text="Acme", posted_at=POSTED) for i in range(3)
+    )
+    next_url = superuser_client.get(reverse("api:mention-list") + "?page_size=2").json()["next"]
+    with CaptureQueriesContext(connection) as queries:
+        assert len(superuser_client.get(next_url).json()["results"]) == 1
+    page_query = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"])
+    # ... WHERE ((posted_at < x) OR (posted_at = x AND id < y)) AND posted_at <= x ORDER BY ...
+    assert re.search(r'"posted_at" <= ', page_query), page_query

@@ -13,7 +13,7 @@ import json
 from base64 import b64decode, b64encode
 from binascii import Error as BinasciiError
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db.models import F, Q
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
@@ -46,6 +46,9 @@ def unique_ordering(model, ordering) -> tuple[str, ...]:
     """``ordering`` as a tuple that ends on a unique, non-null column: the primary key is
     appended (in the direction of the last column) when it does not already."""
     ordering = (ordering,) if isinstance(ordering, str) else tuple(ordering)
+    if any("__" in term for term in ordering):
+        # The cursor reads each value off the row: a column of this model only.
+        raise ImproperlyConfigured(f"Cursor ordering {ordering!r} must name columns of {model.__name__}, not lookups.")
     if not ordering:
         return ("-pk",)
     if _is_unique(model, _field_name(ordering[-1])):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
@@ -90,6 +91,8 @@ def test_ordering_is_made_unique_by_appending_the_primary_key():
     assert unique_ordering(Mention, "-posted_at") == ("-posted_at", "-pk")
     assert unique_ordering(Mention, ("-posted_at", "-id")) == ("-posted_at", "-id")
     assert unique_ordering(Mention, ()) == ("-pk",)
+    with pytest.raises(ImproperlyConfigured):
+        unique_ordering(Mention, ("incident__reference",))
 
 
 def test_every_cursor_paginated_list_orders_on_a_unique_key():

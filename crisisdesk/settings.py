@@ -253,6 +253,27 @@ WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 60 * 60)
 # The sweep re-enqueues deliveries due for longer than this (their message was lost).
 WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
 
+# --- Cache (API throttles, debounce marks) -------------------------------------
+# Shared by every process: DRF's throttle counters live here, so a per-process cache
+# would let N gunicorn workers each grant the whole limit. Redis when REDIS_URL is set
+# (CACHE_REDIS_URL overrides it, e.g. another database number); otherwise the database
+# table CACHE_TABLE, created by the migration crisisdesk/migrations/0001_cache_table.py
+# (``migrate`` is enough). DJANGO_CACHE=locmem keeps it in the process: the test suite only.
+CACHE_TABLE = "crisisdesk_cache"
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL", "")
+if os.environ.get("DJANGO_CACHE", "").strip().lower() == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_REDIS_URL,
+            "KEY_PREFIX": "crisisdesk",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,6 +9,9 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_PLAIN_STATIC", "1")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_FAST_PASSWORD_HASHER", "1")
+# One pytest process: an in-process cache, cleared before every test (conftest); the
+# two-process tests (crisisdesk/tests/test_shared_cache.py) start servers on the database cache.
+os.environ.setdefault("DJANGO_CACHE", "locmem")
 
 # Whitenoise warns on every request when STATIC_ROOT does not exist; tests serve
 # static files through the finders, so an empty directory is enough.

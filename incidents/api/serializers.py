@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.fields import VisibleSlugRelatedField
 from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from incidents import services
 from incidents.models import (
@@ -30,7 +31,7 @@ from incidents.models import (
 User = get_user_model()
 
 
-class VisibleIncidentField(serializers.SlugRelatedField):
+class VisibleIncidentField(VisibleSlugRelatedField):
     """An incident named by its reference, among those the requesting user may see.
 
     An invisible incident is reported exactly like a missing one, so a POST
@@ -41,9 +42,6 @@ class VisibleIncidentField(serializers.SlugRelatedField):
         kwargs.setdefault("slug_field", "reference")
         kwargs.setdefault("queryset", Incident.objects.all())
         super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return Incident.objects.visible_to(self.context["request"].user)
 
 
 # Incidents and facts both have a "status" with different choices; naming each

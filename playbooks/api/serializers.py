@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
 from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import ContentLanguage
@@ -148,7 +149,7 @@ class PlaybookCreateSerializer(serializers.Serializer):
     severity_guide = serializers.CharField(required=False, allow_blank=True, default="")
     channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     escalation_contacts = serializers.CharField(required=False, allow_blank=True, default="")
-    key_messages = serializers.PrimaryKeyRelatedField(
+    key_messages = VisiblePrimaryKeyRelatedField(
         many=True, queryset=KeyMessage.objects.all(), required=False, default=list
     )
     steps = StepInputSerializer(many=True, required=False, default=list)
@@ -170,7 +171,7 @@ class VersionUpdateSerializer(StrictInputMixin, serializers.Serializer):
     severity_guide = serializers.CharField(required=False, allow_blank=True)
     channels = serializers.ListField(child=serializers.CharField(), required=False)
     escalation_contacts = serializers.CharField(required=False, allow_blank=True)
-    key_messages = serializers.PrimaryKeyRelatedField(many=True, queryset=KeyMessage.objects.all(), required=False)
+    key_messages = VisiblePrimaryKeyRelatedField(many=True, queryset=KeyMessage.objects.all(), required=False)
     steps = StepInputSerializer(many=True, required=False)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -229,17 +230,10 @@ class ExerciseSerializer(serializers.ModelSerializer):
 class ExerciseCreateSerializer(serializers.Serializer):
     """Schedule a drill of a playbook."""
 
-    playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.all())
+    playbook = VisiblePrimaryKeyRelatedField(queryset=Playbook.objects.all())
     title = serializers.CharField(max_length=200)
     scheduled_for = serializers.DateTimeField()
-    participants = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Person.objects.all(), required=False, default=list
-    )
-
-    def validate_playbook(self, playbook):
-        if not Playbook.objects.visible_to(self.context["request"].user).filter(pk=playbook.pk).exists():
-            raise serializers.ValidationError(_("No such playbook."))
-        return playbook
+    participants = VisiblePrimaryKeyRelatedField(many=True, queryset=Person.objects.all(), required=False, default=list)
 
 
 class ExerciseUpdateSerializer(StrictInputMixin, serializers.Serializer):
@@ -249,4 +243,4 @@ class ExerciseUpdateSerializer(StrictInputMixin, serializers.Serializer):
     scheduled_for = serializers.DateTimeField(required=False)
     findings = serializers.CharField(required=False, allow_blank=True)
     follow_up_actions = serializers.CharField(required=False, allow_blank=True)
-    participants = serializers.PrimaryKeyRelatedField(many=True, queryset=Person.objects.all(), required=False)
+    participants = VisiblePrimaryKeyRelatedField(many=True, queryset=Person.objects.all(), required=False)

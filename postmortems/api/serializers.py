@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
 from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from playbooks.models import Playbook
@@ -167,20 +168,13 @@ class PostmortemPublishSerializer(serializers.Serializer):
 
 
 class ActionItemCreateSerializer(serializers.Serializer):
-    review = serializers.PrimaryKeyRelatedField(queryset=PostmortemReview.objects.all())
+    review = VisiblePrimaryKeyRelatedField(queryset=PostmortemReview.objects.all())
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
     due_date = serializers.DateField()
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
-    playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.all(), required=False, allow_null=True)
-
-    def validate_review(self, value):
-        # A review the caller may not see does not exist for them.
-        user = self.context["request"].user
-        if not PostmortemReview.objects.visible_to(user).filter(pk=value.pk).exists():
-            raise serializers.ValidationError("Invalid pk - object does not exist.")
-        return value
+    playbook = VisiblePrimaryKeyRelatedField(queryset=Playbook.objects.all(), required=False, allow_null=True)
 
 
 class ActionItemUpdateSerializer(serializers.Serializer):
@@ -189,7 +183,7 @@ class ActionItemUpdateSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
     due_date = serializers.DateField(required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    playbook = serializers.PrimaryKeyRelatedField(queryset=Playbook.objects.all(), required=False, allow_null=True)
+    playbook = VisiblePrimaryKeyRelatedField(queryset=Playbook.objects.all(), required=False, allow_null=True)
 
 
 class ActionItemStatusSerializer(serializers.Serializer):

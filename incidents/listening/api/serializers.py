@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
 from crisisdesk.api.serializers import StrictInputMixin, enum_field
 from incidents.api.serializers import VisibleIncidentField
 from incidents.listening import services as mention_services
@@ -189,11 +190,14 @@ class SpikeRuleFieldsMixin:
     """Builds the rule's fields from the model: the incident by reference, the action as a named enum."""
 
     incident_field_class = serializers.SlugRelatedField
+    watch_term_field_class = serializers.PrimaryKeyRelatedField
 
     def build_relational_field(self, field_name, relation_info):
         field_class, field_kwargs = super().build_relational_field(field_name, relation_info)
         if field_name == "attach_to":
             return self.incident_field_class, {**field_kwargs, "slug_field": "reference"}
+        if field_name == "watch_term":
+            return self.watch_term_field_class, field_kwargs
         return field_class, field_kwargs
 
     def build_standard_field(self, field_name, model_field):
@@ -222,6 +226,7 @@ class SpikeRuleInputSerializer(SpikeRuleFieldsMixin, StrictInputMixin, serialize
     """
 
     incident_field_class = VisibleIncidentField
+    watch_term_field_class = VisiblePrimaryKeyRelatedField
 
     class Meta:
         model = SpikeRule

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
 from crisisdesk.api.serializers import UserBriefSerializer, enum_field
 from crisisdesk.review.api import (
     ReviewableDetailMixin,
@@ -134,19 +135,19 @@ class StatementDetailSerializer(ReviewableDetailMixin, StatementSerializer):
         return ChannelTextSerializer(statement.channel_texts(), many=True).data
 
 
-class VisibleFactsField(serializers.PrimaryKeyRelatedField):
+class VisibleFactsField(VisiblePrimaryKeyRelatedField):
     """Facts of the incidents the requesting user may see (the service checks they belong to the statement's)."""
 
-    def get_queryset(self):
-        return Fact.objects.filter(incident__in=Incident.objects.visible_to(self.context["request"].user))
+    def visible_queryset(self, user):
+        return Fact.objects.filter(incident__in=Incident.objects.visible_to(user))
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleKeyMessageField(serializers.PrimaryKeyRelatedField):
+class VisibleKeyMessageField(VisiblePrimaryKeyRelatedField):
     """A key message the requesting user may read, by id; whether it may be used is the service's rule (400)."""
 
-    def get_queryset(self):
-        return hooks.key_message_library().visible(self.context["request"].user)
+    def visible_queryset(self, user):
+        return hooks.key_message_library().visible(user)
 
 
 class StatementCreateSerializer(serializers.Serializer):

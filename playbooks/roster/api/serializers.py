@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
 from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer
 from incidents.models import IncidentRole
 from playbooks.roster.models import Department, Person, RoleCapability
@@ -93,7 +94,7 @@ class PersonInputSerializer(StrictInputMixin, serializers.Serializer):
     job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    backup = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    backup = VisiblePrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     # Codes checked by the service (one message for unknown codes); a ChoiceField here would add a second enum.
     languages = serializers.ListField(
         child=serializers.CharField(max_length=8), required=False, help_text=_("Language codes, e.g. en, fr.")

@@ -151,7 +151,11 @@ def parse_mention(item) -> IncomingMention:
         if not -1 <= supplied <= 1:
             raise ItemError("sentiment", _("Expected a number between -1 and 1."))
     language = _text(item, "language", max_length=8).lower()
-    score, label, source = sentiment.analyse(text, language, supplied)
+    detect = not language and supplied is None
+    if detect:
+        # Only when the source did not say (detection costs time at ingest); stored, so lists filter on it.
+        language = sentiment.detect_language(text)
+    score, label, source = sentiment.analyse(text, language, supplied, detect=not detect)
     return IncomingMention(
         platform=platform,
         external_id=external_id,

@@ -62,7 +62,7 @@ def review_markdown(review_item) -> str:
         lines += ["", f"## {heading[:1].upper()}{heading[1:]}", "", text.strip() or "—"]
     lines += ["", f"## {_('Timeline')}", ""]
     lines += [
-        f"- {_when(entry.created_at)} · {entry.get_kind_display()}: {entry.body}" for entry in document["timeline"]
+        f"- {_when(entry.created_at)} · {entry.get_kind_display()}: {entry.text}" for entry in document["timeline"]
     ]
     lines += ["", f"## {_('Statements')}", ""]
     lines += [

@@ -150,3 +150,13 @@ def test_war_room_row_and_statement_page_warn(refute, published, fact, legal, cl
     assert "Published, but cites a fact now refuted" in war_room
     assert "This published statement cites a fact now refuted." in page
     assert "Only batch 42 is affected. — Batch 43 too." in page
+
+
+def test_api_says_which_published_statements_cite_a_refuted_fact(refute, published, fact, legal, client_for):
+    client = client_for(legal)
+    assert client.get(f"/api/v1/statements/{published.pk}/").json()["cites_refuted_fact"] is False
+    refute(fact, legal)
+    listed = client.get("/api/v1/statements/").json()
+    rows = listed.get("results", listed)
+    assert [row["cites_refuted_fact"] for row in rows if row["id"] == published.pk] == [True]
+    assert client.get(f"/api/v1/statements/{published.pk}/").json()["cites_refuted_fact"] is True

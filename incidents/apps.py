@@ -17,6 +17,12 @@ class IncidentsConfig(DomainPackagesAppConfig):
 
         registry.register(StatementKind())
 
+        # A refuted fact flags the published statements that cite it (incidents.hooks).
+        from incidents import hooks
+        from incidents.statements.services import statements_flag_refuted_fact
+
+        hooks.register_on_fact_refuted(statements_flag_refuted_fact)
+
         # manage.py seed_demo (crisisdesk.demo): the demo users, crises and mentions.
         from incidents.demo import steps as demo_steps
 

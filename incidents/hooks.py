@@ -8,7 +8,10 @@ from its ``AppConfig.ready()`` (as Wagtail's hooks do):
 - ``key_message_library``: the key messages a statement may start from (``playbooks.keymessages``);
 - ``playbook_catalogue``: the playbooks that can be activated on an incident (``playbooks``);
 - ``on_incident_resolved``: callbacks run inside the transaction that resolves an incident
-  (``postmortems`` drafts the post-crisis review there, so a rolled-back resolution leaves none).
+  (``postmortems`` drafts the post-crisis review there, so a rolled-back resolution leaves none);
+- ``on_fact_refuted``: callbacks run inside the transaction that refutes a fact (statements flags
+  the published statements that cite it, logs it and tells their people, on commit). The incidents
+  core does not import its domain packages' services: ``IncidentsConfig.ready()`` registers it.
 
 The library and the catalogue are required (this project always installs playbooks): asking for one
 that nobody registered raises ``ImproperlyConfigured`` instead of silently offering nothing.
@@ -41,6 +44,7 @@ class PlaybookCatalogue(Protocol):
 _key_message_library: KeyMessageLibrary | None = None
 _playbook_catalogue: PlaybookCatalogue | None = None
 _on_incident_resolved: list[Callable] = []
+_on_fact_refuted: list[Callable] = []
 
 
 def register_key_message_library(library: KeyMessageLibrary) -> None:
@@ -59,6 +63,12 @@ def register_on_incident_resolved(callback: Callable) -> None:
         _on_incident_resolved.append(callback)
 
 
+def register_on_fact_refuted(callback: Callable) -> None:
+    """``callback(fact=…, incident=…, actor=…)`` runs inside the refuting transaction; registering twice is a no-op."""
+    if callback not in _on_fact_refuted:
+        _on_fact_refuted.append(callback)
+
+
 def key_message_library() -> KeyMessageLibrary:
     if _key_message_library is None:
         raise ImproperlyConfigured("No key message library is registered (playbooks registers it in ready()).")
@@ -75,3 +85,9 @@ def incident_resolved(*, incident, actor) -> None:
     """Run every registered callback; they share the caller's transaction (and its rollback)."""
     for callback in _on_incident_resolved:
         callback(incident=incident, actor=actor)
+
+
+def fact_refuted(*, fact, incident, actor) -> None:
+    """Run every registered callback; they share the caller's transaction (and its rollback)."""
+    for callback in _on_fact_refuted:
+        callback(fact=fact, incident=incident, actor=actor)

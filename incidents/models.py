@@ -251,6 +251,10 @@ class TimelineEntry(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices, default=TimelineKind.NOTE)
     body = models.TextField(_("text"))
+    # System entries: a code and the values of its sentence, rendered in the reader's language
+    # (incidents.timeline); empty for what a person typed. ``body`` keeps the English sentence.
+    event = models.CharField(_("event"), max_length=60, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     # PROTECT, not SET_NULL: nulling the author would be an UPDATE, which the trigger refuses (deactivate people).
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField(default=dict, blank=True)
@@ -275,6 +279,13 @@ class TimelineEntry(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("Timeline entries are append-only; write a correcting entry instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        """What the reader sees, in the active language (system entries are rendered from their event)."""
+        from incidents import timeline
+
+        return timeline.render(self)
 
 
 class FactStatus(models.TextChoices):

@@ -19,7 +19,7 @@ from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import incident_data
-from incidents import hooks, permissions
+from incidents import hooks, permissions, timeline
 from incidents.models import (
     LEAD_ROLE_CODE,
     MANUAL_TIMELINE_KINDS,
@@ -83,8 +83,11 @@ def _lock(incident: Incident) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident.pk)
 
 
-def _log(*, incident: Incident, kind: str, body: str, actor=None, data: dict | None = None) -> TimelineEntry:
-    return TimelineEntry.objects.create(incident=incident, kind=kind, body=body, author=actor, data=data or {})
+def _log(
+    *, incident: Incident, kind: str, event: timeline.Event, params: dict, actor=None, data: dict | None = None
+) -> TimelineEntry:
+    """A system entry: its event code and parameters, rendered in each reader's language."""
+    return timeline.log(incident=incident, kind=kind, event=event, params=params, actor=actor, data=data)
 
 
 def display_name(user) -> str:
@@ -175,7 +178,8 @@ def incident_open(
         incident=incident,
         kind=TimelineKind.OPENED,
         actor=actor,
-        body=_("Incident opened at severity %(severity)s.") % {"severity": incident.severity},
+        event=timeline.INCIDENT_OPENED,
+        params={"severity": incident.severity},
         data={"severity": incident.severity, "status": incident.status},
     )
     if lead is not None:
@@ -212,7 +216,8 @@ def incident_update(*, actor, incident: Incident, **changes) -> Incident:
         incident=incident,
         kind=TimelineKind.EDIT,
         actor=actor,
-        body=_("Edited: %s.") % ", ".join(str(Incident._meta.get_field(f).verbose_name) for f in changed),
+        event=timeline.INCIDENT_EDITED,
+        params={"fields": changed},
         data={"fields": changed},
     )
     return incident
@@ -249,17 +254,12 @@ def incident_change_status(*, actor, incident: Incident, to_status: str, comment
         # Re-opened: the crisis is not resolved until it is resolved again.
         incident.resolved_at = None
     incident.save(update_fields=["status", "acknowledged_at", "resolved_at", "closed_at", "updated_at"])
-    body = _("Status changed from %(from)s to %(to)s.") % {
-        "from": Status(from_status).label,
-        "to": Status(to_status).label,
-    }
-    if comment:
-        body = f"{body} {comment}"
     _log(
         incident=incident,
         kind=TimelineKind.STATUS_CHANGE,
         actor=actor,
-        body=body,
+        event=timeline.INCIDENT_STATUS_CHANGED,
+        params={"from": from_status, "to": to_status, "comment": comment},
         data={"from": from_status, "to": to_status, "comment": comment},
     )
     emit(
@@ -289,7 +289,8 @@ def incident_acknowledge(*, actor, incident: Incident) -> Incident:
         incident=incident,
         kind=TimelineKind.STATUS_CHANGE,
         actor=actor,
-        body=_("Incident acknowledged."),
+        event=timeline.INCIDENT_ACKNOWLEDGED,
+        params={},
         data={"acknowledged": True},
     )
     return incident
@@ -309,14 +310,12 @@ def incident_set_severity(*, actor, incident: Incident, severity: int, comment: 
         return incident
     incident.severity = severity
     incident.save(update_fields=["severity", "updated_at"])
-    body = _("Severity changed from %(old)s to %(new)s.") % {"old": old, "new": severity}
-    if comment:
-        body = f"{body} {comment}"
     _log(
         incident=incident,
         kind=TimelineKind.SEVERITY_CHANGE,
         actor=actor,
-        body=body,
+        event=timeline.INCIDENT_SEVERITY_CHANGED,
+        params={"old": old, "new": severity, "comment": comment},
         data={"from": old, "to": severity, "comment": comment},
     )
     emit(
@@ -346,7 +345,8 @@ def incident_set_lead(*, actor, incident: Incident, lead) -> Incident:
         incident=incident,
         kind=TimelineKind.LEAD_CHANGE,
         actor=actor,
-        body=_("Lead changed from %(old)s to %(new)s.") % {"old": display_name(old_lead), "new": display_name(lead)},
+        event=timeline.INCIDENT_LEAD_CHANGED,
+        params={"old": display_name(old_lead), "new": display_name(lead)},
         data={"from": getattr(old_lead, "pk", None), "to": lead.pk},
     )
     return incident
@@ -367,7 +367,8 @@ def _ensure_membership(*, incident: Incident, user, role_code: str, actor, log: 
             incident=incident,
             kind=TimelineKind.TEAM_CHANGE,
             actor=actor,
-            body=_("%(user)s joined the crisis team as %(role)s.") % {"user": display_name(user), "role": role},
+            event=timeline.TEAM_JOINED,
+            params={"user": display_name(user), "role": role.name},
             data={"user": user.pk, "role": role.code, "added": True},
         )
     return membership
@@ -400,7 +401,8 @@ def membership_remove(*, actor, membership: Membership) -> None:
         incident=incident,
         kind=TimelineKind.TEAM_CHANGE,
         actor=actor,
-        body=_("%(user)s left the role %(role)s.") % {"user": display_name(membership.user), "role": membership.role},
+        event=timeline.TEAM_LEFT,
+        params={"user": display_name(membership.user), "role": membership.role.name},
         data={"user": membership.user_id, "role": membership.role.code, "added": False},
     )
     _audit_membership(actor=actor, incident=incident, user=membership.user, role_code=membership.role.code, added=False)
@@ -423,16 +425,31 @@ def _audit_membership(*, actor, incident: Incident, user, role_code: str, added:
 
 
 @transaction.atomic
-def timeline_add_note(*, actor, incident: Incident, body: str, kind: str = TimelineKind.NOTE) -> TimelineEntry:
-    """Append a note, decision or escalation to the timeline."""
+def timeline_add_note(
+    *,
+    actor,
+    incident: Incident,
+    body: str = "",
+    kind: str = TimelineKind.NOTE,
+    event: timeline.Event | None = None,
+    params: dict | None = None,
+) -> TimelineEntry:
+    """Append a note, decision or escalation to the timeline.
+
+    A person's note is ``body``, shown as typed. A note a service writes on someone's behalf (a
+    spike alert) passes ``event`` and ``params`` instead, so it is rendered in each reader's language.
+    """
     if kind not in MANUAL_TIMELINE_KINDS:
         raise ValidationError({"kind": _("Only notes, decisions and escalations can be written by hand.")})
     body = (body or "").strip()
-    if not body:
+    if not body and event is None:
         raise ValidationError({"body": _("Write something.")})
     incident = _lock(incident)
     _require(permissions.can_add_note(actor, incident), _("You may not write on this incident's timeline."))
-    return _log(incident=incident, kind=kind, actor=actor, body=body)
+    if event is not None:
+        return _log(incident=incident, kind=kind, actor=actor, event=event, params=params or {})
+    # What a person typed has no event: it shows as typed, in every language.
+    return TimelineEntry.objects.create(incident=incident, kind=kind, body=body, author=actor)
 
 
 @transaction.atomic
@@ -447,7 +464,8 @@ def fact_add(*, actor, incident: Incident, claim: str, source: str = "") -> Fact
         incident=incident,
         kind=TimelineKind.FACT,
         actor=actor,
-        body=_("Fact registered: %s") % fact.claim,
+        event=timeline.FACT_REGISTERED,
+        params={"claim": fact.claim},
         data={"fact": fact.pk, "status": fact.status},
     )
     return fact
@@ -471,15 +489,15 @@ def fact_verify(*, actor, fact: Fact, status: str, note: str = "") -> Fact:
     fact.verified_at = timezone.now()
     fact.verification_note = note
     fact.save(update_fields=["status", "verified_by", "verified_at", "verification_note"])
-    verb = _("confirmed") if status == FactStatus.CONFIRMED else _("refuted")
-    body = _("Fact %(verb)s: %(claim)s") % {"verb": verb, "claim": fact.claim}
-    if note:
-        body = f"{body} — {note}"
     _log(
         incident=incident,
         kind=TimelineKind.FACT,
         actor=actor,
-        body=body,
+        event=timeline.FACT_VERDICTS[status],
+        params={"claim": fact.claim, "note": note},
         data={"fact": fact.pk, "from": old, "to": status},
     )
+    if status == FactStatus.REFUTED:
+        # Statements already out that cite it are flagged and their people told (incidents.hooks).
+        hooks.fact_refuted(fact=fact, incident=incident, actor=actor)
     return fact

@@ -181,7 +181,13 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
                 Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author")),
                 Prefetch("facts", queryset=Fact.objects.select_related("created_by", "verified_by")),
                 # The war room's statements section: one query whatever the number of statements.
-                Prefetch("statements", queryset=Statement.objects.select_related("created_by", "current_revision")),
+                # ``refuted_fact_count``: the warning on a published statement that cites a refuted fact.
+                Prefetch(
+                    "statements",
+                    queryset=Statement.objects.select_related(
+                        "created_by", "current_revision"
+                    ).with_refuted_fact_count(),
+                ),
                 # The checklist: one query whatever the number of tasks (issue 4).
                 Prefetch("tasks", queryset=IncidentTask.objects.select_related("assignee", "role")),
             ),

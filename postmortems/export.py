@@ -72,7 +72,7 @@ def review_markdown(review_item) -> str:
         lines += ["", f"## {heading[:1].upper()}{heading[1:]}", "", md_text(text.strip()) or "—"]
     lines += ["", f"## {_('Timeline')}", ""]
     lines += [
-        f"- {_when(entry.created_at)} · {entry.get_kind_display()}: {_list_item_text(entry.body)}"
+        f"- {_when(entry.created_at)} · {entry.get_kind_display()}: {_list_item_text(entry.text)}"
         for entry in document["timeline"]
     ]
     lines += ["", f"## {_('Statements')}", ""]

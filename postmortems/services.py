@@ -29,8 +29,22 @@ from crisisdesk.review import services as review
 from crisisdesk.review.models import Action
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
 from incidents import permissions as incident_permissions
-from incidents.models import Incident, Status, TimelineEntry, TimelineKind
+from incidents import timeline
+from incidents.models import Incident, Status, TimelineKind
 from postmortems.models import CLOSED_ACTION_STATUSES, SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview
+
+REVIEW_EVENT = timeline.event("postmortem.review", gettext_lazy("Post-crisis review: %(action)s."), {"action": Action})
+ACTION_ITEM_ADDED = timeline.event(
+    "postmortem.action_item_added", gettext_lazy("Action item added: %(title)s (owner %(owner)s, due %(due)s).")
+)
+ACTION_ITEM_STATUS = timeline.event(
+    "postmortem.action_item_status",
+    gettext_lazy("Action item “%(title)s”: %(from)s → %(to)s."),
+    {"from": ActionItemStatus, "to": ActionItemStatus},
+)
+ACTION_ITEMS_ALL_CLOSED = timeline.event(
+    "postmortem.action_items_closed", gettext_lazy("All action items of the post-crisis review are closed.")
+)
 
 REVIEWER_APPROVAL = Requirement("postmortem_reviewer", gettext_lazy("Team lead or Legal"))
 
@@ -138,14 +152,12 @@ class PostmortemPolicy(ReviewPolicy):
             # The draft is a by-product of resolving: the status change already tells the timeline.
             return
         # The incident's timeline has no "review" kind yet: a note that names the review.
-        body = _("Post-crisis review: %(action)s.") % {"action": Action(event.action).label}
-        if event.comment:
-            body = f"{body} {event.comment}"
-        TimelineEntry.objects.create(
+        timeline.log(
             incident_id=item.incident_id,
             kind=TimelineKind.NOTE,
-            body=body,
-            author=event.actor,
+            event=REVIEW_EVENT,
+            params={"action": event.action, "comment": event.comment},
+            actor=event.actor,
             data={
                 "postmortem": item.pk,
                 "action": event.action,
@@ -277,12 +289,12 @@ def action_item_create(
     )
     action_item.full_clean()
     action_item.save()
-    TimelineEntry.objects.create(
+    timeline.log(
         incident_id=review_item.incident_id,
         kind=TimelineKind.NOTE,
-        author=actor,
-        body=_("Action item added: %(title)s (owner %(owner)s, due %(due)s).")
-        % {"title": action_item.title, "owner": owner.get_username(), "due": action_item.due_date.isoformat()},
+        actor=actor,
+        event=ACTION_ITEM_ADDED,
+        params={"title": action_item.title, "owner": owner.get_username(), "due": action_item.due_date.isoformat()},
         data={"postmortem": review_item.pk, "action_item": action_item.pk},
     )
     return action_item
@@ -329,23 +341,24 @@ def action_item_set_status(*, actor, action_item: ActionItem, status: str) -> Ac
     action_item.closed_at = timezone.now() if status in CLOSED_ACTION_STATUSES else None
     action_item.save(update_fields=["status", "closed_at", "updated_at"])
     incident_id = action_item.review.incident_id
-    TimelineEntry.objects.create(
+    timeline.log(
         incident_id=incident_id,
         kind=TimelineKind.NOTE,
-        author=actor,
-        body=_("Action item “%(title)s”: %(from)s → %(to)s.")
-        % {"title": action_item.title, "from": ActionItemStatus(old).label, "to": ActionItemStatus(status).label},
+        actor=actor,
+        event=ACTION_ITEM_STATUS,
+        params={"title": action_item.title, "from": old, "to": status},
         data={"postmortem": action_item.review_id, "action_item": action_item.pk, "from": old, "to": status},
     )
     if (
         status in CLOSED_ACTION_STATUSES
         and not ActionItem.objects.filter(review_id=action_item.review_id).open().exists()
     ):
-        TimelineEntry.objects.create(
+        timeline.log(
             incident_id=incident_id,
             kind=TimelineKind.NOTE,
-            author=actor,
-            body=_("All action items of the post-crisis review are closed."),
+            actor=actor,
+            event=ACTION_ITEMS_ALL_CLOSED,
+            params={},
             data={"postmortem": action_item.review_id, "all_action_items_closed": True},
         )
     return action_item

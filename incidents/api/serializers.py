@@ -252,11 +252,18 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
     incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     author = UserBriefSerializer(read_only=True, allow_null=True)
+    body = serializers.SerializerMethodField(
+        help_text="The text in the request's language (Accept-Language): a system entry is rendered from "
+        "its event and params; a note, decision or escalation is as typed."
+    )
 
     class Meta:
         model = TimelineEntry
-        fields = ["id", "incident", "kind", "body", "author", "data", "created_at"]
+        fields = ["id", "incident", "kind", "body", "event", "params", "author", "data", "created_at"]
         read_only_fields = fields
+
+    def get_body(self, entry) -> str:
+        return entry.text
 
 
 class FactSerializer(serializers.ModelSerializer):

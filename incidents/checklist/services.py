@@ -14,9 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.exceptions import InvalidTransition
-from incidents import permissions
+from incidents import permissions, timeline
 from incidents.checklist.models import IncidentTask, PlaybookActivation, TaskStatus
 from incidents.models import LEAD_ROLE_CODE, Incident, Membership, Status, TimelineEntry, TimelineKind
 from incidents.services import display_name
@@ -78,8 +79,22 @@ def _lock_task(task: IncidentTask) -> tuple[Incident, IncidentTask]:
     )
 
 
-def _log(*, incident, actor, body: str, data: dict) -> TimelineEntry:
-    return TimelineEntry.objects.create(incident=incident, kind=TimelineKind.TASK, body=body, author=actor, data=data)
+PLAYBOOK_ACTIVATED = timeline.event(
+    "checklist.playbook_activated", gettext_lazy("Playbook “%(title)s” v%(number)s activated: %(count)d tasks.")
+)
+TASK_DONE = timeline.event("checklist.task_done", gettext_lazy("Task done: %(title)s"))
+TASK_SKIPPED = timeline.event("checklist.task_skipped", gettext_lazy("Task skipped: %(title)s — %(reason)s"))
+TASK_REOPENED = timeline.event("checklist.task_reopened", gettext_lazy("Task reopened: %(title)s"))
+TASK_ASSIGNED = timeline.event(
+    "checklist.task_assigned",
+    gettext_lazy("Task “%(title)s” assigned to %(who)s."),
+    # Nobody is a word of the reader's language; a person's name is not.
+    {"who": lambda who: who or _("nobody")},
+)
+
+
+def _log(*, incident, actor, event: timeline.Event, params: dict, data: dict) -> TimelineEntry:
+    return timeline.log(incident=incident, kind=TimelineKind.TASK, event=event, params=params, actor=actor, data=data)
 
 
 def _assignees_by_role(incident: Incident) -> dict[int, object]:
@@ -141,8 +156,8 @@ def playbook_activate(*, actor, incident: Incident, playbook) -> tuple[PlaybookA
     _log(
         incident=incident,
         actor=actor,
-        body=_("Playbook “%(title)s” v%(number)s activated: %(count)d tasks.")
-        % {"title": playbook.title, "number": version.number, "count": len(steps)},
+        event=PLAYBOOK_ACTIVATED,
+        params={"title": playbook.title, "number": version.number, "count": len(steps)},
         data={"activation": activation.pk, "playbook": playbook.pk, "version": version.number, "tasks": len(steps)},
     )
     return activation, True
@@ -170,18 +185,17 @@ def _close(*, actor, task: IncidentTask, to_status: str, note: str) -> IncidentT
     task.full_clean()
     task.save(update_fields=["status", "note", "completed_at", "completed_by"])
     if to_status == TaskStatus.DONE:
-        body = _("Task done: %s") % task.title
+        event, params = TASK_DONE, {"title": task.title, "note": note}
     elif to_status == TaskStatus.SKIPPED:
-        body = _("Task skipped: %(title)s — %(reason)s") % {"title": task.title, "reason": note}
+        event, params = TASK_SKIPPED, {"title": task.title, "reason": note}
     else:
-        body = _("Task reopened: %s") % task.title
-    if note and to_status == TaskStatus.DONE:
-        body = f"{body} — {note}"
+        event, params = TASK_REOPENED, {"title": task.title}
     overdue = task.completed_at is not None and task.completed_at > task.due_at
     _log(
         incident=incident,
         actor=actor,
-        body=body,
+        event=event,
+        params=params,
         data={"task": task.pk, "from": from_status, "to": to_status, "late": overdue},
     )
     return task
@@ -223,8 +237,8 @@ def task_assign(*, actor, task: IncidentTask, assignee) -> IncidentTask:
     _log(
         incident=incident,
         actor=actor,
-        body=_("Task “%(title)s” assigned to %(who)s.")
-        % {"title": task.title, "who": display_name(assignee) if assignee else _("nobody")},
+        event=TASK_ASSIGNED,
+        params={"title": task.title, "who": display_name(assignee) if assignee else ""},
         data={"task": task.pk, "assignee": getattr(assignee, "pk", None)},
     )
     return task

@@ -252,7 +252,11 @@ def parse_mention(item) -> IncomingMention:
     author = _text(item, "author")
     posted_at = parse_datetime(item.get("posted_at"), "posted_at")
     edited_at = parse_datetime(item.get("edited_at"), "edited_at", required=False)
-    score, label, source = sentiment.analyse(text, language, supplied)
+    detect = not language and supplied is None
+    if detect:
+        # Only when the source did not say (detection costs time at ingest); stored, so lists filter on it.
+        language = sentiment.detect_language(text)
+    score, label, source = sentiment.analyse(text, language, supplied, detect=not detect)
     return IncomingMention(
         platform=platform,
         external_id=external_id,

@@ -7,6 +7,12 @@
 The built-in scorer is deliberately small and explainable: a lexicon of crisis-relevant words
 (weights −3…+3), negation that flips the next words (``not``, ``ne … pas``…), intensifiers, and a
 normalisation to −1…+1. It is tested on English and French examples (``test_sentiment.py``).
+
+Only English and French are scored. A mention that came without a language is first run through a
+language detector (``lingua``, restricted to a few European languages, built once per process);
+text in any other language gets **no score** (``None``, label "neutral") rather than a wrong one
+from the English lexicon. A negation's scope ends at punctuation (``, . ; : ! ?``), so
+"ne répond pas, service client nul" stays negative.
 """
 
 import math
@@ -264,7 +270,12 @@ FR_MARKERS = {
     "qu",
 }
 
-WORD_RE = re.compile(r"[\w']+", re.UNICODE)
+# Words, and the punctuation that closes a negation's scope (kept as tokens of their own).
+WORD_RE = re.compile(r"[\w']+|[,.;:!?…]", re.UNICODE)
+SCOPE_BREAKS = frozenset(",.;:!?…")
+SCORED_LANGUAGES = ("en", "fr")
+# The languages the detector chooses among: a short list keeps it fast and its guesses sharp.
+DETECTABLE_LANGUAGES = ("ENGLISH", "FRENCH", "SPANISH", "GERMAN", "ITALIAN", "DUTCH", "PORTUGUESE")
 # How many following words a negation flips.
 NEGATION_SCOPE = 3
 
@@ -272,6 +283,24 @@ NEGATION_SCOPE = 3
 def tokenize(text: str) -> list[str]:
     # French elisions (l', d', n', j', qu') split off so "n'est" gives "n" + "est".
     return [w for w in WORD_RE.findall(text.lower().replace("’", "'").replace("'", "' ")) if w]
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    """The language detector, built once per process (its models load lazily, on first use)."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in DETECTABLE_LANGUAGES]
+    # A minimum distance makes it answer "don't know" on text too short to tell ("ok", "lol").
+    return LanguageDetectorBuilder.from_languages(*languages).with_minimum_relative_distance(0.1).build()
+
+
+def detect_language(text: str) -> str:
+    """The ISO 639-1 code of ``text``'s language, or ``""`` when it cannot be told."""
+    if not text or not WORD_RE.search(text):
+        return ""
+    found = _detector().detect_language_of(text)
+    return found.iso_code_639_1.name.lower() if found is not None else ""
 
 
 def guess_language(tokens: list[str]) -> str:
@@ -289,16 +318,25 @@ class LexiconAnalyser:
 
     def score(self, text: str, language: str = "") -> float | None:
         tokens = tokenize(text or "")
-        if not tokens:
+        if not any(t not in SCOPE_BREAKS for t in tokens):
             return None
         lang = (language or "").lower()[:2]
-        if lang not in self.lexicons:
+        if not lang:
+            # Undetermined (the detector could not tell): the commonest words decide, en or fr.
             lang = guess_language(tokens)
+        if lang not in self.lexicons:
+            # Spanish, German…: no lexicon, so no score rather than the English one's guess.
+            return None
         lexicon, negations = self.lexicons[lang], self.negations[lang]
         total = 0.0
         negate_left = 0
         boost = 1.0
         for raw in tokens:
+            if raw in SCOPE_BREAKS:
+                # "ne répond pas, service nul": the negation does not reach past the comma.
+                negate_left = 0
+                boost = 1.0
+                continue
             token = raw.rstrip("'")
             if token in negations:
                 negate_left = NEGATION_SCOPE
@@ -341,9 +379,17 @@ def get_analyser():
     return import_string(path)()
 
 
-def analyse(text: str, language: str = "", supplied: float | None = None) -> tuple[float | None, str, str]:
-    """``(score, label, source)`` for a mention; the monitoring tool's own score wins when given."""
+def analyse(
+    text: str, language: str = "", supplied: float | None = None, *, detect: bool = True
+) -> tuple[float | None, str, str]:
+    """``(score, label, source)`` for a mention; the monitoring tool's own score wins when given.
+
+    Without a language, the detector names one first (only then: detection costs time at ingest);
+    ``detect=False`` when the caller already tried.
+    """
     if supplied is not None:
         return supplied, label_for(supplied), "supplied"
+    if not language and detect:
+        language = detect_language(text)
     score = get_analyser().score(text, language)
     return score, label_for(score), "builtin"

@@ -34,13 +34,20 @@ from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.webhooks import emit
+from incidents import timeline
 from incidents.listening.models import Alert, Mention, MentionTerm, SpikeAction, SpikeRule
 from incidents.models import ACTIVE_STATUSES, Category
 
 logger = logging.getLogger(__name__)
+
+SPIKE_ALERT_NOTE = timeline.event(
+    "listening.spike_alert",
+    gettext_lazy("Spike alert: %(count)d mentions of “%(term)s” in the last %(minutes)d minutes."),
+)
 
 CURVE_BUCKETS = 12
 EVIDENCE_MENTIONS = 20
@@ -197,6 +204,9 @@ def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> list[Alert
     cooldown = timedelta(minutes=rule.cooldown_minutes)
     since = None
     alerts = []
+    if new["low"] is not None:
+        # Late mentions of a window that already fired: that alert's figures are brought up to date.
+        alerts_refresh(rule=rule, low=new["low"], high=new["high"], now=now)
     points = evaluation_points(rule=rule, low=new["low"], high=new["high"], now=now)
     counts = window_counts(term_id=rule.watch_term_id, ends=points, width=width)
     for end, count in zip(points, counts, strict=True):
@@ -224,13 +234,69 @@ def rule_evaluate(*, rule: SpikeRule, now: datetime | None = None) -> list[Alert
     return alerts
 
 
-def _fire(*, rule: SpikeRule, stats: dict, start: datetime, end: datetime, now: datetime) -> Alert:
-    """Record the alert with its evidence, act on it (incident), and announce it (``alert.fired``)."""
-    sample = list(
+def _sample(*, rule: SpikeRule, start: datetime, end: datetime) -> list[Mention]:
+    """The window's most hostile and widest-read mentions: the alert's evidence."""
+    return list(
         Mention.objects.filter(
             term_matches__watch_term_id=rule.watch_term_id, posted_at__gt=start, posted_at__lte=end
         ).order_by("sentiment", "-audience")[:EVIDENCE_MENTIONS]
     )
+
+
+def alerts_refresh(*, rule: SpikeRule, low: datetime, high: datetime, now: datetime) -> list[Alert]:
+    """Recompute the figures of this rule's alerts whose window holds newly arrived mentions.
+
+    A monitoring tool may deliver a window's mentions after the alert on it fired (a batch delayed,
+    a replay): the alert's count, tone, baseline, curve and sample then follow the data. The
+    figures it fired with stay in ``evidence["fired_with"]``, ``evidence["late_mentions"]`` says
+    how many came after, ``evidence["recomputed_at"]`` when. What the alert did (the incident it
+    opened, the e-mail it sent) is not done again. Called under the rule's lock.
+    """
+    refreshed = []
+    since = None
+    # A window (start, end] holds a mention posted in [low, high] when it ends at or after low and starts before high.
+    for alert in Alert.objects.filter(rule=rule, window_end__gte=low, window_start__lt=high).order_by("pk"):
+        since = since or listening_since(rule)
+        stats = window_stats(
+            term_id=rule.watch_term_id,
+            start=alert.window_start,
+            end=alert.window_end,
+            baseline_days=rule.baseline_days,
+            recent_windows=rule.recent_windows,
+            listening_since=since,
+        )
+        baseline = stats["baseline"] if stats["baseline"] is not None else alert.baseline
+        figures = (stats["count"], baseline, stats["negative_share"], stats["baseline_negative_share"])
+        if figures == (alert.count, alert.baseline, alert.negative_share, alert.baseline_negative_share):
+            continue
+        evidence = dict(alert.evidence or {})
+        fired_with = evidence.setdefault(
+            "fired_with",
+            {
+                "count": alert.count,
+                "baseline": alert.baseline,
+                "negative_share": alert.negative_share,
+                "baseline_negative_share": alert.baseline_negative_share,
+            },
+        )
+        sample = _sample(rule=rule, start=alert.window_start, end=alert.window_end)
+        evidence.update(
+            mention_ids=[m.pk for m in sample],
+            curve=_curve(term_id=rule.watch_term_id, start=alert.window_start, end=alert.window_end),
+            baseline_windows=stats["baseline_windows"],
+            late_mentions=max(stats["count"] - fired_with["count"], 0),
+            recomputed_at=now.isoformat(),
+        )
+        alert.count, alert.baseline, alert.negative_share, alert.baseline_negative_share = figures
+        alert.evidence = evidence
+        alert.save(update_fields=["count", "baseline", "negative_share", "baseline_negative_share", "evidence"])
+        refreshed.append(alert)
+    return refreshed
+
+
+def _fire(*, rule: SpikeRule, stats: dict, start: datetime, end: datetime, now: datetime) -> Alert:
+    """Record the alert with its evidence, act on it (incident), and announce it (``alert.fired``)."""
+    sample = _sample(rule=rule, start=start, end=end)
     alert = Alert.objects.create(
         rule=rule,
         watch_term=rule.watch_term,
@@ -322,8 +388,8 @@ def _act(*, rule: SpikeRule, alert: Alert, sample: list[Mention]):
         services.timeline_add_note(
             actor=rule.created_by,
             incident=incident,
-            body=_("Spike alert: %(count)d mentions of “%(term)s” in the last %(minutes)d minutes.")
-            % {"count": alert.count, "term": rule.watch_term.term, "minutes": rule.window_minutes},
+            event=SPIKE_ALERT_NOTE,
+            params={"count": alert.count, "term": rule.watch_term.term, "minutes": rule.window_minutes},
         )
     Mention.objects.filter(pk__in=[m.pk for m in sample], incident__isnull=True).update(incident=incident)
     return incident

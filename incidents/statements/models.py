@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import BodyFormat, ContentLanguage, Reviewable, ReviewStatus
 from crisisdesk.review.rendering import render_html, render_plain
-from incidents.models import Channel, Fact, Incident
+from incidents.models import Channel, Fact, FactStatus, Incident
 
 __all__ = ["CHANNEL_LIMITS", "SHORT_CHANNELS", "Statement", "StatementPublication", "StatementQuerySet"]
 
@@ -39,6 +39,12 @@ class StatementQuerySet(models.QuerySet):
         if not user or not user.is_authenticated or not user.has_perm("incidents.view_statement"):
             return self.none()
         return self.filter(incident__in=Incident.objects.visible_to(user))
+
+    def with_refuted_fact_count(self) -> "StatementQuerySet":
+        """Annotate ``refuted_fact_count``: how many cited facts are refuted (one query for a list)."""
+        return self.annotate(
+            refuted_fact_count=models.Count("facts", filter=Q(facts__status=FactStatus.REFUTED), distinct=True)
+        )
 
     def public(self) -> "StatementQuerySet":
         """What the newsroom may show: went out, and belongs to no confidential incident or exercise."""
@@ -95,6 +101,18 @@ class Statement(Reviewable):
 
     def __str__(self):
         return self.title
+
+    def refuted_facts(self):
+        """The cited facts that have been refuted since (or before) the statement went out."""
+        return self.facts.filter(status=FactStatus.REFUTED)
+
+    @property
+    def cites_refuted_fact(self) -> bool:
+        """A published statement resting on a refuted fact: the war room warns until it is dealt with."""
+        if self.status != ReviewStatus.PUBLISHED:
+            return False
+        count = getattr(self, "refuted_fact_count", None)
+        return bool(count) if count is not None else self.refuted_facts().exists()
 
     def get_channels_display(self) -> list[str]:
         labels = dict(Channel.choices)

@@ -28,19 +28,29 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, BodyFormat, ContentLanguage, ReviewStatus
+from crisisdesk.review.notify import send_after_commit
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
 from crisisdesk.text import normalise_newlines
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import statement_data
-from incidents import permissions
-from incidents.models import Channel, Fact, FactStatus, Incident, Severity, Status, TimelineEntry, TimelineKind
+from incidents import permissions, timeline
+from incidents.models import Channel, Fact, FactStatus, Incident, Severity, Status, TimelineKind
 from incidents.statements.models import Statement, StatementPublication
+
+STATEMENT_EVENT = timeline.event(
+    "statement.review", gettext_lazy("Statement “%(title)s”: %(action)s."), {"action": Action}
+)
+STATEMENT_CITES_REFUTED_FACT = timeline.event(
+    "statement.cites_refuted_fact",
+    gettext_lazy("Published statement “%(title)s” cites a fact now refuted: %(claim)s"),
+)
 
 LEGAL_APPROVAL = Requirement("legal", gettext_lazy("Legal"))
 INCIDENT_LEAD_APPROVAL = Requirement("incident_lead", gettext_lazy("Incident lead"))
@@ -181,14 +191,12 @@ class StatementPolicy(ReviewPolicy):
             incident.save(update_fields=["first_public_response_at", "updated_at"])
 
     def record_event(self, item, event) -> None:
-        body = _("Statement “%(title)s”: %(action)s.") % {"title": item.title, "action": Action(event.action).label}
-        if event.comment:
-            body = f"{body} {event.comment}"
-        TimelineEntry.objects.create(
+        timeline.log(
             incident_id=item.incident_id,
             kind=TimelineKind.STATEMENT,
-            body=body,
-            author=event.actor,
+            event=STATEMENT_EVENT,
+            params={"title": item.title, "action": event.action, "comment": event.comment},
+            actor=event.actor,
             data={
                 "statement": item.pk,
                 "action": event.action,
@@ -383,3 +391,44 @@ def statement_record_url(
         data={"channel": channel, "url": url},
     )
     return publication
+
+
+def statements_flag_refuted_fact(*, fact: Fact, incident: Incident, actor) -> list[Statement]:
+    """A fact was just refuted: flag each published statement citing it (registered in incidents.hooks).
+
+    Runs inside ``fact_verify``'s transaction (the incident is locked): one timeline entry per
+    statement, and an e-mail after commit to its author, the incident lead and Legal (those of them
+    who may see the statement). The war room's warning is derived (``Statement.cites_refuted_fact``),
+    so it lasts while the fact stays refuted and the statement stays published.
+    """
+    statements = list(
+        Statement.objects.filter(facts=fact, status=ReviewStatus.PUBLISHED).select_related("created_by").order_by("pk")
+    )
+    policy = StatementPolicy()
+    legal = list(policy.reviewers(statements[0], LEGAL_APPROVAL)) if statements else []
+    for statement in statements:
+        timeline.log(
+            incident=incident,
+            kind=TimelineKind.STATEMENT,
+            event=STATEMENT_CITES_REFUTED_FACT,
+            params={"title": statement.title, "claim": fact.claim},
+            actor=actor,
+            data={"statement": statement.pk, "fact": fact.pk, "refuted_fact": True},
+        )
+        recipients = [statement.created_by, incident.lead, *legal]
+        path = reverse("incidents:statement_detail", kwargs={"reference": incident.reference, "pk": statement.pk})
+        send_after_commit(
+            recipients=[user for user in recipients if user is not None and policy.can_view(user, statement)],
+            subject=_("Published statement cites a refuted fact: %s") % policy.describe(statement),
+            body=_(
+                "%(who)s refuted the fact “%(claim)s”, which the published statement “%(title)s” cites.\n\n"
+                "Consider a correction or withdrawing it: %(path)s"
+            )
+            % {
+                "who": actor.get_full_name() or actor.get_username(),
+                "claim": fact.claim,
+                "title": statement.title,
+                "path": path,
+            },
+        )
+    return statements

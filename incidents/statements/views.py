@@ -168,6 +168,7 @@ class StatementDetailView(LoginRequiredMixin, TemplateView):
             "rendered_body": statement.rendered_body(),
             "channel_texts": statement.channel_texts(),
             "facts": statement.facts.all(),
+            "refuted_facts": list(statement.refuted_facts()) if statement.status == ReviewStatus.PUBLISHED else [],
             "revisions": statement.revisions().select_related("created_by"),
             "decisions": statement.decisions().select_related("reviewer", "revision"),
             "publications": statement.publications.select_related("recorded_by"),

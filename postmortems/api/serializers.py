@@ -126,7 +126,13 @@ class PostmortemDetailSerializer(ReviewableDetailMixin, PostmortemSerializer):
 
     def get_timeline(self, item) -> list[dict]:
         return [
-            {"at": entry.created_at, "kind": entry.kind, "body": entry.body}
+            {
+                "at": entry.created_at,
+                "kind": entry.kind,
+                "body": entry.text,
+                "event": entry.event,
+                "params": entry.params,
+            }
             for entry in self._document(item)["timeline"]
         ]
 

@@ -270,6 +270,15 @@ class AlertEvidenceSerializer(serializers.Serializer):
             "or prev1…prevN (the windows just before, until the term has history)."
         ),
     )
+    late_mentions = serializers.IntegerField(
+        help_text=_("Mentions of the window that arrived after the alert fired; its figures include them.")
+    )
+    recomputed_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("When late mentions last changed the figures (null: as fired).")
+    )
+    fired_with = serializers.DictField(
+        allow_null=True, help_text=_("The figures the alert fired with: count, baseline, negative shares.")
+    )
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -307,4 +316,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "mention_ids": evidence.get("mention_ids", []),
             "curve": evidence.get("curve", []),
             "baseline_windows": evidence.get("baseline_windows", []),
+            "late_mentions": evidence.get("late_mentions", 0),
+            "recomputed_at": evidence.get("recomputed_at"),
+            "fired_with": evidence.get("fired_with"),
         }

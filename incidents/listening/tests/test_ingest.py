@@ -102,6 +102,20 @@ def test_supplied_sentiment_wins_over_builtin(ingest_client):
     assert (supplied.sentiment, supplied.sentiment_label, supplied.sentiment_source) == (0.9, "positive", "supplied")
 
 
+def test_missing_language_is_detected_stored_and_only_en_fr_scored(ingest_client):
+    batch = [
+        item(1, text="Acme ne répond pas, service client nul"),
+        item(2, text="El servicio de Acme es terrible, horrible, nunca responden"),
+        item(3, text="Acme blender cracked, terrible", language="en"),
+    ]
+    assert ingest_client.post("/api/v1/mentions/bulk/", batch, format="json").status_code == 200
+    fr, es, en = Mention.objects.order_by("external_id")
+    assert (fr.language, fr.sentiment_label) == ("fr", "negative")
+    # Spanish has no lexicon: unscored rather than scored by the English one.
+    assert (es.language, es.sentiment, es.sentiment_label) == ("es", None, "neutral")
+    assert (en.language, en.sentiment_label) == ("en", "negative")
+
+
 def test_users_without_ingest_permission_are_refused(client_for, observer, outsider):
     assert client_for(observer).post("/api/v1/mentions/", item(1), content_type="application/json").status_code == 403
     assert client_for(outsider).post("/api/v1/mentions/", item(1), content_type="application/json").status_code == 403

@@ -511,6 +511,10 @@ def test_alert_with_empty_evidence_reads_as_empty_lists(api, rule):
         "mention_ids": [],
         "curve": [],
         "baseline_windows": [],
+        # Not updated for late mentions: as fired.
+        "late_mentions": 0,
+        "recomputed_at": None,
+        "fired_with": None,
     }
 
 

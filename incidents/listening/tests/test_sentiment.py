@@ -55,3 +55,72 @@ def test_analyser_is_pluggable(settings):
         assert sentiment.analyse("I love it", "en") == (-0.9, "negative", "builtin")
     finally:
         sentiment.get_analyser.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme ne répond pas, service client nul",
+        "Acme ne répond pas. Service client nul",
+        "Ils ne rappellent jamais ; service lamentable",
+        "Pas de réponse ! Service nul",
+    ],
+)
+def test_french_negation_stops_at_punctuation(text):
+    score, label, _ = sentiment.analyse(text, "fr")
+    assert label == "negative", score
+
+
+def test_english_negation_stops_at_punctuation():
+    # Without the break, "not" would flip "terrible" and the sentence would read mildly positive.
+    score, label, _ = sentiment.analyse("They did not answer, terrible service", "en")
+    assert label == "negative", score
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Acme ne répond pas, service client nul", "fr"),
+        ("This blender is dangerous, my jar cracked", "en"),
+        ("El servicio de atención al cliente es terrible, nunca responden", "es"),
+        ("Der Kundendienst ist schrecklich und antwortet nie", "de"),
+    ],
+)
+def test_detect_language(text, code):
+    assert sentiment.detect_language(text) == code
+
+
+def test_detect_language_undetermined():
+    assert sentiment.detect_language("") == ""
+    assert sentiment.detect_language("!!!") == ""
+
+
+def test_detector_is_built_once():
+    assert sentiment._detector() is sentiment._detector()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # "terrible" is in the English lexicon: scored as English, these would read negative.
+        ("El servicio es terrible, horrible, una estafa", ""),
+        ("El servicio es terrible, horrible, una estafa", "es"),
+        ("Der Service ist terrible, einfach horrible", "de"),
+    ],
+)
+def test_other_languages_get_no_score(text, language):
+    assert sentiment.analyse(text, language) == (None, "neutral", "builtin")
+
+
+def test_missing_language_is_detected_before_scoring():
+    score, label, _ = sentiment.analyse("Acme ne répond pas, service client nul", "")
+    assert label == "negative", score
+
+
+def test_detection_only_when_language_missing(monkeypatch):
+    def boom(text):
+        raise AssertionError("detected although the language was given")
+
+    monkeypatch.setattr(sentiment, "detect_language", boom)
+    assert sentiment.analyse("terrible service", "en")[1] == "negative"
+    assert sentiment.analyse("terrible service", "", supplied=-0.5)[2] == "supplied"

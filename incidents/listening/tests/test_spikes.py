@@ -284,3 +284,60 @@ def test_an_alert_on_no_incident_emails_every_team_lead(
         spikes.spikes_evaluate()
     (mail,) = mailoutbox
     assert sorted(mail.to) == sorted([team_lead.email, lead2.email])
+
+
+def _fire_the_spike(rule):
+    items = baseline_series(START, days=9)
+    for chunk in range(0, len(items), 1000):
+        ingest(items[chunk : chunk + 1000])
+    burst = [
+        post(10_000 + i, SPIKE_AT - timedelta(minutes=30) + timedelta(seconds=40 * i), negative=i % 4 != 0)
+        for i in range(40)
+    ]
+    ingest(burst)
+    with time_machine.travel(SPIKE_AT, tick=False):
+        (alert,) = spikes.spikes_evaluate()
+    return alert
+
+
+def test_late_mentions_of_a_fired_window_update_the_alert(rule, client_for, team_lead):
+    from django.core import mail
+
+    alert = _fire_the_spike(rule)
+    assert alert.count == 27
+    fired_share = alert.negative_share
+    sent = len(mail.outbox)
+    # Ten hostile mentions posted inside the alert's window, delivered after it fired.
+    late = [post(50_000 + i, alert.window_end - timedelta(minutes=10, seconds=i), negative=True) for i in range(10)]
+    ingest(late)
+    with time_machine.travel(SPIKE_AT + timedelta(minutes=5), tick=False):
+        assert spikes.spikes_evaluate() == []  # no second alert for the same spike
+    alert.refresh_from_db()
+    assert alert.count == 37
+    assert alert.negative_share > fired_share
+    assert alert.evidence["fired_with"]["count"] == 27
+    assert alert.evidence["late_mentions"] == 10
+    assert alert.evidence["recomputed_at"] == (SPIKE_AT + timedelta(minutes=5)).isoformat()
+    assert sum(bucket["count"] for bucket in alert.evidence["curve"]) >= 37
+    # What it did is not done again: no second announcement, no second e-mail.
+    assert OutboxEvent.objects.filter(event_type="alert.fired").count() == 1
+    assert len(mail.outbox) == sent
+    api = client_for(team_lead).get(f"/api/v1/alerts/{alert.pk}/").json()
+    assert (api["count"], api["evidence"]["late_mentions"], api["evidence"]["fired_with"]["count"]) == (37, 10, 27)
+    page = client_for(team_lead).get(f"/mentions/alerts/{alert.pk}/").content.decode()
+    assert "Updated for late mentions: 10 of the window arrived after it fired with 27" in page
+
+
+def test_mentions_outside_a_fired_window_leave_the_alert_as_fired(rule):
+    alert = _fire_the_spike(rule)
+    # Posted after the window's end: the next window's business, not this alert's.
+    ingest([post(60_000 + i, alert.window_end + timedelta(minutes=1, seconds=i)) for i in range(5)])
+    with time_machine.travel(SPIKE_AT + timedelta(minutes=5), tick=False):
+        spikes.spikes_evaluate()
+    alert.refresh_from_db()
+    assert alert.count == 27
+    assert "recomputed_at" not in alert.evidence
+    api_shape = {"late_mentions": 0, "recomputed_at": None, "fired_with": None}
+    from incidents.listening.api.serializers import AlertSerializer
+
+    assert {k: AlertSerializer(alert).data["evidence"][k] for k in api_shape} == api_shape

@@ -71,6 +71,10 @@ class StatementSerializer(serializers.ModelSerializer):
     status = ReviewStatusField(read_only=True)
     current_revision = RevisionBriefSerializer(read_only=True, allow_null=True)
     created_by = UserBriefSerializer(read_only=True)
+    cites_refuted_fact = serializers.BooleanField(
+        read_only=True,
+        help_text="Published, but one of its cited facts has been refuted since: correct or withdraw it.",
+    )
 
     class Meta:
         model = Statement
@@ -84,6 +88,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "audience",
             "body_format",
             "status",
+            "cites_refuted_fact",
             "current_revision",
             "from_key_message",
             "created_by",

@@ -47,7 +47,8 @@ from incidents.statements.models import Statement, StatementPublication
 class StatementViewSet(ReviewActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
     """Statements of the incidents you may see; every status change is a POST action."""
 
-    queryset = Statement.objects.select_related("incident", "created_by", "current_revision")
+    # refuted_fact_count: ``cites_refuted_fact`` without a query per row.
+    queryset = Statement.objects.select_related("incident", "created_by", "current_revision").with_refuted_fact_count()
     serializer_class = s.StatementSerializer
     filterset_class = StatementFilterSet
     ordering = ("-created_at", "-id")

@@ -1,4 +1,4 @@
-"""The incident timeline refuses DELETE and TRUNCATE too, not only UPDATE (0002).
+"""The incident timeline refuses DELETE and TRUNCATE too, not only UPDATE (0002; it runs after 0016, whose SQLite table rebuild would drop triggers created before it).
 
 Deleting an incident would cascade to its timeline: that now fails in the database unless the
 transaction holds the maintenance switch (``crisisdesk.audit.purge.purge_permitted``), which only
@@ -15,7 +15,7 @@ from crisisdesk.audit.purge import migration_operations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0013_spike_rule_recent_windows"),
+        ("incidents", "0016_timeline_event_codes"),
         ("audit", "0002_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -3,7 +3,17 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from incidents.listening.models import Alert, Mention, MentionStatus, Sentiment, SpikeRule, WatchTerm, WatchTermKind
+from incidents.listening.models import (
+    Alert,
+    FollowUpChannel,
+    Mention,
+    MentionStatus,
+    PrivateFollowUp,
+    Sentiment,
+    SpikeRule,
+    WatchTerm,
+    WatchTermKind,
+)
 
 
 class MentionFilterSet(django_filters.FilterSet):
@@ -54,3 +64,13 @@ class AlertFilterSet(django_filters.FilterSet):
     class Meta:
         model = Alert
         fields = ["watch_term", "rule", "fired_after", "fired_before", "incident"]
+
+
+class FollowUpFilterSet(django_filters.FilterSet):
+    incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
+    mention = django_filters.NumberFilter(field_name="mention_id", label=_("Mention (id)"))
+    channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices, label=_("Channel"))
+
+    class Meta:
+        model = PrivateFollowUp
+        fields = ["incident", "mention", "channel"]

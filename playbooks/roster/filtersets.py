@@ -29,3 +29,18 @@ class PersonFilterSet(django_filters.FilterSet):
     def filter_language(self, queryset, name, value):
         # JSON "contains" is not portable to SQLite; the list is short, so match the quoted code.
         return queryset.filter(languages__icontains=f'"{value}"') if value else queryset
+
+
+class WhoToCallFilterSet(django_filters.FilterSet):
+    """Who to call, for some incident roles only (``?role=legal&role=spokesperson``)."""
+
+    role = django_filters.MultipleChoiceFilter(field_name="code", choices=[], label=_("Incident role"))
+
+    class Meta:
+        model = IncidentRole
+        fields = ["role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Roles are data, not code: the choices are read when the filter is built.
+        self.filters["role"].extra["choices"] = list(IncidentRole.objects.values_list("code", "name"))

@@ -277,7 +277,28 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMode
     serializer_class = s.AlertSerializer
     filterset_class = AlertFilterSet
     ordering = ("-fired_at", "-id")
-    required_scopes = READ_SCOPES
+    required_scopes = {**READ_SCOPES, "mentions": "read"}
+
+    @extend_schema(
+        summary=_("The alert's sample mentions, most negative first (those you may see)"),
+        description=_(
+            "What the browser's alert page lists as evidence: the mentions of ``evidence.mention_ids``, "
+            "without those linked to an incident you may not see. Not paginated (a sample is small)."
+        ),
+        responses={200: s.MentionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def mentions(self, request, pk=None):
+        alert = self.get_object()
+        ids = (alert.evidence or {}).get("mention_ids", [])
+        sample = (
+            Mention.objects.visible_to(request.user)
+            .filter(pk__in=[pk for pk in ids if isinstance(pk, int)])
+            .select_related("incident")
+            .prefetch_related("term_matches__watch_term")
+            .order_by("sentiment", "id")
+        )
+        return Response(s.MentionSerializer(sample, many=True, context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(

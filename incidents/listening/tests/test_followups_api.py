@@ -261,3 +261,28 @@ def test_mention_of_a_confidential_incident_is_missing(api, confidential_inciden
         api("team_lead").post(answer_url(mention), {"reply_url": "https://x.example/r"}, format="json").status_code
         == 200
     )
+
+
+# --- integration API keys ---------------------------------------------------------------------
+
+
+def key_client(admin_user, user, *scopes):
+    from rest_framework.test import APIClient
+
+    from crisisdesk.apikeys import services as key_services
+
+    _, raw_key = key_services.apikey_create(actor=admin_user, name="Integration", scopes=list(scopes), user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    return client
+
+
+def test_follow_ups_need_the_write_scope_to_record_and_read_to_list(admin_user, communicator, team):
+    mention = make_mention(incident=team)
+    reader = key_client(admin_user, communicator, "read")
+    assert reader.get(FOLLOW_UPS).status_code == 200
+    assert reader.post(private_url(mention), {"channel": "email"}, format="json").status_code == 403
+    assert reader.post(answer_url(mention), {"reply_url": "https://x.example/r"}, format="json").status_code == 403
+    writer = key_client(admin_user, communicator, "write")
+    assert writer.post(private_url(mention), {"channel": "email"}, format="json").status_code == 201
+    assert writer.get(FOLLOW_UPS).status_code == 403

@@ -160,3 +160,34 @@ def test_clocks_query_count_does_not_grow_with_statements_or_members(api, sev1):
     with CaptureQueriesContext(connection) as many:
         assert client.get(clocks_url(sev1)).status_code == 200
     assert len(many) == len(one)
+
+
+# --- integration API keys ---------------------------------------------------------------------
+
+
+def key_client(admin_user, user, *scopes):
+    from rest_framework.test import APIClient
+
+    from crisisdesk.apikeys import services as key_services
+
+    _, raw_key = key_services.apikey_create(actor=admin_user, name="Integration", scopes=list(scopes), user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    return client
+
+
+def test_read_key_reads_targets_and_clocks_but_cannot_change_targets(admin_user, team_lead, sev1):
+    client = key_client(admin_user, team_lead, "read")
+    assert client.get(TARGETS).status_code == 200
+    assert client.get(f"{TARGETS}1/").status_code == 200
+    assert client.get(clocks_url(sev1)).status_code == 200
+    assert client.patch(f"{TARGETS}1/", {"acknowledge_minutes": 5}, format="json").status_code == 403
+    assert ResponseTarget.objects.get(severity=1).acknowledge_minutes == 15
+
+
+def test_write_key_of_a_team_lead_changes_targets(admin_user, team_lead):
+    client = key_client(admin_user, team_lead, "write")
+    assert client.patch(f"{TARGETS}1/", {"acknowledge_minutes": 5}, format="json").status_code == 200
+    assert ResponseTarget.objects.get(severity=1).acknowledge_minutes == 5
+    # Reading needs the read scope.
+    assert client.get(TARGETS).status_code == 403

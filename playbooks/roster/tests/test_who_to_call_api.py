@@ -98,3 +98,15 @@ def test_who_to_call_query_count_is_flat(api, team_lead):
         body = by_code(client.get(URL).json())
     assert len(body["spokesperson"]["people"]) == 50
     assert len(many) == len(one)
+
+
+def test_read_key_reads_who_to_call_an_ingest_key_does_not(admin_user, observer, roster):
+    from rest_framework.test import APIClient
+
+    from crisisdesk.apikeys import services as key_services
+
+    for scopes, expected in ((["read"], 200), (["ingest"], 403)):
+        _, raw_key = key_services.apikey_create(actor=admin_user, name=f"Key {scopes}", scopes=scopes, user=observer)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+        assert client.get(URL).status_code == expected, scopes

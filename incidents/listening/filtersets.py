@@ -68,7 +68,10 @@ class AlertFilterSet(django_filters.FilterSet):
 
 class FollowUpFilterSet(django_filters.FilterSet):
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
-    mention = django_filters.NumberFilter(field_name="mention_id", label=_("Mention (id)"))
+    # Bounded: an id no database column can hold is a 400, not an overflow in the driver.
+    mention = django_filters.NumberFilter(
+        field_name="mention_id", label=_("Mention (id)"), min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
     channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices, label=_("Channel"))
 
     class Meta:

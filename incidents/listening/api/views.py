@@ -293,7 +293,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMode
         ids = (alert.evidence or {}).get("mention_ids", [])
         sample = (
             Mention.objects.visible_to(request.user)
-            .filter(pk__in=[pk for pk in ids if isinstance(pk, int)])
+            .filter(pk__in=[pk for pk in ids if type(pk) is int and 0 < pk < 2**63])
             .select_related("incident")
             .prefetch_related("term_matches__watch_term")
             .order_by("sentiment", "id")

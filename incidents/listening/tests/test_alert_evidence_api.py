@@ -84,7 +84,7 @@ def test_alert_on_a_hidden_incident_answers_like_a_missing_one(api, rule, confid
 
 
 def test_malformed_evidence_reads_as_an_empty_sample(api, rule):
-    alert = make_alert(rule, ["x", None, {"id": 1}])
+    alert = make_alert(rule, ["x", None, {"id": 1}, True, 10**30, -1])
     response = api("observer").get(url(alert))
     assert response.status_code == 200 and response.json() == []
 

@@ -201,6 +201,9 @@ def test_follow_ups_filter(api, recorded, team):
         open_one.pk
     ]
     assert client.get(FOLLOW_UPS, {"channel": "pigeon"}).status_code == 400
+    for bad in ("99999999999999999999999", "1.5", "x", "0"):
+        response = client.get(FOLLOW_UPS, {"mention": bad})
+        assert response.status_code == 400 and "mention" in response.json(), bad
 
 
 def test_follow_ups_are_read_only(api, recorded):

@@ -289,3 +289,30 @@ def test_follow_ups_need_the_write_scope_to_record_and_read_to_list(admin_user, 
     writer = key_client(admin_user, communicator, "write")
     assert writer.post(private_url(mention), {"channel": "email"}, format="json").status_code == 201
     assert writer.get(FOLLOW_UPS).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1],
+        {"channel": "email", "incident": {"a": 1}},
+        {"channel": ["email"]},
+        {"channel": "email", "outcome": "a\x00b"},
+    ],
+)
+def test_malformed_follow_up_bodies_are_400(api, team, body):
+    mention = make_mention(incident=team)
+    assert api("communicator").post(private_url(mention), body, format="json").status_code == 400
+    assert not PrivateFollowUp.objects.exists()
+
+
+@pytest.mark.parametrize("body", [{"reply_url": "http://\x00"}, {"reply_url": ["http://a.example"]}, [1]])
+def test_malformed_answer_bodies_are_400(api, incident, body):
+    mention = make_mention(incident=incident)
+    assert api("communicator").post(answer_url(mention), body, format="json").status_code == 400
+
+
+def test_odd_filter_values_never_fail(api, recorded):
+    client = api("team_lead")
+    assert client.get(FOLLOW_UPS, {"channel": "\x00"}).status_code == 400
+    assert client.get(FOLLOW_UPS, {"incident": "\x00"}).status_code == 400

@@ -191,3 +191,14 @@ def test_write_key_of_a_team_lead_changes_targets(admin_user, team_lead):
     assert ResponseTarget.objects.get(severity=1).acknowledge_minutes == 5
     # Reading needs the read scope.
     assert client.get(TARGETS).status_code == 403
+
+
+@pytest.mark.parametrize("body", [[1, 2], "x", {"acknowledge_minutes": True}, {"acknowledge_minutes": 1.5}])
+def test_malformed_target_bodies_are_400(api, body):
+    assert api("team_lead").patch(f"{TARGETS}1/", body, format="json").status_code == 400
+    assert ResponseTarget.objects.get(severity=1).acknowledge_minutes == 15
+
+
+def test_odd_references_for_clocks_are_404(api):
+    for reference in ("%00", "%E2%80%AE", "x" * 300):
+        assert api("team_lead").get(f"/api/v1/incidents/{reference}/clocks/").status_code == 404

@@ -110,3 +110,10 @@ def test_read_key_reads_who_to_call_an_ingest_key_does_not(admin_user, observer,
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
         assert client.get(URL).status_code == expected, scopes
+
+
+def test_odd_role_values_are_400(api, roster):
+    for value in ("\x00", "x" * 1000, ""):
+        response = api("observer").get(URL, {"role": value})
+        assert response.status_code in (200, 400), value
+    assert api("observer").get(URL, {"role": "\x00"}).status_code == 400

@@ -2,6 +2,8 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from crisisdesk.review.models import ContentLanguage
 from incidents.models import IncidentRole
@@ -34,13 +36,14 @@ class PersonFilterSet(django_filters.FilterSet):
 class WhoToCallFilterSet(django_filters.FilterSet):
     """Who to call, for some incident roles only (``?role=legal&role=spokesperson``)."""
 
-    role = django_filters.MultipleChoiceFilter(field_name="code", choices=[], label=_("Incident role"))
+    role = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="code", queryset=IncidentRole.objects.all(), method="filter_role", label=_("Incident role")
+    )
 
     class Meta:
         model = IncidentRole
         fields = ["role"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Roles are data, not code: the choices are read when the filter is built.
-        self.filters["role"].extra["choices"] = list(IncidentRole.objects.values_list("code", "name"))
+    @extend_schema_field(OpenApiTypes.STR)  # each role is sent as its code
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(pk__in=[role.pk for role in value]) if value else queryset

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("incidents.api.urls")),
     path("webhooks/", include("crisisdesk.webhooks.api.urls")),
     path("", include("incidents.checklist.api.urls")),
+    path("", include("incidents.response.api.urls")),
     path("", include("playbooks.api.urls")),
     path("", include("postmortems.api.urls")),
     path("", include("crisisdesk.review.api")),

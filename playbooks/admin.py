@@ -4,18 +4,22 @@ Every write goes through ``playbooks.services`` / ``playbooks.roster.services``:
 forms are ``ServiceForm`` subclasses that call the service while validating, and
 workflow moves are admin actions. A version's status, number and revisions are
 read-only; its review (submit, approve, request changes, reject) is the engine's
-actions, so four eyes applies here as everywhere. Steps are shown read-only: they
-are part of the reviewed content and are edited with the version in the war room
-or the API, where the service records a new revision.
+actions, so four eyes applies here as everywhere. Steps are part of the reviewed
+content: on a draft or in-review version they are edited in the inline, and saved
+with the version's fields by one ``playbook_version_update`` call (a new revision,
+back to draft, approvals voided), as in the war room and the API; on any other
+version they are read-only.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm
+from crisisdesk.review import services as review_services
 from crisisdesk.review.admin import (
     ReviewableAdmin,
     approve_items,
@@ -25,7 +29,7 @@ from crisisdesk.review.admin import (
     request_changes_items,
     submit_items,
 )
-from crisisdesk.review.models import ContentLanguage, ReviewStatus
+from crisisdesk.review.models import Action, ContentLanguage, ReviewStatus
 from incidents.models import Channel, Incident
 from playbooks import services
 from playbooks.models import Exercise, ExerciseStatus, Playbook, PlaybookStep, PlaybookVersion
@@ -153,32 +157,94 @@ class PlaybookVersionAdminForm(ServiceForm):
         key_messages = None
         if "key_messages" in self.fields and "key_messages" in self.changed_data:
             key_messages = list(cleaned_data.get("key_messages") or [])
-        if not changes and key_messages is None:
+        steps = self.steps_input()
+        if not changes and key_messages is None and steps is None:
             return self.instance
         return services.playbook_version_update(
             actor=self.actor,
             version=self.instance,
             key_messages=key_messages,
+            steps=steps,
             comment=gettext("Edited in the admin."),
             ip_address=self.ip_address,
             **changes,
         )
 
+    def steps_input(self) -> list[dict] | None:
+        """The whole list of steps from the step inline when it changed (None: leave the steps alone).
+
+        The admin builds the inline's formset before validating this form and hands it over on the
+        instance (``PlaybookVersionAdmin._create_formsets``), so the fields and the steps reach the
+        service in one call: one revision, and a refusal of either leaves both unsaved.
+        """
+        formset = getattr(self.instance, "_step_formset", None)
+        if formset is None or not formset.has_changed():
+            return None
+        if not formset.is_valid():
+            raise ValidationError(gettext("Correct the steps below."))
+        kept = [form for form in formset.forms if form.has_changed() or form.instance.pk]
+        kept = [form for form in kept if not (formset.can_delete and formset._should_delete_form(form))]
+
+        # Positions say the order (blank: at the end); the service numbers the steps 1, 2, 3…
+        def order(form):
+            position = form.cleaned_data.get("position")
+            return (10**6 if position is None else position, formset.forms.index(form))
+
+        kept.sort(key=order)
+        return [{name: form.cleaned_data.get(name) for name in STEP_INPUT_FIELDS} for form in kept]
+
+
+STEP_INPUT_FIELDS = ["title", "instructions", "role", "within_minutes"]
+
+
+class StepForm(forms.ModelForm):
+    """One step of the inline; never saved by itself (the version's service writes the whole list)."""
+
+    class Meta:
+        model = PlaybookStep
+        fields = ["position", "title", "role", "within_minutes", "instructions"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "position" in self.fields:
+            self.fields["position"].required = False
+
+    def validate_unique(self):
+        # Positions are renumbered by the service: two rows may swap them.
+        pass
+
+
+class StepFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self):
+        pass
+
 
 class StepInline(admin.TabularInline):
-    """A version's ordered steps, read-only: they are reviewed content, edited with the version's service."""
+    """A version's ordered steps: editable while the version is a draft or in review, read-only afterwards."""
 
     model = PlaybookStep
+    form = StepForm
+    formset = StepFormSet
     extra = 0
-    can_delete = False
     fields = ["position", "title", "role", "within_minutes", "instructions"]
-    readonly_fields = fields
+
+    def editable(self, request, obj) -> bool:
+        # Whoever the review policy lets edit this version now (the service checks it again).
+        if not PlaybookVersionAdmin.is_open(obj):
+            return False
+        return Action.EDIT in review_services.available_actions(user=request.user, item=obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if self.editable(request, obj) else self.fields
 
     def has_add_permission(self, request, obj=None):
-        return False
+        return self.editable(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return self.editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.editable(request, obj)
 
 
 @admin.register(PlaybookVersion)
@@ -208,6 +274,21 @@ class PlaybookVersionAdmin(ServiceAdminMixin, ReviewableAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         return type(form_class.__name__, (form_class,), {"ip_address": client_ip(request)})
+
+    def _create_formsets(self, request, obj, change):
+        # Built before the version's form is validated: hand the steps to it (see ``steps_input``).
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        for formset, inline in zip(formsets, inline_instances, strict=True):
+            if isinstance(inline, StepInline) and request.method == "POST" and inline.editable(request, obj):
+                obj._step_formset = formset
+        return formsets, inline_instances
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PlaybookStep:
+            # The service already wrote the steps with the version; saving the formset would write them twice.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_formset(request, form, formset, change)
 
     @staticmethod
     def is_open(obj) -> bool:

@@ -19,6 +19,7 @@ router.register("mentions", mention_views.MentionViewSet, basename="mention")
 router.register("watch-terms", listening_views.WatchTermViewSet, basename="watchterm")
 router.register("spike-rules", listening_views.SpikeRuleViewSet, basename="spikerule")
 router.register("alerts", listening_views.AlertViewSet, basename="alert")
+router.register("follow-ups", listening_views.FollowUpViewSet, basename="privatefollowup")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),

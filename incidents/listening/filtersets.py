@@ -3,7 +3,17 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from incidents.listening.models import Alert, Mention, MentionStatus, Sentiment, SpikeRule, WatchTerm, WatchTermKind
+from incidents.listening.models import (
+    Alert,
+    FollowUpChannel,
+    Mention,
+    MentionStatus,
+    PrivateFollowUp,
+    Sentiment,
+    SpikeRule,
+    WatchTerm,
+    WatchTermKind,
+)
 
 
 class MentionFilterSet(django_filters.FilterSet):
@@ -54,3 +64,16 @@ class AlertFilterSet(django_filters.FilterSet):
     class Meta:
         model = Alert
         fields = ["watch_term", "rule", "fired_after", "fired_before", "incident"]
+
+
+class FollowUpFilterSet(django_filters.FilterSet):
+    incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
+    # Bounded: an id no database column can hold is a 400, not an overflow in the driver.
+    mention = django_filters.NumberFilter(
+        field_name="mention_id", label=_("Mention (id)"), min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
+    channel = django_filters.MultipleChoiceFilter(choices=FollowUpChannel.choices, label=_("Channel"))
+
+    class Meta:
+        model = PrivateFollowUp
+        fields = ["incident", "mention", "channel"]

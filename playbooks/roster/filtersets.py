@@ -2,6 +2,8 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from crisisdesk.review.models import ContentLanguage
 from incidents.models import IncidentRole
@@ -29,3 +31,19 @@ class PersonFilterSet(django_filters.FilterSet):
     def filter_language(self, queryset, name, value):
         # JSON "contains" is not portable to SQLite; the list is short, so match the quoted code.
         return queryset.filter(languages__icontains=f'"{value}"') if value else queryset
+
+
+class WhoToCallFilterSet(django_filters.FilterSet):
+    """Who to call, for some incident roles only (``?role=legal&role=spokesperson``)."""
+
+    role = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="code", queryset=IncidentRole.objects.all(), method="filter_role", label=_("Incident role")
+    )
+
+    class Meta:
+        model = IncidentRole
+        fields = ["role"]
+
+    @extend_schema_field(OpenApiTypes.STR)  # each role is sent as its code
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(pk__in=[role.pk for role in value]) if value else queryset

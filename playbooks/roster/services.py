@@ -157,14 +157,17 @@ class RoleContacts:
         return self.people[1] if len(self.people) > 1 else None
 
 
-def who_to_call(user) -> list[RoleContacts]:
-    """For every incident role, the active people who can hold it, first call first (three queries)."""
+def who_to_call(user, *, roles=None) -> list[RoleContacts]:
+    """For every incident role, the active people who can hold it, first call first (three queries).
+
+    ``roles`` (an ``IncidentRole`` queryset, e.g. filtered by ``WhoToCallFilterSet``) narrows the roles.
+    """
     if not user.has_perm("playbooks.view_person"):
         return []
     capabilities = RoleCapability.objects.filter(person__active=True).select_related(
         "person__department", "person__backup", "person__user"
     )
-    roles = IncidentRole.objects.prefetch_related(
+    roles = (IncidentRole.objects.all() if roles is None else roles).prefetch_related(
         Prefetch("capabilities", queryset=capabilities.order_by("priority", "person__full_name"), to_attr="ordered")
     )
     return [RoleContacts(role=role, people=[c.person for c in role.ordered]) for role in roles]

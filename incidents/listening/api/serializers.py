@@ -16,8 +16,10 @@ from incidents.listening.models import (
     AUDIENCE_MAX,
     MENTION_TEXT_MAX,
     Alert,
+    FollowUpChannel,
     Mention,
     MentionStatus,
+    PrivateFollowUp,
     SpikeAction,
     SpikeRule,
     WatchTerm,
@@ -320,3 +322,43 @@ class AlertSerializer(serializers.ModelSerializer):
             "recomputed_at": evidence.get("recomputed_at"),
             "fired_with": evidence.get("fired_with"),
         }
+
+
+# --- answers and private follow-ups -------------------------------------------------------------
+
+
+class AnswerInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Record our public answer to a mention: the URL of the reply; the mention becomes answered."""
+
+    reply_url = serializers.CharField(max_length=1000, help_text=_("An http(s) URL."))
+
+
+FollowUpChannelField = enum_field(
+    "FollowUpChannelField",
+    FollowUpChannel.choices,
+    component="FollowUpChannel",
+    doc="Where a conversation went private: direct message, email or phone.",
+)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    """A conversation moved to a private channel with one complainant, and its outcome (team only)."""
+
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    channel = FollowUpChannelField(read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PrivateFollowUp
+        fields = ["id", "mention", "incident", "channel", "outcome", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class FollowUpInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Move a mention's conversation to a private channel; the incident defaults to the mention's own."""
+
+    channel = FollowUpChannelField()
+    incident = VisibleIncidentField(
+        required=False, allow_null=True, help_text=_("Reference of an active incident whose team you are on.")
+    )
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")

@@ -25,13 +25,26 @@ from rest_framework.response import Response
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from incidents.listening import parsing, services
 from incidents.listening.api import serializers as s
-from incidents.listening.filtersets import AlertFilterSet, MentionFilterSet, SpikeRuleFilterSet, WatchTermFilterSet
-from incidents.listening.models import Alert, Mention, MentionTerm, SpikeRule, WatchTerm
+from incidents.listening.filtersets import (
+    AlertFilterSet,
+    FollowUpFilterSet,
+    MentionFilterSet,
+    SpikeRuleFilterSet,
+    WatchTermFilterSet,
+)
+from incidents.listening.models import Alert, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
 from incidents.models import Incident
 
 INGEST_RESPONSES = {
     400: OpenApiResponse(description=_("Malformed input: ``errors`` lists index, field and message of each.")),
     403: OpenApiResponse(description=_("The key lacks the ingest scope, or the user may not add mentions.")),
+}
+
+
+MENTION_ACTION_ERRORS = {
+    400: OpenApiResponse(description=_("Invalid input: the body maps each field to its messages.")),
+    403: OpenApiResponse(description=_("You may not triage mentions (or follow up for this incident's team).")),
+    404: OpenApiResponse(description=_("No such mention, or you may not see it.")),
 }
 
 
@@ -56,8 +69,20 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
     filterset_class = MentionFilterSet
     ordering = ("-posted_at", "-id")
     http_method_names = ["get", "post", "head", "options"]
-    required_scopes = {"list": "read", "retrieve": "read", "create": "ingest", "bulk": "ingest", "triage": "write"}
-    input_serializer_classes = {"triage": s.TriageInputSerializer}
+    required_scopes = {
+        "list": "read",
+        "retrieve": "read",
+        "create": "ingest",
+        "bulk": "ingest",
+        "triage": "write",
+        "answer": "write",
+        "answer_privately": "write",
+    }
+    input_serializer_classes = {
+        "triage": s.TriageInputSerializer,
+        "answer": s.AnswerInputSerializer,
+        "answer_privately": s.FollowUpInputSerializer,
+    }
 
     def _require_ingest(self):
         if not services.can_ingest(self.request.user):
@@ -109,6 +134,39 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         if data.get("status"):
             changed = services.mentions_set_status(actor=request.user, mentions=mentions, status=data["status"])
         return Response({"changed": changed})
+
+    def _require_triage(self):
+        # Before the input is read: whoever may not triage learns that, not what was wrong with the body.
+        if not services.can_triage(self.request.user):
+            raise PermissionDenied(_("You may not triage mentions."))
+
+    @extend_schema(
+        summary=_("Record our public answer (its URL); the mention becomes answered"),
+        request=s.AnswerInputSerializer,
+        responses={200: s.MentionSerializer, **MENTION_ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        mention = self.get_object()
+        self._require_triage()
+        services.mention_record_answer(actor=request.user, mention=mention, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=mention.pk))
+
+    @extend_schema(
+        summary=_("Move the conversation to a private channel: a follow-up only the incident's team sees"),
+        description=_(
+            "``incident`` defaults to the mention's own; you must be on its crisis team. "
+            "The mention becomes answered privately and is linked to the incident."
+        ),
+        request=s.FollowUpInputSerializer,
+        responses={201: s.FollowUpSerializer, **MENTION_ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="answer-privately")
+    def answer_privately(self, request, pk=None):
+        mention = self.get_object()
+        self._require_triage()
+        follow_up = services.mention_answer_privately(actor=request.user, mention=mention, **self.validated_input())
+        return self.read_response(follow_up, serializer_class=s.FollowUpSerializer, status_code=status.HTTP_201_CREATED)
 
 
 READ_SCOPES = {"list": "read", "retrieve": "read"}
@@ -231,4 +289,44 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMode
     serializer_class = s.AlertSerializer
     filterset_class = AlertFilterSet
     ordering = ("-fired_at", "-id")
+    required_scopes = {**READ_SCOPES, "mentions": "read"}
+
+    @extend_schema(
+        summary=_("The alert's sample mentions, most negative first (those you may see)"),
+        description=_(
+            "What the browser's alert page lists as evidence: the mentions of ``evidence.mention_ids``, "
+            "without those linked to an incident you may not see. Not paginated (a sample is small)."
+        ),
+        responses={200: s.MentionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def mentions(self, request, pk=None):
+        alert = self.get_object()
+        ids = (alert.evidence or {}).get("mention_ids", [])
+        sample = (
+            Mention.objects.visible_to(request.user)
+            .filter(pk__in=[pk for pk in ids if type(pk) is int and 0 < pk < 2**63])
+            .select_related("incident")
+            .prefetch_related("term_matches__watch_term")
+            .order_by("sentiment", "id")
+        )
+        return Response(s.MentionSerializer(sample, many=True, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Private follow-ups of the incidents whose team you are on (filterable)")),
+    retrieve=extend_schema(summary=_("One private follow-up")),
+)
+class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleModelViewSet):
+    """Conversations moved to a private channel; confidential: only the incident's team (and superusers) see them.
+
+    Recorded with ``POST mentions/{id}/answer-privately/``; never edited or deleted here.
+    """
+
+    queryset = PrivateFollowUp.objects.select_related("incident", "created_by")
+    serializer_class = s.FollowUpSerializer
+    filterset_class = FollowUpFilterSet
+    ordering = ("-created_at", "-id")
+    # Whoever reads mentions may ask; ``visible_to`` then keeps only their incidents' team follow-ups.
+    collection_permission = "incidents.view_mention"
     required_scopes = READ_SCOPES

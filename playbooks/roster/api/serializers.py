@@ -106,3 +106,31 @@ class PersonInputSerializer(StrictInputMixin, serializers.Serializer):
 
 class PersonUpdateSerializer(PersonInputSerializer):
     full_name = serializers.CharField(max_length=200, required=False)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """How to reach someone on the roster, in a line."""
+
+    department = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "full_name", "job_title", "department", "phone", "email", "languages"]
+        read_only_fields = fields
+
+
+class WhoToCallRoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentRole
+        fields = ["code", "name", "responsibilities"]
+        read_only_fields = fields
+
+
+class WhoToCallSerializer(serializers.Serializer):
+    """For one incident role: the first call, the backup (the first call's named backup, else the next in line),
+    and everyone active who can hold it, in call order."""
+
+    role = WhoToCallRoleSerializer()
+    primary = ContactSerializer(allow_null=True, help_text=_("Null: nobody named for this role."))
+    backup = ContactSerializer(allow_null=True, help_text=_("Null: no backup."))
+    people = ContactSerializer(many=True)

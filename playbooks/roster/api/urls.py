@@ -7,5 +7,6 @@ from playbooks.roster.api import views
 router = SimpleRouter()
 router.register("roster/people", views.PersonViewSet, basename="person")
 router.register("roster/departments", views.DepartmentViewSet, basename="department")
+router.register("roster/who-to-call", views.WhoToCallViewSet, basename="who-to-call")
 
 urlpatterns = router.urls

@@ -4,12 +4,14 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.response import Response
 
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.review.api import ERRORS
+from incidents.models import IncidentRole
 from playbooks.roster import services as roster_services
 from playbooks.roster.api import serializers as s
-from playbooks.roster.filtersets import PersonFilterSet
+from playbooks.roster.filtersets import PersonFilterSet, WhoToCallFilterSet
 from playbooks.roster.models import Department, Person, RoleCapability
 
 
@@ -95,3 +97,30 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visibl
             actor=request.user, department=self.get_object(), **self.validated_input()
         )
         return self.read_response(department)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Who to call: for each incident role, the first call and the backup, with their numbers"),
+        description=_("The browser's ``/roster/who-to-call/``. ``?role=<code>`` (repeatable) narrows the roles."),
+        responses={200: s.WhoToCallSerializer(many=True)},
+    ),
+)
+class WhoToCallViewSet(mixins.ListModelMixin, VisibleModelViewSet):
+    """``GET /api/v1/roster/who-to-call/``: everyone with a role reads it (``playbooks.view_person``)."""
+
+    queryset = IncidentRole.objects.all()
+    serializer_class = s.WhoToCallSerializer
+    filterset_class = WhoToCallFilterSet
+    pagination_class = None
+    collection_permission = "playbooks.view_person"
+    required_scopes = {"list": "read"}
+
+    def get_queryset(self):
+        # Reference data, no confidentiality: the collection permission decides.
+        return IncidentRole.objects.all()
+
+    def list(self, request, *args, **kwargs):
+        roles = self.filter_queryset(self.get_queryset())
+        contacts = roster_services.who_to_call(request.user, roles=roles)
+        return Response(self.get_serializer(contacts, many=True).data)

@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.api.viewsets import VisibleModelViewSet
 
 from . import selectors
@@ -230,13 +230,13 @@ class QueueEntrySerializer(serializers.Serializer):
 # --- input serializers -------------------------------------------------------------------------------
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(StrictInputMixin, serializers.Serializer):
     """Send the current revision to its reviewers."""
 
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(StrictInputMixin, serializers.Serializer):
     """Approve the revision you read; if the text changed since, the approval is refused (409)."""
 
     revision = serializers.IntegerField(
@@ -251,7 +251,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class DecisionCommentSerializer(serializers.Serializer):
+class DecisionCommentSerializer(StrictInputMixin, serializers.Serializer):
     """Request changes or reject, saying what must change or why."""
 
     comment = serializers.CharField()
@@ -260,7 +260,7 @@ class DecisionCommentSerializer(serializers.Serializer):
     )
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(StrictInputMixin, serializers.Serializer):
     """Withdraw, with the reason shown to readers."""
 
     reason = serializers.CharField()

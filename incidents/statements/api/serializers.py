@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.review.api import (
     ReviewableDetailMixin,
     ReviewStatusField,
@@ -29,7 +29,7 @@ ChannelField = enum_field(
 )
 
 
-class ChannelTextSerializer(serializers.Serializer):
+class ChannelTextSerializer(StrictInputMixin, serializers.Serializer):
     """The copy-ready text for one channel, with its length and the platform's limit."""
 
     channel = ChannelField()
@@ -149,7 +149,7 @@ class VisibleKeyMessageField(serializers.PrimaryKeyRelatedField):
         return hooks.key_message_library().visible(self.context["request"].user)
 
 
-class StatementCreateSerializer(serializers.Serializer):
+class StatementCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Draft a statement from scratch, or from an approved key message whose words it copies."""
 
     incident = VisibleIncidentField()
@@ -184,7 +184,7 @@ STATEMENT_FIELD_HINTS = {
 }
 
 
-class StatementUpdateSerializer(serializers.Serializer):
+class StatementUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """Edit the words, channels or cited facts (PATCH): a new revision, and any approval is void."""
 
     title = serializers.CharField(max_length=200, required=False)
@@ -212,7 +212,7 @@ class StatementUpdateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class PublishSerializer(serializers.Serializer):
+class PublishSerializer(StrictInputMixin, serializers.Serializer):
     """Publish the approved current revision."""
 
     revision = serializers.IntegerField(
@@ -221,7 +221,7 @@ class PublishSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RecordUrlSerializer(serializers.Serializer):
+class RecordUrlSerializer(StrictInputMixin, serializers.Serializer):
     """Where the statement went live on one of its channels."""
 
     channel = ChannelField()

@@ -23,6 +23,7 @@ from rest_framework.routers import SimpleRouter
 
 from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.api.viewsets import VisibleModelViewSet
+from crisisdesk.filters import StrictFilterSet
 
 from . import selectors
 from . import services as review
@@ -413,7 +414,7 @@ class ReviewListPermission(permissions.IsAuthenticated):
         return getattr(view, "detail", False) or selectors.can_view_any_reviewable(request.user)
 
 
-class ReviewDecisionFilterSet(django_filters.FilterSet):
+class ReviewDecisionFilterSet(StrictFilterSet):
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices, label=_("Decision"))
     role = django_filters.CharFilter(label=_("Approval given as"))
 

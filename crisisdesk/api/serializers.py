@@ -162,7 +162,9 @@ class StrictInputMixin:
         if hasattr(data, "keys"):
             # Sending ``status`` or ``id`` means expecting them to change: refuse rather than ignore.
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            refused = {name: [_("This field cannot be edited.")] for name in data if name not in writable}
+            # The browsable API's HTML forms carry the CSRF token along with the fields.
+            ignored = {"csrfmiddlewaretoken"} if isinstance(data, QueryDict) else set()
+            refused = {name: [_("This field cannot be edited.")] for name in data if name not in writable | ignored}
             if refused:
                 raise serializers.ValidationError(refused)
             errors = {}

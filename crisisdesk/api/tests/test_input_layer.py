@@ -98,6 +98,19 @@ def test_form_encoded_api_body_gets_the_same_string_checks(api, db):
     assert not Incident.objects.exists()
 
 
+def test_browsable_api_form_with_its_csrf_token_is_accepted(api, db):
+    response = api("communicator").post(
+        "/api/v1/incidents/",
+        "title=Jar&severity=2&csrfmiddlewaretoken=abc",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 201, response.content
+    unknown = api("communicator").post(
+        "/api/v1/incidents/", "title=Jar&severity=2&colour=red", content_type="application/x-www-form-urlencoded"
+    )
+    assert unknown.status_code == 400 and "colour" in unknown.json()
+
+
 def test_browser_form_body_over_the_cap_is_a_plain_413(client, communicator):
     client.force_login(communicator)
     response = client.post("/incidents/new/", {"title": "x" * 2_700_000})

@@ -12,6 +12,8 @@ from incidents import views as incident_views
 from incidents.response.views import ResponseTargetsView
 from playbooks import urls as playbook_urls
 
+handler400 = "crisisdesk.request_guard.too_big_or_bad_request"
+
 api_v1 = [
     path("", include("incidents.api.urls")),
     path("webhooks/", include("crisisdesk.webhooks.api.urls")),

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from incidents.models import (
     Category,
     Fact,
@@ -25,7 +26,7 @@ def _leads():
     return get_user_model().objects.filter(Exists(Incident.objects.filter(lead=OuterRef("pk")))).order_by("username")
 
 
-class IncidentFilterSet(django_filters.FilterSet):
+class IncidentFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Text"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
@@ -58,7 +59,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         return queryset.exclude(condition) if value else queryset.filter(condition)
 
 
-class MembershipFilterSet(django_filters.FilterSet):
+class MembershipFilterSet(StrictFilterSet):
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
     role = django_filters.CharFilter(field_name="role__code", label=_("Role code"))
 
@@ -67,7 +68,7 @@ class MembershipFilterSet(django_filters.FilterSet):
         fields = ["incident", "user", "role"]
 
 
-class TimelineEntryFilterSet(django_filters.FilterSet):
+class TimelineEntryFilterSet(StrictFilterSet):
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
     kind = django_filters.MultipleChoiceFilter(choices=TimelineKind.choices, label=_("Kind"))
     after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_("After"))
@@ -78,7 +79,7 @@ class TimelineEntryFilterSet(django_filters.FilterSet):
         fields = ["incident", "kind", "author", "after", "before"]
 
 
-class FactFilterSet(django_filters.FilterSet):
+class FactFilterSet(StrictFilterSet):
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
     status = django_filters.MultipleChoiceFilter(choices=FactStatus.choices, label=_("Status"))
 

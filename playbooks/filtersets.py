@@ -3,12 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from crisisdesk.review.models import ContentLanguage
 from incidents.models import Category
 from playbooks.models import Exercise, ExerciseStatus, Playbook
 
 
-class PlaybookFilterSet(django_filters.FilterSet):
+class PlaybookFilterSet(StrictFilterSet):
     """Playbooks: browser list and API share it."""
 
     q = django_filters.CharFilter(method="filter_text", label=_("Text"))
@@ -31,7 +32,7 @@ class PlaybookFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=stale) if value else queryset.exclude(pk__in=stale)
 
 
-class ExerciseFilterSet(django_filters.FilterSet):
+class ExerciseFilterSet(StrictFilterSet):
     """Exercises: by playbook and status."""
 
     status = django_filters.MultipleChoiceFilter(choices=ExerciseStatus.choices, label=_("Status"))

@@ -3,12 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from crisisdesk.review.models import ReviewStatus
 from incidents.models import Category, Severity
 from postmortems.models import ActionItem, ActionItemStatus, PostmortemReview, Priority
 
 
-class PostmortemFilterSet(django_filters.FilterSet):
+class PostmortemFilterSet(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label=_("Status"))
     category = django_filters.ChoiceFilter(
         field_name="incident__category", choices=Category.choices, label=_("Category")
@@ -23,7 +24,7 @@ class PostmortemFilterSet(django_filters.FilterSet):
         fields = ["status", "category", "severity", "incident"]
 
 
-class ActionItemFilterSet(django_filters.FilterSet):
+class ActionItemFilterSet(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ActionItemStatus.choices, label=_("Status"))
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))

@@ -1,9 +1,16 @@
 """Serializer pieces every API app shares."""
 
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from crisisdesk.api.parsers import string_problem
 
 
 def enum_field(name: str, choices, *, component: str, doc: str) -> type[serializers.ChoiceField]:
@@ -22,15 +29,161 @@ def enum_field(name: str, choices, *, component: str, doc: str) -> type[serializ
     return extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component)(field_class)
 
 
+# Bounds every input field gets unless it states its own (documented in docs/api.md, "Input limits").
+MAX_STRING_LENGTH = 10_000
+MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
+MAX_PRIMARY_KEY = 2**63 - 1
+EARLIEST_DATETIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime(2100, 1, 1, tzinfo=UTC)
+_INTEGER_TEXT = re.compile(r"\s*[-+]?\d{1,20}\s*")
+
+
+def _datetime_in_range(value):
+    if not EARLIEST_DATETIME <= value < LATEST_DATETIME:
+        raise serializers.ValidationError(_("Must lie between 1970 and 2100."), code="out_of_range")
+
+
+def _date_in_range(value):
+    if not EARLIEST_DATETIME.date() <= value < LATEST_DATETIME.date():
+        raise serializers.ValidationError(_("Must lie between 1970 and 2100."), code="out_of_range")
+
+
+def harden_field(field) -> None:
+    """Give an input field the bounds it lacks: string length, integer range, dates in 1970–2100."""
+    if field.read_only:
+        return
+    if isinstance(field, serializers.ListField):
+        harden_field(field.child)
+    elif isinstance(field, serializers.ManyRelatedField):
+        harden_field(field.child_relation)
+    elif isinstance(field, serializers.CharField) and field.max_length is None:
+        field.max_length = MAX_STRING_LENGTH
+        message = field.error_messages["max_length"].format(max_length=MAX_STRING_LENGTH)
+        field.validators.append(MaxLengthValidator(MAX_STRING_LENGTH, message=message))
+    elif isinstance(field, serializers.IntegerField):
+        # A 32-bit range on every database: SQLite would take 2**63 - 1 where PostgreSQL stops at 2**31 - 1.
+        if field.max_value is None or field.max_value > MAX_INTEGER:
+            field.max_value = MAX_INTEGER
+            message = field.error_messages["max_value"].format(max_value=MAX_INTEGER)
+            field.validators.append(MaxValueValidator(MAX_INTEGER, message=message))
+        if field.min_value is None or field.min_value < MIN_INTEGER:
+            field.min_value = MIN_INTEGER
+            message = field.error_messages["min_value"].format(min_value=MIN_INTEGER)
+            field.validators.append(MinValueValidator(MIN_INTEGER, message=message))
+    elif isinstance(field, serializers.DateTimeField):
+        field.validators.append(_datetime_in_range)
+    elif isinstance(field, serializers.DateField):
+        field.validators.append(_date_in_range)
+
+
+def raw_value_errors(field, value):
+    """What is wrong with the JSON value ``value`` for ``field`` before DRF coerces it, or ``None``.
+
+    DRF stringifies numbers for string fields, truncates ``12.0`` to ``12`` and passes a float or a
+    NUL-bearing string to the database for a related field: each is refused here, before any lookup.
+    """
+    if value is None or field.read_only or isinstance(field, (serializers.BaseSerializer, serializers.JSONField)):
+        return None  # nested serializers check themselves (they are strict too)
+    if isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return None
+        errors = {
+            index: problem for index, item in enumerate(value) if (problem := raw_value_errors(field.child, item))
+        }
+        return errors or None
+    if isinstance(field, serializers.ManyRelatedField):
+        if not isinstance(value, list):
+            return None
+        errors = [raw_value_errors(field.child_relation, item) for item in value]
+        return next((problem for problem in errors if problem), None)
+    if isinstance(field, (serializers.DictField, serializers.HStoreField)):
+        return None
+    if isinstance(value, str) and (problem := string_problem(value)):
+        return [problem]
+    if isinstance(field, serializers.BooleanField):
+        return None
+    if isinstance(field, serializers.IntegerField):
+        whole = (
+            (isinstance(value, int) and not isinstance(value, bool))
+            or (isinstance(value, float) and value.is_integer())
+            or (isinstance(value, str) and _INTEGER_TEXT.fullmatch(value))
+        )
+        return None if whole else [field.error_messages["invalid"]]
+    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return [field.error_messages["invalid"]]
+        return None
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None if -MAX_PRIMARY_KEY <= value <= MAX_PRIMARY_KEY else [_("Invalid pk - object does not exist.")]
+        if isinstance(value, str) and len(value) <= 40:
+            return None
+        return [_("Incorrect type. Expected pk value, received %(type)s.") % {"type": type(value).__name__}]
+    if isinstance(field, serializers.MultipleChoiceField):
+        if isinstance(value, (list, str)) and all(_choice_like(item) for item in value):
+            return None
+        return [_("Not a valid choice.")]
+    if isinstance(field, serializers.ChoiceField):
+        return None if _choice_like(value) else [_("Not a valid choice.")]
+    if isinstance(field, _DATE_FIELDS) and isinstance(value, (date, time, timedelta)):
+        return None  # a Python value given by code, not JSON
+    if isinstance(field, _STRING_FIELDS) and not isinstance(value, str):
+        # Strings, slugs, e-mails, URLs, dates, UUIDs, references (SlugRelatedField): only a JSON string.
+        return [_("Not a valid string.")]
+    if isinstance(field, serializers.RelatedField) and len(value) > 200:
+        return [_("Object does not exist.")]
+    return None
+
+
+def _choice_like(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+_DATE_FIELDS = (serializers.DateTimeField, serializers.DateField, serializers.TimeField, serializers.DurationField)
+_STRING_FIELDS = (serializers.CharField, serializers.RelatedField, serializers.UUIDField, *_DATE_FIELDS)
+
+
+# Every input serializer: what is not a field here, or not of the field's JSON type, is refused (400).
+#
+# - a key that is not a writable field (``status``, ``id``, a typo) is refused, not silently ignored;
+# - strings must be JSON strings without NUL or lone surrogates, integers whole numbers (not
+#   ``true``, not ``12.7``), related fields a string or an integer — checked before any lookup;
+# - fields without bounds get them (``harden_field``): 10,000 characters, a 32-bit integer range,
+#   dates between 1970 and 2100.
+# (A comment, not a docstring: the OpenAPI schema would show it for every serializer without its own.)
 class StrictInputMixin:
-    """PATCH bodies: a field that cannot be written here is refused (400), not silently ignored."""
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            harden_field(field)
+        return fields
 
     def to_internal_value(self, data):
-        # Sending ``status`` or ``id`` means expecting them to change: refuse rather than ignore.
         if hasattr(data, "keys"):
-            refused = {name: [_("This field cannot be edited.")] for name in data if name not in self.fields}
+            # Sending ``status`` or ``id`` means expecting them to change: refuse rather than ignore.
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            # The browsable API's HTML forms carry the CSRF token along with the fields.
+            ignored = {"csrfmiddlewaretoken"} if isinstance(data, QueryDict) else set()
+            refused = {name: [_("This field cannot be edited.")] for name in data if name not in writable | ignored}
             if refused:
                 raise serializers.ValidationError(refused)
+            errors = {}
+            for name in writable:
+                if name not in data:
+                    continue
+                field = self.fields[name]
+                if isinstance(data, QueryDict):
+                    value = (
+                        data.getlist(name)
+                        if isinstance(field, (serializers.ListField, serializers.ManyRelatedField))
+                        else data.get(name)
+                    )
+                else:
+                    value = data[name]
+                if problem := raw_value_errors(field, value):
+                    errors[name] = problem
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 
@@ -51,5 +204,5 @@ class UserBriefSerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.get_username()
 
 
-class EmptySerializer(serializers.Serializer):
+class EmptySerializer(StrictInputMixin, serializers.Serializer):
     """No body."""

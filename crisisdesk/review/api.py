@@ -22,8 +22,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.api.viewsets import VisibleModelViewSet
+from crisisdesk.filters import StrictFilterSet
 
 from . import selectors
 from . import services as review
@@ -232,13 +233,13 @@ class QueueEntrySerializer(serializers.Serializer):
 # --- input serializers -------------------------------------------------------------------------------
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(StrictInputMixin, serializers.Serializer):
     """Send the current revision to its reviewers."""
 
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(StrictInputMixin, serializers.Serializer):
     """Approve the revision you read; if the text changed since, the approval is refused (409)."""
 
     revision = serializers.IntegerField(
@@ -253,7 +254,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class DecisionCommentSerializer(serializers.Serializer):
+class DecisionCommentSerializer(StrictInputMixin, serializers.Serializer):
     """Request changes or reject, saying what must change or why."""
 
     comment = serializers.CharField()
@@ -262,7 +263,7 @@ class DecisionCommentSerializer(serializers.Serializer):
     )
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(StrictInputMixin, serializers.Serializer):
     """Withdraw, with the reason shown to readers."""
 
     reason = serializers.CharField()
@@ -415,7 +416,7 @@ class ReviewListPermission(permissions.IsAuthenticated):
         return getattr(view, "detail", False) or selectors.can_view_any_reviewable(request.user)
 
 
-class ReviewDecisionFilterSet(django_filters.FilterSet):
+class ReviewDecisionFilterSet(StrictFilterSet):
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices, label=_("Decision"))
     role = django_filters.CharFilter(label=_("Approval given as"))
 

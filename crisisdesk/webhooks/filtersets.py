@@ -3,11 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
+
 from . import events
 from .models import Delivery, DeliveryStatus, Subscription
 
 
-class DeliveryFilterSet(django_filters.FilterSet):
+class DeliveryFilterSet(StrictFilterSet):
     """Filter deliveries by status, subscription, event type or event id."""
 
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=DeliveryStatus.choices)

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crisisdesk.api.fields import VisibleSlugRelatedField
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from incidents import services
 from incidents.models import (
     MANUAL_TIMELINE_KINDS,
@@ -125,7 +125,7 @@ class IncidentDetailSerializer(IncidentSerializer):
         return services.user_transitions(user=self.context["request"].user, incident=incident)
 
 
-class IncidentCreateSerializer(serializers.Serializer):
+class IncidentCreateSerializer(StrictInputMixin, serializers.Serializer):
     """What it takes to open an incident; the reference, status and clocks are set by the service."""
 
     title = serializers.CharField(max_length=200)
@@ -153,7 +153,7 @@ READ_ONLY_FIELD_HINTS = {
 }
 
 
-class IncidentUpdateSerializer(serializers.Serializer):
+class IncidentUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """The editable description of an incident (PATCH). Everything else has its own action."""
 
     title = serializers.CharField(max_length=200, required=False)
@@ -177,27 +177,27 @@ class IncidentUpdateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictInputMixin, serializers.Serializer):
     """Move the incident to another status."""
 
     status = IncidentStatusField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SeveritySerializer(serializers.Serializer):
+class SeveritySerializer(StrictInputMixin, serializers.Serializer):
     """Set the severity, with the reason."""
 
     severity = serializers.ChoiceField(choices=Severity.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class LeadSerializer(serializers.Serializer):
+class LeadSerializer(StrictInputMixin, serializers.Serializer):
     """Hand the incident to a new lead (a user id)."""
 
     lead = serializers.PrimaryKeyRelatedField(queryset=active_users())
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(StrictInputMixin, serializers.Serializer):
     """A note, decision or escalation written on the timeline by hand."""
 
     body = serializers.CharField()
@@ -206,7 +206,7 @@ class NoteSerializer(serializers.Serializer):
     )
 
 
-class FactInputSerializer(serializers.Serializer):
+class FactInputSerializer(StrictInputMixin, serializers.Serializer):
     """A claim to register as unverified."""
 
     claim = serializers.CharField()
@@ -239,7 +239,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipCreateSerializer(serializers.Serializer):
+class MembershipCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Put a user on an incident's crisis team in a role."""
 
     incident = VisibleIncidentField()
@@ -297,14 +297,14 @@ class FactCreateSerializer(FactInputSerializer):
     incident = VisibleIncidentField()
 
 
-class FactVerifySerializer(serializers.Serializer):
+class FactVerifySerializer(StrictInputMixin, serializers.Serializer):
     """Confirm or refute a fact, saying why."""
 
     status = FactVerdictField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(StrictInputMixin, serializers.Serializer):
     """The personal API token to send as ``Authorization: Token <token>``."""
 
     token = serializers.CharField(read_only=True)

@@ -5,10 +5,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from incidents.checklist.models import IncidentTask, TaskStatus
 
 
-class TaskFilterSet(django_filters.FilterSet):
+class TaskFilterSet(StrictFilterSet):
     """Incident tasks: by incident reference, status, assignee; ``overdue`` for the open ones past due."""
 
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident"))

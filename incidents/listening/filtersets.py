@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from incidents.listening.models import (
     Alert,
     FollowUpChannel,
@@ -16,7 +17,7 @@ from incidents.listening.models import (
 )
 
 
-class MentionFilterSet(django_filters.FilterSet):
+class MentionFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label=_("Text"))
     platform = django_filters.CharFilter(label=_("Platform"))
     sentiment = django_filters.MultipleChoiceFilter(
@@ -36,7 +37,7 @@ class MentionFilterSet(django_filters.FilterSet):
         fields = ["q", "platform", "sentiment", "status", "term", "min_audience", "incident"]
 
 
-class WatchTermFilterSet(django_filters.FilterSet):
+class WatchTermFilterSet(StrictFilterSet):
     active = django_filters.BooleanFilter(label=_("Active"))
     kind = django_filters.MultipleChoiceFilter(choices=WatchTermKind.choices, label=_("Kind"))
 
@@ -45,7 +46,7 @@ class WatchTermFilterSet(django_filters.FilterSet):
         fields = ["active", "kind"]
 
 
-class SpikeRuleFilterSet(django_filters.FilterSet):
+class SpikeRuleFilterSet(StrictFilterSet):
     watch_term = django_filters.NumberFilter(field_name="watch_term_id", label=_("Watch term (id)"))
     active = django_filters.BooleanFilter(label=_("Active"))
 
@@ -54,7 +55,7 @@ class SpikeRuleFilterSet(django_filters.FilterSet):
         fields = ["watch_term", "active"]
 
 
-class AlertFilterSet(django_filters.FilterSet):
+class AlertFilterSet(StrictFilterSet):
     watch_term = django_filters.NumberFilter(field_name="watch_term_id", label=_("Watch term (id)"))
     rule = django_filters.NumberFilter(field_name="rule_id", label=_("Spike rule (id)"))
     fired_after = django_filters.IsoDateTimeFilter(field_name="fired_at", lookup_expr="gte", label=_("Fired from"))

@@ -4,12 +4,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from crisisdesk.review.models import ContentLanguage, ReviewStatus
 from incidents.models import Channel
 from incidents.statements.models import Statement
 
 
-class StatementFilterSet(django_filters.FilterSet):
+class StatementFilterSet(StrictFilterSet):
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
     status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label=_("Status"))
     language = django_filters.ChoiceFilter(choices=ContentLanguage.choices, label=_("Language"))

@@ -125,7 +125,7 @@ class PlaybookVersionDetailSerializer(ReviewableDetailMixin, PlaybookVersionSeri
         read_only_fields = fields
 
 
-class StepInputSerializer(serializers.Serializer):
+class StepInputSerializer(StrictInputMixin, serializers.Serializer):
     """One step of a version being written; the list's order is the steps' order."""
 
     title = serializers.CharField(max_length=200)
@@ -136,7 +136,7 @@ class StepInputSerializer(serializers.Serializer):
     within_minutes = serializers.IntegerField(min_value=0, default=60)
 
 
-class PlaybookCreateSerializer(serializers.Serializer):
+class PlaybookCreateSerializer(StrictInputMixin, serializers.Serializer):
     """A new playbook and its first version (a draft a team lead must approve)."""
 
     title = serializers.CharField(max_length=200)
@@ -176,7 +176,7 @@ class VersionUpdateSerializer(StrictInputMixin, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActivateSerializer(serializers.Serializer):
+class ActivateSerializer(StrictInputMixin, serializers.Serializer):
     """The incident (by reference) to activate the playbook on."""
 
     incident = VisibleIncidentField()
@@ -227,7 +227,7 @@ class ExerciseSerializer(serializers.ModelSerializer):
         return exercise.incident.reference
 
 
-class ExerciseCreateSerializer(serializers.Serializer):
+class ExerciseCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Schedule a drill of a playbook."""
 
     playbook = VisiblePrimaryKeyRelatedField(queryset=Playbook.objects.all())

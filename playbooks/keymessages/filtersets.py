@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.filters import StrictFilterSet
 from crisisdesk.review.models import ContentLanguage, ReviewStatus
 from playbooks.keymessages.models import KeyMessage, KeyMessageKind
 
@@ -15,7 +16,7 @@ KEY_MESSAGE_STATUS_CHOICES = [
 ]
 
 
-class KeyMessageFilterSet(django_filters.FilterSet):
+class KeyMessageFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Text"))
     status = django_filters.MultipleChoiceFilter(choices=KEY_MESSAGE_STATUS_CHOICES, label=_("Status"))
     kind = django_filters.MultipleChoiceFilter(choices=KeyMessageKind.choices, label=_("Kind"))

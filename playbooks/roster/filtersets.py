@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from crisisdesk.filters import StrictFilterSet
 from crisisdesk.review.models import ContentLanguage
 from incidents.models import IncidentRole
 from playbooks.roster.models import Department, Person
 
 
-class PersonFilterSet(django_filters.FilterSet):
+class PersonFilterSet(StrictFilterSet):
     """The roster: by department, incident role and language."""
 
     q = django_filters.CharFilter(method="filter_text", label=_("Name"))

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from playbooks.models import Playbook
 from postmortems import services
@@ -149,7 +149,7 @@ class PostmortemDetailSerializer(ReviewableDetailMixin, PostmortemSerializer):
         return self._document(item)["all_closed"]
 
 
-class SectionsUpdateSerializer(serializers.Serializer):
+class SectionsUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """Edit sections (a new revision; an approval given earlier stops counting). Omitted fields are unchanged."""
 
     title = serializers.CharField(required=False, max_length=200)
@@ -166,14 +166,14 @@ class SectionsUpdateSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PostmortemPublishSerializer(serializers.Serializer):
+class PostmortemPublishSerializer(StrictInputMixin, serializers.Serializer):
     """Publish the approved review; ``revision`` (optional) is the one you saw, refused if stale."""
 
     revision = serializers.IntegerField(min_value=1, required=False)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActionItemCreateSerializer(serializers.Serializer):
+class ActionItemCreateSerializer(StrictInputMixin, serializers.Serializer):
     review = VisiblePrimaryKeyRelatedField(queryset=PostmortemReview.objects.all())
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -183,7 +183,7 @@ class ActionItemCreateSerializer(serializers.Serializer):
     playbook = VisiblePrimaryKeyRelatedField(queryset=Playbook.objects.all(), required=False, allow_null=True)
 
 
-class ActionItemUpdateSerializer(serializers.Serializer):
+class ActionItemUpdateSerializer(StrictInputMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
@@ -192,7 +192,7 @@ class ActionItemUpdateSerializer(serializers.Serializer):
     playbook = VisiblePrimaryKeyRelatedField(queryset=Playbook.objects.all(), required=False, allow_null=True)
 
 
-class ActionItemStatusSerializer(serializers.Serializer):
+class ActionItemStatusSerializer(StrictInputMixin, serializers.Serializer):
     """Move an action item to another status."""
 
     status = ActionItemStatusField()

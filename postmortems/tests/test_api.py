@@ -21,7 +21,10 @@ def test_edit_sections_and_walk_the_workflow(client, team_lead, draft):
     assert data["sections"]["lessons"] == "It was careless."
     assert data["wording_warnings"] == {"lessons": ["careless"]}
     assert data["current_revision"]["number"] == 2
-    assert client.patch(url, {"status": "published"}, content_type="application/json").json()["status"] == "draft"
+    # A status is never written by PATCH: it is refused (400 naming it), not silently ignored.
+    refused = client.patch(url, {"status": "published"}, content_type="application/json")
+    assert refused.status_code == 400 and "status" in refused.json()
+    assert client.get(url).json()["status"] == "draft"
     assert client.post(url + "submit/", {}, content_type="application/json").status_code == 200
     # The author may not approve: 403.
     assert client.post(url + "approve/", {"revision": 2}, content_type="application/json").status_code == 403

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crisisdesk.api.serializers import StrictInputMixin
 from crisisdesk.webhooks import events
 from crisisdesk.webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent, Subscription
 
@@ -52,7 +53,7 @@ def validate_event_types(value: list[str]) -> list[str]:
     return value
 
 
-class SubscriptionCreateSerializer(serializers.Serializer):
+class SubscriptionCreateSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(max_length=120)
     url = serializers.URLField(max_length=500)
     event_types = serializers.ListField(
@@ -65,7 +66,7 @@ class SubscriptionCreateSerializer(serializers.Serializer):
     include_confidential = serializers.BooleanField(default=False)
 
 
-class SubscriptionUpdateSerializer(serializers.Serializer):
+class SubscriptionUpdateSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     url = serializers.URLField(max_length=500, required=False)
     event_types = serializers.ListField(

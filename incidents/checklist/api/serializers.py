@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from incidents.checklist.models import IncidentTask, TaskStatus
 
 TaskStatusField = enum_field(
@@ -46,15 +46,15 @@ class TaskSerializer(serializers.ModelSerializer):
         return task.is_overdue()
 
 
-class TaskCompleteSerializer(serializers.Serializer):
+class TaskCompleteSerializer(StrictInputMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TaskSkipSerializer(serializers.Serializer):
+class TaskSkipSerializer(StrictInputMixin, serializers.Serializer):
     reason = serializers.CharField()
 
 
-class TaskAssignSerializer(serializers.Serializer):
+class TaskAssignSerializer(StrictInputMixin, serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True
     )

@@ -60,7 +60,7 @@ class MentionSerializer(serializers.ModelSerializer):
         return [match.watch_term.term for match in mention.term_matches.all()]
 
 
-class MentionInputSerializer(serializers.Serializer):
+class MentionInputSerializer(StrictInputMixin, serializers.Serializer):
     """Documents one ingested mention (validation is ``parse_mention``'s); any other field is refused."""
 
     platform = serializers.CharField(max_length=32)
@@ -92,7 +92,7 @@ class MentionInputSerializer(serializers.Serializer):
     )
 
 
-class BulkInputSerializer(serializers.Serializer):
+class BulkInputSerializer(StrictInputMixin, serializers.Serializer):
     mentions = MentionInputSerializer(many=True, max_length=1000)
 
 
@@ -135,7 +135,7 @@ MentionStatusField = enum_field(
 )
 
 
-class TriageInputSerializer(serializers.Serializer):
+class TriageInputSerializer(StrictInputMixin, serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), max_length=1000)
     status = MentionStatusField(required=False)
     incident = serializers.CharField(required=False, help_text=_("Reference of an active incident to link."))

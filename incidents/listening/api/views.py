@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crisisdesk.api.viewsets import VisibleModelViewSet
+from crisisdesk.request_guard import body_limit
 from incidents.listening import parsing, services
 from incidents.listening.api import serializers as s
 from incidents.listening.filtersets import (
@@ -34,6 +35,10 @@ from incidents.listening.filtersets import (
 )
 from incidents.listening.models import Alert, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
 from incidents.models import Incident
+
+# 1,000 mentions at every field's maximum (text 10,000 characters) weigh 11.1 MiB as ASCII JSON and
+# 20.6 MiB with 2-byte UTF-8 text (French); measured by test_bulk_limit_holds_a_maximal_batch.
+MAX_BULK_BODY = 24 * 1024 * 1024
 
 INGEST_RESPONSES = {
     400: OpenApiResponse(description=_("Malformed input: ``errors`` lists index, field and message of each.")),
@@ -106,6 +111,7 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         request=s.BulkInputSerializer,
         responses={200: s.BulkResultSerializer, **INGEST_RESPONSES},
     )
+    @body_limit(MAX_BULK_BODY)
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         self._require_ingest()

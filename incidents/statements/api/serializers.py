@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crisisdesk.api.fields import VisiblePrimaryKeyRelatedField
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.review.api import (
     ReviewableDetailMixin,
     ReviewStatusField,
@@ -30,7 +30,7 @@ ChannelField = enum_field(
 )
 
 
-class ChannelTextSerializer(serializers.Serializer):
+class ChannelTextSerializer(StrictInputMixin, serializers.Serializer):
     """The copy-ready text for one channel, with its length and the platform's limit."""
 
     channel = ChannelField()
@@ -155,7 +155,7 @@ class VisibleKeyMessageField(VisiblePrimaryKeyRelatedField):
         return hooks.key_message_library().visible(user)
 
 
-class StatementCreateSerializer(serializers.Serializer):
+class StatementCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Draft a statement from scratch, or from an approved key message whose words it copies."""
 
     incident = VisibleIncidentField()
@@ -190,7 +190,7 @@ STATEMENT_FIELD_HINTS = {
 }
 
 
-class StatementUpdateSerializer(serializers.Serializer):
+class StatementUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """Edit the words, channels or cited facts (PATCH): a new revision, and any approval is void."""
 
     title = serializers.CharField(max_length=200, required=False)
@@ -218,7 +218,7 @@ class StatementUpdateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class PublishSerializer(serializers.Serializer):
+class PublishSerializer(StrictInputMixin, serializers.Serializer):
     """Publish the approved current revision."""
 
     revision = serializers.IntegerField(
@@ -227,7 +227,7 @@ class PublishSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RecordUrlSerializer(serializers.Serializer):
+class RecordUrlSerializer(StrictInputMixin, serializers.Serializer):
     """Where the statement went live on one of its channels."""
 
     channel = ChannelField()

@@ -4,7 +4,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crisisdesk.api.serializers import UserBriefSerializer, enum_field
+from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.review.api import ReviewableDetailMixin, ReviewStatusField, RevisionBriefSerializer
 from crisisdesk.review.models import BodyFormat, ContentLanguage
 from playbooks.keymessages.models import KeyMessage, KeyMessageKind
@@ -76,7 +76,7 @@ class KeyMessageDetailSerializer(ReviewableDetailMixin, KeyMessageSerializer):
         return f"<h2>{escape(key_message.title)}</h2>\n{key_message.rendered_body()}"
 
 
-class KeyMessageCreateSerializer(serializers.Serializer):
+class KeyMessageCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Draft a key message; it needs Legal's approval before statements can reuse it."""
 
     kind = KeyMessageKindField(default=KeyMessageKind.HOLDING_STATEMENT)
@@ -97,7 +97,7 @@ KEY_MESSAGE_FIELD_HINTS = {
 }
 
 
-class KeyMessageUpdateSerializer(serializers.Serializer):
+class KeyMessageUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """Edit a key message (PATCH): a new revision, back to draft, and statements stop inheriting its approval."""
 
     kind = KeyMessageKindField(required=False)

@@ -76,7 +76,7 @@ class OptionalBooleanField(serializers.BooleanField):
     default_empty_html = serializers.empty
 
 
-class CapabilityInputSerializer(serializers.Serializer):
+class CapabilityInputSerializer(StrictInputMixin, serializers.Serializer):
     """An incident role the person can hold, and their place in its call order."""
 
     role = serializers.SlugRelatedField(slug_field="code", queryset=IncidentRole.objects.all())

@@ -31,6 +31,7 @@ def enum_field(name: str, choices, *, component: str, doc: str) -> type[serializ
 
 # Bounds every input field gets unless it states its own (documented in docs/api.md, "Input limits").
 MAX_STRING_LENGTH = 10_000
+MAX_LIST_LENGTH = 1_000
 MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
 MAX_PRIMARY_KEY = 2**63 - 1
 EARLIEST_DATETIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,7 +53,14 @@ def harden_field(field) -> None:
     """Give an input field the bounds it lacks: string length, integer range, dates in 1970–2100."""
     if field.read_only:
         return
-    if isinstance(field, serializers.ListField):
+    if isinstance(field, serializers.ListSerializer):
+        if field.max_length is None:
+            field.max_length = MAX_LIST_LENGTH
+    elif isinstance(field, serializers.ListField):
+        if field.max_length is None:
+            field.max_length = MAX_LIST_LENGTH
+            message = field.error_messages["max_length"].format(max_length=MAX_LIST_LENGTH)
+            field.validators.append(MaxLengthValidator(MAX_LIST_LENGTH, message=message))
         harden_field(field.child)
     elif isinstance(field, serializers.ManyRelatedField):
         harden_field(field.child_relation)
@@ -84,9 +92,12 @@ def raw_value_errors(field, value):
     """
     if value is None or field.read_only or isinstance(field, (serializers.BaseSerializer, serializers.JSONField)):
         return None  # nested serializers check themselves (they are strict too)
+    too_many = _("Ensure this field has no more than %(n)d elements.")
     if isinstance(field, serializers.ListField):
         if not isinstance(value, list):
             return None
+        if len(value) > (field.max_length or MAX_LIST_LENGTH):  # before a lookup per item
+            return [too_many % {"n": field.max_length or MAX_LIST_LENGTH}]
         errors = {
             index: problem for index, item in enumerate(value) if (problem := raw_value_errors(field.child, item))
         }
@@ -94,6 +105,8 @@ def raw_value_errors(field, value):
     if isinstance(field, serializers.ManyRelatedField):
         if not isinstance(value, list):
             return None
+        if len(value) > MAX_LIST_LENGTH:
+            return [too_many % {"n": MAX_LIST_LENGTH}]
         errors = [raw_value_errors(field.child_relation, item) for item in value]
         return next((problem for problem in errors if problem), None)
     if isinstance(field, (serializers.DictField, serializers.HStoreField)):
@@ -148,8 +161,8 @@ _STRING_FIELDS = (serializers.CharField, serializers.RelatedField, serializers.U
 # - a key that is not a writable field (``status``, ``id``, a typo) is refused, not silently ignored;
 # - strings must be JSON strings without NUL or lone surrogates, integers whole numbers (not
 #   ``true``, not ``12.7``), related fields a string or an integer — checked before any lookup;
-# - fields without bounds get them (``harden_field``): 10,000 characters, a 32-bit integer range,
-#   dates between 1970 and 2100.
+# - fields without bounds get them (``harden_field``): 10,000 characters, 1,000 list items, a
+#   32-bit integer range, dates between 1970 and 2100.
 # (A comment, not a docstring: the OpenAPI schema would show it for every serializer without its own.)
 class StrictInputMixin:
     def get_fields(self):

@@ -298,6 +298,26 @@ def test_incident_create_refuses_out_of_range_and_mistyped_values(api, ctx, fiel
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "name,field,items",
+    [
+        ("statement-create", "facts", "1"),  # a lookup per item: refused before the first
+        ("statement-create", "channels", '"website"'),
+        ("playbook-create", "key_messages", "1"),
+        ("playbook-create", "steps", '{"title": "s"}'),
+        ("incident-create", "affected_channels", '"x"'),
+    ],
+)
+def test_lists_hold_at_most_1000_items(api, ctx, name, field, items):
+    endpoint = ENDPOINTS[name]
+    before = snapshot()
+    body = with_raw({**endpoint.payload(ctx), field: None}, field, "[" + ",".join([items] * 1001) + "]")
+    response = send(api(endpoint.writer), endpoint, ctx, body)
+    assert response.status_code == 400, response.content
+    assert "1000" in str(response.json()[field])
+    assert snapshot() == before
+
+
 def test_whole_floats_are_integers_and_numbers_still_fit(api, ctx):
     """Refusing ``12.7`` does not refuse ``30.0``; the range check does not refuse ordinary values."""
     endpoint = ENDPOINTS["spike-rule-create"]

@@ -57,8 +57,11 @@ def _refuse(parts, message: str):
     )
 
 
-def check_document(document, *, max_depth: int = MAX_JSON_DEPTH) -> None:
-    """Walk a decoded document without recursion; raise ``ParseError`` at the first value no field may take."""
+def check_document(document, *, max_depth: int = MAX_JSON_DEPTH, strings: bool = True) -> None:
+    """Walk a decoded document without recursion; raise ``ParseError`` at the first value no field may take.
+
+    ``strings=False`` leaves NUL and lone surrogates to a validator that answers item by item.
+    """
     stack = [(document, (), 1)]
     while stack:
         value, parts, depth = stack.pop()
@@ -72,13 +75,13 @@ def check_document(document, *, max_depth: int = MAX_JSON_DEPTH) -> None:
                 )
             if isinstance(value, dict):
                 for key, item in value.items():
-                    if problem := string_problem(key):
+                    if strings and (problem := string_problem(key)):
                         _refuse(parts, _("a key: %(problem)s") % {"problem": problem})
                     stack.append((item, (*parts, key), depth + 1))
             else:
                 stack.extend((item, (*parts, index), depth + 1) for index, item in enumerate(value))
         elif isinstance(value, str):
-            if problem := string_problem(value):
+            if strings and (problem := string_problem(value)):
                 _refuse(parts, problem)
         elif isinstance(value, float) and not math.isfinite(value):
             _refuse(parts, _("the number is out of range."))
@@ -97,6 +100,8 @@ def _refuse_constant(name: str):
 class StrictJSONParser(parsers.JSONParser):
     """DRF's JSON parser, plus the checks above. Standard JSON only: no ``NaN`` or ``Infinity``."""
 
+    check_strings = True
+
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
@@ -110,7 +115,7 @@ class StrictJSONParser(parsers.JSONParser):
             ) from None
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, a too-long integer
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
-        check_document(document)
+        check_document(document, strings=self.check_strings)
         return document
 
 
@@ -121,6 +126,13 @@ def _check_querydict(data) -> None:
         for value in values:
             if isinstance(value, str) and (problem := string_problem(value)):
                 _refuse((key,), problem)
+
+
+class ItemwiseJSONParser(StrictJSONParser):
+    """For a batch whose items are validated one by one (``mentions/bulk/``): depth and numbers are
+    checked here, NUL and lone surrogates by the item validator, so one bad item does not sink the others."""
+
+    check_strings = False
 
 
 class StrictFormParser(parsers.FormParser):

@@ -183,6 +183,12 @@ def _detail_object(basename, admin):
             title="Holding line",
             body="We are looking into it.",
         )
+    if basename == "mention-answer":
+        from incidents.listening.models import Mention
+
+        return Mention.objects.create(
+            platform="x", external_id="uniform-1", text="Acme jar cracked", posted_at=timezone.now()
+        )
     raise AssertionError(f"no detail object for {basename}: add one here")
 
 

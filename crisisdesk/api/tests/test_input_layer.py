@@ -15,6 +15,7 @@ from crisisdesk.api.parsers import MAX_JSON_DEPTH, StrictJSONParser
 from crisisdesk.api.serializers import StrictInputMixin
 from crisisdesk.request_guard import too_big_or_bad_request
 from incidents.listening.api.views import MAX_BULK_BODY
+from incidents.listening.models import MENTION_TEXT_MAX
 from incidents.models import Incident
 
 # Serializers with writable-looking fields that are only ever rendered, never fed a request body.
@@ -137,7 +138,7 @@ def maximal_mention(index: int, letter: str = "t") -> dict:
     return {
         "platform": "p" * 32,
         "external_id": f"{index:0200d}",
-        "text": letter * 10_000,
+        "text": letter * MENTION_TEXT_MAX,
         "posted_at": "2026-11-20T14:03:00.000000+00:00",
         "author": "a" * 200,
         "audience": 2**31 - 1,

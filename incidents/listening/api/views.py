@@ -22,6 +22,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crisisdesk.api.parsers import ItemwiseJSONParser
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.request_guard import body_limit
 from incidents.listening import parsing, services
@@ -36,9 +37,9 @@ from incidents.listening.filtersets import (
 from incidents.listening.models import Alert, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
 from incidents.models import Incident
 
-# 1,000 mentions at every field's maximum (text 10,000 characters) weigh 11.1 MiB as ASCII JSON and
-# 20.6 MiB with 2-byte UTF-8 text (French); measured by test_bulk_limit_holds_a_maximal_batch.
-MAX_BULK_BODY = 24 * 1024 * 1024
+# 1,000 mentions at every field's maximum (text 20,000 characters) weigh about 21 MiB as ASCII JSON
+# and 40 MiB with 2-byte UTF-8 text (French); checked by test_bulk_limit_holds_a_maximal_batch.
+MAX_BULK_BODY = 48 * 1024 * 1024
 
 INGEST_RESPONSES = {
     400: OpenApiResponse(description=_("Malformed input: ``errors`` lists index, field and message of each.")),
@@ -112,7 +113,8 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         responses={200: s.BulkResultSerializer, **INGEST_RESPONSES},
     )
     @body_limit(MAX_BULK_BODY)
-    @action(detail=False, methods=["post"])
+    # NUL and lone surrogates are answered per item (parse_mention), not by refusing the whole batch.
+    @action(detail=False, methods=["post"], parser_classes=[ItemwiseJSONParser])
     def bulk(self, request):
         self._require_ingest()
         items = request.data.get("mentions") if isinstance(request.data, dict) else request.data

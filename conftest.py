@@ -150,9 +150,16 @@ def pytest_collection_modifyitems(items):
     sets: otherwise the groups and incident roles created by data migrations are
     gone for every later test, and pytest-django only serializes the test database
     when a collected test's closest marker asks for it.
+
+    Any other transactional test (``django_db(transaction=True)``, ``transactional_db``) gets serialized
+    rollback too: a plain flush would let ``post_migrate`` re-create the content types under new ids,
+    and the next serialized test would then fail to restore the old ones (UNIQUE constraint).
     """
     for item in items:
-        if "live_server" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in fixtures or (marker is not None and marker.kwargs.get("transaction"))
+        if "live_server" in fixtures or transactional:
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
 
 

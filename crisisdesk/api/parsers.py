@@ -60,7 +60,8 @@ def _refuse(parts, message: str):
 def check_document(document, *, max_depth: int = MAX_JSON_DEPTH, strings: bool = True) -> None:
     """Walk a decoded document without recursion; raise ``ParseError`` at the first value no field may take.
 
-    ``strings=False`` leaves NUL and lone surrogates to a validator that answers item by item.
+    ``strings=False`` leaves NUL, lone surrogates and infinite numbers to a validator that answers
+    field by field, item by item (``incidents.listening.parsing``).
     """
     stack = [(document, (), 1)]
     while stack:
@@ -83,7 +84,7 @@ def check_document(document, *, max_depth: int = MAX_JSON_DEPTH, strings: bool =
         elif isinstance(value, str):
             if strings and (problem := string_problem(value)):
                 _refuse(parts, problem)
-        elif isinstance(value, float) and not math.isfinite(value):
+        elif strings and isinstance(value, float) and not math.isfinite(value):
             _refuse(parts, _("the number is out of range."))
 
 
@@ -129,8 +130,9 @@ def _check_querydict(data) -> None:
 
 
 class ItemwiseJSONParser(StrictJSONParser):
-    """For a batch whose items are validated one by one (``mentions/bulk/``): depth and numbers are
-    checked here, NUL and lone surrogates by the item validator, so one bad item does not sink the others."""
+    """For mentions, validated field by field and item by item (``mentions/`` and ``mentions/bulk/``):
+    depth and integer size are checked here; NUL, lone surrogates and infinite numbers by the mention
+    validator, which names the field — and in a batch one bad item does not sink the others."""
 
     check_strings = False
 

@@ -13,6 +13,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
 from crisisdesk.api.serializers import UserBriefSerializer
+from crisisdesk.filters import StrictFilterSet
 
 from .models import AuditRecord
 
@@ -31,7 +32,7 @@ class AuditRecordSerializer(serializers.ModelSerializer):
         return f"{record.target_type.app_label}.{record.target_type.model}" if record.target_type_id else None
 
 
-class AuditRecordFilterSet(django_filters.FilterSet):
+class AuditRecordFilterSet(StrictFilterSet):
     action = django_filters.CharFilter(label=_("Action"))
     actor = django_filters.NumberFilter(label=_("Actor (user id)"), field_name="actor_id")
     target_type = django_filters.CharFilter(label=_("Target type (app_label.model)"), method="filter_target_type")

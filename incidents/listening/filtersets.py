@@ -67,7 +67,7 @@ class AlertFilterSet(StrictFilterSet):
         fields = ["watch_term", "rule", "fired_after", "fired_before", "incident"]
 
 
-class FollowUpFilterSet(django_filters.FilterSet):
+class FollowUpFilterSet(StrictFilterSet):
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
     # Bounded: an id no database column can hold is a 400, not an overflow in the driver.
     mention = django_filters.NumberFilter(

@@ -34,7 +34,7 @@ class PersonFilterSet(StrictFilterSet):
         return queryset.filter(languages__icontains=f'"{value}"') if value else queryset
 
 
-class WhoToCallFilterSet(django_filters.FilterSet):
+class WhoToCallFilterSet(StrictFilterSet):
     """Who to call, for some incident roles only (``?role=legal&role=spokesperson``)."""
 
     role = django_filters.ModelMultipleChoiceFilter(

@@ -19,7 +19,17 @@ from incidents.listening.models import MENTION_TEXT_MAX
 from incidents.models import Incident
 
 # Serializers with writable-looking fields that are only ever rendered, never fed a request body.
-OUTPUT_ONLY = {"AlertCurvePointSerializer", "AlertEvidenceSerializer", "QueueEntrySerializer"}
+# Response bodies only (documented in the schema, never read from a request).
+OUTPUT_ONLY = {
+    "AlertCurvePointSerializer",
+    "AlertEvidenceSerializer",
+    "QueueEntrySerializer",
+    "BulkItemResultSerializer",
+    "BulkResultSerializer",
+    "ResponseClockSerializer",
+    "ResponseBoardSerializer",
+    "WhoToCallSerializer",
+}
 
 
 def parse(text: str):

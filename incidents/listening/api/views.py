@@ -90,6 +90,14 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         "answer_privately": s.FollowUpInputSerializer,
     }
 
+    def get_parsers(self):
+        # Ingest (the list route's POST and bulk/) is validated field by field and item by item by
+        # parse_mention, which names the field of a NUL or an infinite number; the other actions keep
+        # the strict parser, which refuses them for the whole body before any lookup.
+        if getattr(self, "action_map", {}).get("post") in ("create", "bulk"):
+            return [ItemwiseJSONParser()]
+        return super().get_parsers()
+
     def _require_ingest(self):
         if not services.can_ingest(self.request.user):
             raise PermissionDenied(_("You may not add mentions."))
@@ -113,8 +121,7 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         responses={200: s.BulkResultSerializer, **INGEST_RESPONSES},
     )
     @body_limit(MAX_BULK_BODY)
-    # NUL and lone surrogates are answered per item (parse_mention), not by refusing the whole batch.
-    @action(detail=False, methods=["post"], parser_classes=[ItemwiseJSONParser])
+    @action(detail=False, methods=["post"])
     def bulk(self, request):
         self._require_ingest()
         items = request.data.get("mentions") if isinstance(request.data, dict) else request.data

@@ -200,5 +200,7 @@ def test_malformed_target_bodies_are_400(api, body):
 
 
 def test_odd_references_for_clocks_are_404(api):
-    for reference in ("%00", "%E2%80%AE", "x" * 300):
+    for reference in ("%E2%80%AE", "x" * 300):
         assert api("team_lead").get(f"/api/v1/incidents/{reference}/clocks/").status_code == 404
+    # A NUL in a URL is refused before routing, for every path (crisisdesk.request_guard): a 400, never a 500.
+    assert api("team_lead").get("/api/v1/incidents/%00/clocks/").status_code == 400

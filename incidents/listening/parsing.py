@@ -231,6 +231,15 @@ def is_newer(incoming, stored: dict) -> bool:
 
 def parse_mention(item) -> IncomingMention:
     """Validate one incoming item (API JSON or CSV row) into an ``IncomingMention``; raises ``ItemError``."""
+    mention, undetected = _parse_mention(item, detect=True)
+    return mention
+
+
+def _parse_mention(item, *, detect: bool) -> tuple[IncomingMention, bool]:
+    """The mention, and whether its language is still to be detected (only when ``detect`` is False).
+
+    A batch defers detection so that it can detect every missing language in one parallel call.
+    """
     if not isinstance(item, dict):
         raise ItemError("non_field_errors", _("Expected an object."))
     if not MENTION_FIELDS.issuperset(item):
@@ -252,12 +261,13 @@ def parse_mention(item) -> IncomingMention:
     author = _text(item, "author")
     posted_at = parse_datetime(item.get("posted_at"), "posted_at")
     edited_at = parse_datetime(item.get("edited_at"), "edited_at", required=False)
-    detect = not language and supplied is None
-    if detect:
-        # Only when the source did not say (detection costs time at ingest); stored, so lists filter on it.
+    # Only when the source did not say (detection costs time at ingest); stored, so lists filter on it.
+    undetected = not language and supplied is None
+    if undetected and detect:
         language = sentiment.detect_language(text)
-    score, label, source = sentiment.analyse(text, language, supplied, detect=not detect)
-    return IncomingMention(
+        undetected = False
+    score, label, source = (None, "", "") if undetected else sentiment.analyse(text, language, supplied, detect=False)
+    mention = IncomingMention(
         platform=platform,
         external_id=external_id,
         url=url,
@@ -271,6 +281,16 @@ def parse_mention(item) -> IncomingMention:
         sentiment_label=label,
         sentiment_source=source,
     )
+    return mention, undetected
+
+
+def _detect_and_score(mentions: list[IncomingMention]) -> None:
+    """Detect the languages of these mentions in one call (the detector works in parallel), then score them."""
+    for mention, language in zip(mentions, sentiment.detect_languages([m.text for m in mentions]), strict=True):
+        mention.language = language
+        mention.sentiment, mention.sentiment_label, mention.sentiment_source = sentiment.analyse(
+            mention.text, language, None, detect=False
+        )
 
 
 def parse_batch(items) -> tuple[list[IncomingMention], list[dict]]:
@@ -286,11 +306,11 @@ def parse_batch(items) -> tuple[list[IncomingMention], list[dict]]:
         raise ValidationError({"mentions": _("The batch is empty.")})
     if len(items) > MAX_BATCH:
         raise ValidationError({"mentions": _("At most %(n)d mentions per request.") % {"n": MAX_BATCH}})
-    mentions, errors = [], []
+    mentions, errors, undetected = [], [], []
     seen: dict[tuple[str, str], int] = {}
     for index, item in enumerate(items):
         try:
-            mention = parse_mention(item)
+            mention, needs_language = _parse_mention(item, detect=False)
         except ItemError as exc:
             errors.append({"index": index, "field": exc.field, "message": exc.message})
             continue
@@ -308,4 +328,8 @@ def parse_batch(items) -> tuple[list[IncomingMention], list[dict]]:
         seen[key] = index
         mention.index = index
         mentions.append(mention)
+        if needs_language:
+            undetected.append(mention)
+    if undetected:
+        _detect_and_score(undetected)
     return mentions, errors

@@ -292,7 +292,24 @@ def _detector():
 
     languages = [getattr(Language, name) for name in DETECTABLE_LANGUAGES]
     # A minimum distance makes it answer "don't know" on text too short to tell ("ok", "lol").
-    return LanguageDetectorBuilder.from_languages(*languages).with_minimum_relative_distance(0.1).build()
+    builder = LanguageDetectorBuilder.from_languages(*languages).with_minimum_relative_distance(0.1)
+    # Low accuracy mode (trigrams only) is the default: measured here it holds +16 MB per process instead
+    # of +199 MB and detects 1,000 posts in 48 ms instead of 115 ms — every web and worker process
+    # carries the detector. MENTION_LANGUAGE_DETECTION = "high" uses every n-gram model.
+    if getattr(settings, "MENTION_LANGUAGE_DETECTION", "low") != "high":
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
+def detect_languages(texts: list[str]) -> list[str]:
+    """``detect_language`` of each text, in one call: lingua detects a batch on several threads."""
+    codes = [""] * len(texts)
+    wanted = [i for i, text in enumerate(texts) if text and WORD_RE.search(text)]
+    if wanted:
+        found = _detector().detect_languages_in_parallel_of([texts[i] for i in wanted])
+        for i, language in zip(wanted, found, strict=True):
+            codes[i] = language.iso_code_639_1.name.lower() if language is not None else ""
+    return codes
 
 
 def detect_language(text: str) -> str:

@@ -124,3 +124,29 @@ def test_detection_only_when_language_missing(monkeypatch):
     monkeypatch.setattr(sentiment, "detect_language", boom)
     assert sentiment.analyse("terrible service", "en")[1] == "negative"
     assert sentiment.analyse("terrible service", "", supplied=-0.5)[2] == "supplied"
+
+
+def test_a_batch_detects_languages_in_one_call_exactly_as_one_by_one():
+    """parse_batch detects every missing language in one parallel call: same languages and scores as alone."""
+    from incidents.listening import parsing
+
+    texts = [
+        "Acme ne répond pas, service client nul",
+        "The blender jar cracked and support never answered",
+        "El servicio de Acme es terrible, nadie contesta",
+        "Der Kundendienst von Acme antwortet nie",
+        "ok",
+    ]
+    items = [
+        {"platform": "x", "external_id": str(i), "text": text, "posted_at": "2026-11-20T14:00:00+00:00"}
+        for i, text in enumerate(texts)
+    ]
+    batch, errors = parsing.parse_batch(items)
+    alone = [parsing.parse_mention(item) for item in items]
+    assert errors == []
+    assert [(m.language, m.sentiment, m.sentiment_label) for m in batch] == [
+        (m.language, m.sentiment, m.sentiment_label) for m in alone
+    ]
+    assert [m.language for m in batch][:4] == ["fr", "en", "es", "de"]
+    assert batch[0].sentiment < 0  # French, scored
+    assert batch[2].sentiment is None  # Spanish: detected, not scored

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from incidents.listening import charts, services
+from incidents.listening import charts, csv_import, services
 from incidents.listening import feeds as mention_feeds
 from incidents.listening.filtersets import MentionFilterSet
 from incidents.listening.forms import (
@@ -215,8 +215,8 @@ class CSVUploadView(LoginRequiredMixin, FormView):
         upload = form.cleaned_data["file"]
         try:
             # Bytes lines: the service decodes each, so a bad byte is reported with its line.
-            result = services.mentions_import_csv(actor=self.request.user, lines=upload)
-        except services.CSVFileError as exc:
+            result = csv_import.mentions_import_csv(actor=self.request.user, lines=upload)
+        except csv_import.CSVFileError as exc:
             form.add_error("file", exc.message_dict["file"])
             return self.form_invalid(form)
         return self.render_to_response(self.get_context_data(form=CSVUploadForm(), result=result))

@@ -60,7 +60,7 @@ def _personas() -> list[str]:
 
 
 @pytest.mark.parametrize("role", _personas())
-def test_the_api_keeps_its_schema_under_generated_input(demo_desk, role):
+def test_the_api_keeps_its_schema_under_generated_input(demo_desk, role, tmp_path):
     token = Token.objects.get_or_create(user=_role_user(role))[0].key
     command = [
         _st(),
@@ -78,7 +78,8 @@ def test_the_api_keeps_its_schema_under_generated_input(demo_desk, role):
         SEED,
         "--no-color",
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+    # Run in a temporary folder: schemathesis keeps a cache (.schemathesis/) in its working directory.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)  # noqa: S603
     report = result.stdout + result.stderr
     assert result.returncode == 0, f"schemathesis as {role} (seed {SEED}) found failures:\n{report[-20000:]}"
     assert "129/129" in report or "Tested:" in report, report[-2000:]  # it really ran the operations

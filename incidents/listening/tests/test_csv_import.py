@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from incidents.listening import services as mention_services
+from incidents.listening import csv_import
 from incidents.listening.models import Mention
 
 HEADER = b"platform,external_id,text,posted_at,audience\n"
@@ -28,8 +28,8 @@ def file_with_bad_byte_at_row(row: int, total: int = 1100) -> bytes:
 
 
 def test_bad_byte_at_row_1051_of_1100_stores_nothing_and_names_the_line(db):
-    with pytest.raises(mention_services.CSVFileError) as caught:
-        mention_services.mentions_import_csv(actor=None, lines=io.BytesIO(file_with_bad_byte_at_row(1051)))
+    with pytest.raises(csv_import.CSVFileError) as caught:
+        csv_import.mentions_import_csv(actor=None, lines=io.BytesIO(file_with_bad_byte_at_row(1051)))
     # Row 1,051 is physical line 1,052 (the header is line 1).
     assert caught.value.line == 1052
     assert "Line 1052: not UTF-8 text. Nothing was imported." in caught.value.message_dict["file"][0]
@@ -80,7 +80,7 @@ def test_hostile_cells_are_bad_rows_with_their_line(db):
         "x,a5,Extra cell,2026-11-20T10:00:00Z,1,surprise\n"
         "x,a6,Short row\n"
     )
-    result = mention_services.mentions_import_csv(actor=None, lines=io.StringIO(csv))
+    result = csv_import.mentions_import_csv(actor=None, lines=io.StringIO(csv))
     assert [(line, field) for line, field, _ in result.errors] == [
         (3, "text"),
         (4, "audience"),
@@ -100,8 +100,8 @@ def test_a_cell_over_the_csv_field_limit_refuses_the_file(db):
         + "a" * 200_000
         + ",2026-11-20T10:00:00Z\n"
     )
-    with pytest.raises(mention_services.CSVFileError):
-        mention_services.mentions_import_csv(actor=None, lines=io.StringIO(csv))
+    with pytest.raises(csv_import.CSVFileError):
+        csv_import.mentions_import_csv(actor=None, lines=io.StringIO(csv))
     assert Mention.objects.count() == 0
 
 
@@ -112,6 +112,6 @@ def test_formula_cells_are_stored_as_given(db, cell):
     # Neutralised on the way out (every CSV export goes through crisisdesk.csvsafe), not on import.
     quoted = '"' + cell.replace('"', '""') + '"'
     csv = f"platform,external_id,text,posted_at\nx,f1,{quoted},2026-11-20T10:00:00Z\n"
-    result = mention_services.mentions_import_csv(actor=None, lines=io.StringIO(csv, newline=""))
+    result = csv_import.mentions_import_csv(actor=None, lines=io.StringIO(csv, newline=""))
     assert result.errors == []
     assert Mention.objects.get().text == cell

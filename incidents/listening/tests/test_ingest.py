@@ -8,7 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from crisisdesk.apikeys import services as key_services
-from incidents.listening import parsing
+from incidents.listening import csv_import, parsing
 from incidents.listening import services as mention_services
 from incidents.listening.models import Mention, MentionStatus, MentionTerm, WatchTerm
 
@@ -146,7 +146,7 @@ x,a6,Good,2026-11-20T10:03:00Z,1
 
 
 def test_csv_import_stores_good_rows_and_reports_bad_lines(db):
-    result = mention_services.mentions_import_csv(actor=None, lines=io.StringIO(CSV))
+    result = csv_import.mentions_import_csv(actor=None, lines=io.StringIO(CSV))
     assert result.stored == 3
     assert [(line, field) for line, field, _ in result.errors] == [(3, "text"), (6, "posted_at"), (7, "audience")]
     assert set(Mention.objects.values_list("external_id", flat=True)) == {"a1", "a3", "a6"}
@@ -165,7 +165,7 @@ def test_csv_command_prints_bad_lines(db, tmp_path):
 
 
 def test_csv_without_required_columns_reports_the_header(db):
-    result = mention_services.mentions_import_csv(actor=None, lines=io.StringIO("platform,text\nx,hi\n"))
+    result = csv_import.mentions_import_csv(actor=None, lines=io.StringIO("platform,text\nx,hi\n"))
     assert result.stored == 0
     assert result.errors[0][0] == 1
 

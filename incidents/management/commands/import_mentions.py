@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.listening import services as mention_services
+from incidents.listening import csv_import
 
 
 class Command(BaseCommand):
@@ -32,8 +32,8 @@ class Command(BaseCommand):
 
         handle = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
         try:
-            result = mention_services.mentions_import_csv(actor=None, lines=handle, progress=progress)
-        except mention_services.CSVFileError as exc:
+            result = csv_import.mentions_import_csv(actor=None, lines=handle, progress=progress)
+        except csv_import.CSVFileError as exc:
             if total:
                 sys.stderr.write("\n")
             raise CommandError(exc.message_dict["file"][0]) from None

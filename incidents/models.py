@@ -53,6 +53,12 @@ class Channel(models.TextChoices):
     INTERNAL_MEMO = "internal_memo", _("Internal memo")
 
 
+# Channels that stay inside the organisation: a statement going out on these alone never
+# reaches the public surface (newsroom, its feed, its entry pages).
+INTERNAL_CHANNELS: tuple[str, ...] = (Channel.INTERNAL_MEMO,)
+PUBLIC_CHANNELS: tuple[str, ...] = tuple(c for c in Channel.values if c not in INTERNAL_CHANNELS)
+
+
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncidentQuerySet":
         """The only way to list or look up incidents: hides confidential ones from non-members."""

@@ -38,6 +38,7 @@ class StatementAdminForm(ServiceForm):
             "channels",
             "language",
             "audience",
+            "public_context",
             "body",
             "body_format",
             "facts",
@@ -64,6 +65,7 @@ class StatementAdminForm(ServiceForm):
                 channels=cleaned_data.get("channels") or [],
                 language=cleaned_data.get("language") or None,
                 audience=cleaned_data.get("audience") or "",
+                public_context=cleaned_data.get("public_context") or "",
                 body_format=cleaned_data.get("body_format") or None,
                 facts=cleaned_data.get("facts") or (),
                 ip_address=self.ip_address,
@@ -100,12 +102,16 @@ class StatementAdmin(ServiceAdminMixin, ReviewableAdmin):
         "channels",
         "language",
         "audience",
+        "public_context",
         "body",
         "body_format",
         "facts",
     ]
     change_fieldsets = [
-        (None, {"fields": ["incident", "from_key_message", "title", "channels", "language", "audience"]}),
+        (
+            None,
+            {"fields": ["incident", "from_key_message", "title", "channels", "language", "audience", "public_context"]},
+        ),
         (None, {"fields": ["body", "body_format", "facts", "preview"]}),
         (_("Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
     ]

@@ -30,6 +30,12 @@ class StatementForm(forms.Form):
         required=False,
         help_text=Statement._meta.get_field("audience").help_text,
     )
+    public_context = forms.CharField(
+        label=_("Public context"),
+        max_length=300,
+        required=False,
+        help_text=Statement._meta.get_field("public_context").help_text,
+    )
     body_format = forms.ChoiceField(label=_("Format"), choices=BodyFormat.choices, initial=BodyFormat.PLAIN)
     body = forms.CharField(
         label=_("Text"),

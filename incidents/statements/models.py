@@ -4,6 +4,8 @@ Imported at the end of ``incidents/models.py`` so Django sees these models as
 part of the incidents app.
 """
 
+from itertools import combinations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.review.models import BodyFormat, ContentLanguage, Reviewable, ReviewStatus
 from crisisdesk.review.rendering import render_html, render_plain
-from incidents.models import Channel, Fact, FactStatus, Incident
+from incidents.models import INTERNAL_CHANNELS, Channel, Fact, FactStatus, Incident
 
 __all__ = ["CHANNEL_LIMITS", "SHORT_CHANNELS", "Statement", "StatementPublication", "StatementQuerySet"]
 
@@ -33,6 +35,17 @@ CHANNEL_LIMITS: dict[str, int | None] = {
 SHORT_CHANNELS = (Channel.X, Channel.FACEBOOK, Channel.INSTAGRAM, Channel.LINKEDIN, Channel.TIKTOK)
 
 
+def _internal_only_channel_lists() -> list[list[str]]:
+    """Every channel list made of internal channels only, as stored (``Channel`` order, no duplicates).
+
+    Channel lists are normalised by the statement services, so "all internal" is one of these
+    few exact values: an exact JSON match works on SQLite and PostgreSQL alike, where a
+    containment lookup would not.
+    """
+    ordered = [c for c in Channel.values if c in INTERNAL_CHANNELS]
+    return [list(combo) for size in range(1, len(ordered) + 1) for combo in combinations(ordered, size)]
+
+
 class StatementQuerySet(models.QuerySet):
     def visible_to(self, user) -> "StatementQuerySet":
         """Statements of the incidents ``user`` may see: confidential ones stay hidden."""
@@ -47,13 +60,20 @@ class StatementQuerySet(models.QuerySet):
         )
 
     def public(self) -> "StatementQuerySet":
-        """What the newsroom may show: went out, and belongs to no confidential incident or exercise."""
+        """What the newsroom may show: went out on at least one public channel, of no confidential incident or exercise.
+
+        The one rule for the newsroom page, its feed and its entry pages. Channels are read from
+        the published (approved) revision: what Legal approved is what decides.
+        """
+        internal_only = Q()
+        for channels in _internal_only_channel_lists():
+            internal_only |= Q(published_revision__content__channels=channels)
         return self.filter(
             status__in=[ReviewStatus.PUBLISHED, ReviewStatus.WITHDRAWN],
             published_revision__isnull=False,
             incident__confidential=False,
             incident__is_exercise=False,
-        )
+        ).exclude(internal_only)
 
 
 class Statement(Reviewable):
@@ -69,6 +89,12 @@ class Statement(Reviewable):
         _("audience"), max_length=200, blank=True, help_text=_("Who it speaks to: customers, press, staff…")
     )
     body = models.TextField(_("body"))
+    public_context = models.CharField(
+        _("public context"),
+        max_length=300,
+        blank=True,
+        help_text=_("Optional line shown on the newsroom as “About: …”; reviewed with the statement."),
+    )
     body_format = models.CharField(_("format"), max_length=10, choices=BodyFormat.choices, default=BodyFormat.PLAIN)
     facts = models.ManyToManyField(Fact, blank=True, related_name="statements", verbose_name=_("cited facts"))
     from_key_message = models.ForeignKey(

@@ -1,10 +1,13 @@
 """The public newsroom: published statements for anyone (no login), as pages and an Atom feed.
 
-Only ``Statement.objects.public()`` is ever read here, so confidential and exercise incidents
-and anything not yet published stay out. Readers see the words of the revision that was
-approved and published (``published_revision``), rendered by ``crisisdesk.review.rendering``:
-sanitised Markdown or escaped plain text — the only HTML marked safe. A withdrawn statement
-shows the withdrawal notice instead of its words.
+Only ``Statement.objects.public()`` is ever read here, so confidential and exercise incidents,
+statements for internal channels only and anything not yet published stay out (the list, the
+feed and the entry page alike). Every word shown is either fixed interface text or comes from
+the revision that was approved and published (``published_revision``): its title, its body
+(rendered by ``crisisdesk.review.rendering``: sanitised Markdown or escaped plain text — the only
+HTML marked safe) and its optional ``public_context`` ("About: …"). Never the live incident or
+statement rows, which staff may edit after publication. A withdrawn statement shows a fixed
+notice with its date instead of its words; the reason typed by the lead stays internal.
 
 Mounted at ``/newsroom/`` by ``crisisdesk/urls.py`` (``include("incidents.statements.newsroom")``).
 """
@@ -29,11 +32,23 @@ FEED_SIZE = 50
 
 def public_statements():
     """What the newsroom shows, newest first, with what its pages need loaded."""
-    return Statement.objects.public().select_related("incident", "published_revision").order_by("-published_at", "-id")
+    return Statement.objects.public().select_related("published_revision").order_by("-published_at", "-id")
 
 
 def published_title(statement: Statement) -> str:
-    return statement.published_revision.content.get("title", statement.title)
+    return statement.published_revision.content.get("title", "")
+
+
+def published_context(statement: Statement) -> str:
+    """The reviewed "about" line of the published revision, or "" (never the incident's title)."""
+    return statement.published_revision.content.get("public_context", "")
+
+
+def withdrawal_notice(withdrawn_at) -> str:
+    """The fixed public notice of a withdrawal: its date, never the reason."""
+    return _("This statement was withdrawn on %(date)s.") % {
+        "date": date_format(timezone.localtime(withdrawn_at), "DATETIME_FORMAT")
+    }
 
 
 def published_html(statement: Statement):
@@ -43,18 +58,25 @@ def published_html(statement: Statement):
 
 
 class NewsroomEntry:
-    """One statement as the public sees it: its published words, or its withdrawal notice."""
+    """One statement as the public sees it: its published words, or its withdrawal notice.
+
+    Holds only what may be shown: approved words, dates, status. No incident title, no
+    withdrawal reason, so a template cannot print them by mistake.
+    """
 
     def __init__(self, statement: Statement):
         self.statement = statement
         self.pk = statement.pk
         self.title = published_title(statement)
+        self.context = published_context(statement)
         self.withdrawn = statement.status == ReviewStatus.WITHDRAWN
         self.published_at = statement.published_at
         self.withdrawn_at = statement.withdrawn_at
-        self.withdrawal_reason = statement.withdrawal_reason
-        self.incident_title = statement.incident.title
         self.language = statement.published_revision.content.get("language", statement.language)
+
+    @property
+    def withdrawal_notice(self) -> str:
+        return withdrawal_notice(self.withdrawn_at) if self.withdrawn else ""
 
     @property
     def body(self):
@@ -131,12 +153,12 @@ class NewsroomFeed(Feed):
 
     def _html(self, item: NewsroomEntry) -> str:
         if item.withdrawn:
-            notice = _("This statement was withdrawn (%(when)s). Reason: %(reason)s") % {
-                "when": date_format(timezone.localtime(item.withdrawn_at), "DATETIME_FORMAT"),
-                "reason": item.withdrawal_reason,
-            }
-            return linebreaks(escape(notice))
-        return str(item.body)
+            return linebreaks(escape(item.withdrawal_notice))
+        html = str(item.body)
+        if item.context:
+            about = _("About: %(context)s") % {"context": item.context}
+            html = f"{linebreaks(escape(about))}{html}"
+        return html
 
     def item_link(self, item: NewsroomEntry):
         return item.get_absolute_url()

@@ -55,7 +55,7 @@ STATEMENT_CITES_REFUTED_FACT = timeline.event(
 LEGAL_APPROVAL = Requirement("legal", gettext_lazy("Legal"))
 INCIDENT_LEAD_APPROVAL = Requirement("incident_lead", gettext_lazy("Incident lead"))
 
-EDITABLE_FIELDS = ("title", "channels", "language", "audience", "body", "body_format", "facts")
+EDITABLE_FIELDS = ("title", "channels", "language", "audience", "body", "body_format", "public_context", "facts")
 
 # Which permission each author-side action needs (the incident lead may do all of them).
 ACTION_PERMISSIONS = {
@@ -84,12 +84,17 @@ def users_with_perm(perm: str):
 class StatementPolicy(ReviewPolicy):
     """Statements need Legal; a severity 1 incident's statements also need the incident lead."""
 
-    content_fields = ("title", "channels", "language", "audience", "body", "body_format")
+    # ``public_context`` is public words too: in the snapshot, so hashed, shown in the diff, approved.
+    content_fields = ("title", "channels", "language", "audience", "body", "body_format", "public_context")
 
     def content(self, item) -> dict:
         content = super().content(item)
         # Legal approves the facts a statement rests on, too: citing another one is an edit.
         content["facts"] = sorted(item.facts.values_list("pk", flat=True)) if item.pk else []
+        # Left out when blank, so revisions from before the field existed keep their hash and
+        # an unchanged save of an approved statement stays a no-op.
+        if not content.get("public_context"):
+            content.pop("public_context", None)
         return content
 
     def requirements(self, item) -> list[Requirement]:
@@ -136,6 +141,8 @@ class StatementPolicy(ReviewPolicy):
         key_message = item.from_key_message
         if key_message is None or not _key_message_lends_approval(key_message):
             return []
+        if revision.content.get("public_context"):
+            return []  # words the key message's reviewers never saw: a fresh review
         source = key_message.current_revision
         if source.text_hash != revision.text_hash:
             return []  # one changed character: a fresh review
@@ -155,6 +162,7 @@ class StatementPolicy(ReviewPolicy):
             and _key_message_lends_approval(key_message)
             and source.revision_id == key_message.current_revision_id
             and source.revision.text_hash == item.current_revision.text_hash
+            and not item.current_revision.content.get("public_context")
         )
 
     def check_publishable(self, item, revision) -> None:
@@ -288,6 +296,7 @@ def statement_create(
     language: str | None = None,
     audience: str = "",
     body_format: str | None = None,
+    public_context: str = "",
     facts=(),
     from_key_message=None,
     ip_address: str | None = None,
@@ -323,6 +332,7 @@ def statement_create(
         language=language or ContentLanguage.EN,
         audience=audience,
         body=normalise_newlines(body),
+        public_context=(public_context or "").strip(),
         body_format=body_format or BodyFormat.PLAIN,
         from_key_message=from_key_message,
         created_by=actor,
@@ -352,6 +362,8 @@ def statement_update(
         changes["body"] = normalise_newlines(changes["body"])
     if "title" in changes:
         changes["title"] = (changes["title"] or "").strip()
+    if "public_context" in changes:
+        changes["public_context"] = (changes["public_context"] or "").strip()
     facts = changes.pop("facts", None)
     for field, value in changes.items():
         setattr(statement, field, value)

@@ -86,6 +86,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "channels",
             "language",
             "audience",
+            "public_context",
             "body_format",
             "status",
             "cites_refuted_fact",
@@ -155,6 +156,11 @@ class VisibleKeyMessageField(VisiblePrimaryKeyRelatedField):
         return hooks.key_message_library().visible(user)
 
 
+PUBLIC_CONTEXT_HELP = _(
+    "Optional line the newsroom shows as “About: …”; part of the reviewed revision (never the incident's title)."
+)
+
+
 class StatementCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Draft a statement from scratch, or from an approved key message whose words it copies."""
 
@@ -169,6 +175,9 @@ class StatementCreateSerializer(StrictInputMixin, serializers.Serializer):
     channels = serializers.ListField(child=ChannelField(), allow_empty=False)
     language = serializers.ChoiceField(choices=ContentLanguage.choices, required=False)
     audience = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    public_context = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text=PUBLIC_CONTEXT_HELP
+    )
     body_format = serializers.ChoiceField(choices=BodyFormat.choices, required=False)
     facts = serializers.ListField(child=VisibleFactsField(queryset=Fact.objects.all()), required=False, default=list)
 
@@ -198,6 +207,9 @@ class StatementUpdateSerializer(StrictInputMixin, serializers.Serializer):
     channels = serializers.ListField(child=ChannelField(), required=False)
     language = serializers.ChoiceField(choices=ContentLanguage.choices, required=False)
     audience = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    public_context = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, help_text=PUBLIC_CONTEXT_HELP
+    )
     body_format = serializers.ChoiceField(choices=BodyFormat.choices, required=False)
     facts = serializers.ListField(child=VisibleFactsField(queryset=Fact.objects.all()), required=False)
     comment = serializers.CharField(

@@ -59,7 +59,8 @@ def test_anonymous_reads_published_statements_newest_first(client, build, incide
     assert [entry.statement for entry in response.context["entries"]] == [newer, older]
     page = response.content.decode()
     assert "<strong>investigating</strong>" in page
-    assert incident.title in page
+    # The incident's live title is staff's working label, never public words (issue 12).
+    assert incident.title not in page
     detail = client.get(reverse("newsroom:detail", kwargs={"pk": older.pk}))
     assert detail.status_code == 200
     assert "Older statement" in detail.content.decode()
@@ -101,14 +102,16 @@ def test_withdrawn_statement_shows_the_notice_instead_of_the_text(client, build,
     review.review_withdraw(actor=team_lead, item=statement, reason="Lab results showed a defect.")
     for url in (reverse("newsroom:list"), reverse("newsroom:detail", kwargs={"pk": statement.pk})):
         page = client.get(url).content.decode()
-        assert "This statement was withdrawn" in page
-        assert "Lab results showed a defect." in page
+        assert "This statement was withdrawn on" in page
+        # The reason the lead typed stays internal (issue 12).
+        assert "Lab results showed a defect." not in page
         assert "Recalled words" in page
         assert "The jar is perfectly safe." not in page
     (entry,) = feed_entries(client)
     assert entry.find("atom:title", ATOM).text == "Withdrawn: Recalled words"
     content = entry.find("atom:content", ATOM).text
-    assert "Lab results showed a defect." in content
+    assert "This statement was withdrawn on" in content
+    assert "Lab results showed a defect." not in content
     assert "perfectly safe" not in content
 
 

@@ -27,7 +27,7 @@ class SubscriptionAdminForm(ServiceForm):
 
     class Meta:
         model = Subscription
-        fields = ["name", "url", "event_types", "is_active", "include_confidential"]
+        fields = ["name", "url", "event_types", "is_active", "include_confidential", "include_internal_drafts"]
 
     def apply(self, cleaned_data):
         data = {name: cleaned_data[name] for name in self.Meta.fields if name in cleaned_data}
@@ -42,8 +42,8 @@ class SubscriptionAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Subscriptions; deactivate rather than delete, so the delivery log stays."""
 
     form = SubscriptionAdminForm
-    list_display = ["name", "url", "is_active", "include_confidential", "created_at"]
-    list_filter = ["is_active", "include_confidential"]
+    list_display = ["name", "url", "is_active", "include_confidential", "include_internal_drafts", "created_at"]
+    list_filter = ["is_active", "include_confidential", "include_internal_drafts"]
     search_fields = ["name", "url"]
     readonly_fields = ["masked_secret", "created_by", "created_at", "updated_at"]
     actions = ["deactivate", "rotate_secret"]

@@ -5,9 +5,12 @@ subscription can only choose a registered type, and ``emit`` refuses an unknown 
 so a typo in a caller fails its tests instead of silently sending nothing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+
+from . import payloads
 
 
 @dataclass(frozen=True)
@@ -17,16 +20,28 @@ class EventType:
     code: str
     label: str
     description: str = ""
+    #: What a subscription not flagged ``include_internal_drafts`` receives instead of the
+    #: stored payload (None: the payload as stored). Applied at send time and wherever a
+    #: delivery's payload is shown, so both always match.
+    redact: Callable[[dict], dict] | None = None
 
 
 EVENT_TYPES: dict[str, EventType] = {}
 
 
-def register(code: str, label, description="") -> EventType:
+def register(code: str, label, description="", *, redact: Callable[[dict], dict] | None = None) -> EventType:
     """Add an event type to the registry (idempotent for the same code)."""
-    event_type = EventType(code, label, description)
+    event_type = EventType(code, label, description, redact)
     EVENT_TYPES[code] = event_type
     return event_type
+
+
+def payload_for(event_type: str, payload: dict, *, internal: bool) -> dict:
+    """The ``data`` a subscription receives: the stored payload if it is internal, else the redacted one."""
+    registered = EVENT_TYPES.get(event_type)
+    if internal or registered is None or registered.redact is None:
+        return payload
+    return registered.redact(payload)
 
 
 INCIDENT_OPENED = register("incident.opened", _("Incident opened"), _("A new incident was logged."))
@@ -36,14 +51,32 @@ INCIDENT_STATUS_CHANGED = register(
 INCIDENT_SEVERITY_CHANGED = register(
     "incident.severity_changed", _("Incident severity changed"), _("An incident's severity was raised or lowered.")
 )
+# Before publication, outside systems get review metadata only (no body); after it, the
+# approved words without staff's notes. Subscriptions flagged include_internal_drafts get everything.
 STATEMENT_SUBMITTED = register(
-    "statement.submitted", _("Statement submitted"), _("A statement was sent to its reviewers.")
+    "statement.submitted",
+    _("Statement submitted"),
+    _("A statement was sent to its reviewers."),
+    redact=payloads.statement_metadata_only,
 )
 STATEMENT_APPROVED = register(
-    "statement.approved", _("Statement approved"), _("Every approval a statement needs was given.")
+    "statement.approved",
+    _("Statement approved"),
+    _("Every approval a statement needs was given."),
+    redact=payloads.statement_metadata_only,
 )
-STATEMENT_PUBLISHED = register("statement.published", _("Statement published"), _("A statement went public."))
-STATEMENT_WITHDRAWN = register("statement.withdrawn", _("Statement withdrawn"), _("A statement was taken back."))
+STATEMENT_PUBLISHED = register(
+    "statement.published",
+    _("Statement published"),
+    _("A statement went public."),
+    redact=payloads.statement_without_internal_notes,
+)
+STATEMENT_WITHDRAWN = register(
+    "statement.withdrawn",
+    _("Statement withdrawn"),
+    _("A statement was taken back."),
+    redact=payloads.statement_without_internal_notes,
+)
 # Response clocks and reminders (incidents/response.py emits them).
 INCIDENT_RESPONSE_DUE_SOON = register(
     "incident.response_due_soon",

@@ -8,7 +8,7 @@ from . import events, permissions
 
 
 class SubscriptionForm(forms.Form):
-    """Create or edit a subscription; the confidential flag is offered to administrators only."""
+    """Create or edit a subscription; the confidential and internal-drafts flags are offered to administrators only."""
 
     name = forms.CharField(label=_("Name"), max_length=120, help_text=_("Who receives it, e.g. “Publishing tool”."))
     url = forms.URLField(
@@ -27,11 +27,21 @@ class SubscriptionForm(forms.Form):
         required=False,
         help_text=_("Also send events of confidential incidents to this endpoint."),
     )
+    include_internal_drafts = forms.BooleanField(
+        label=_("Internal: include drafts and staff notes"),
+        required=False,
+        help_text=_(
+            "Also send the words of statements not yet published, withdrawal reasons and reviewers' comments. "
+            "For internal systems only."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if not permissions.can_set_confidential(user):
             del self.fields["include_confidential"]
+        if not permissions.can_set_internal_drafts(user):
+            del self.fields["include_internal_drafts"]
         if not self.is_bound and "event_types" not in self.initial:
             self.initial["event_types"] = list(events.EVENT_TYPES)
 

@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import events
+
 SECRET_PREFIX = "whsec_"
 
 
@@ -48,6 +50,14 @@ class Subscription(models.Model):
         _("include confidential incidents"),
         default=False,
         help_text=_("Send events of confidential incidents too. Only an administrator may turn this on."),
+    )
+    include_internal_drafts = models.BooleanField(
+        _("internal: include drafts and staff notes"),
+        default=False,
+        help_text=_(
+            "Send the words of statements not yet published, withdrawal reasons and reviewers' comments. "
+            "For internal systems only; only an administrator may turn this on."
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -106,13 +116,21 @@ class OutboxEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.event_type} {self.id}"
 
-    def envelope(self) -> dict:
-        """What a receiver gets: ``{"id", "type", "created_at", "data"}``."""
+    def payload_for(self, subscription) -> dict:
+        """The ``data`` this subscription receives: redacted unless it is flagged ``include_internal_drafts``."""
+        return events.payload_for(self.event_type, self.payload, internal=subscription.include_internal_drafts)
+
+    def envelope(self, *, subscription=None) -> dict:
+        """What a receiver gets: ``{"id", "type", "created_at", "data"}``.
+
+        With a ``subscription``, ``data`` is what that subscription receives (see ``payload_for``);
+        without one, the full stored payload (staff's view of the outbox).
+        """
         return {
             "id": str(self.id),
             "type": self.event_type,
             "created_at": self.created_at.isoformat().replace("+00:00", "Z"),
-            "data": self.payload,
+            "data": self.payload if subscription is None else self.payload_for(subscription),
         }
 
 
@@ -198,6 +216,10 @@ class Delivery(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("webhooks:delivery", kwargs={"pk": self.pk})
+
+    def envelope(self) -> dict:
+        """Exactly what was (or will be) sent to this delivery's subscription."""
+        return self.event.envelope(subscription=self.subscription)
 
     @property
     def can_redeliver(self) -> bool:

@@ -2,7 +2,20 @@
 
 Only JSON types: timestamps are ISO 8601 strings in UTC. Users appear by username,
 never by e-mail address.
+
+The outbox stores one full payload per event (the truth, for staff and for subscriptions
+flagged ``include_internal_drafts``). Every other subscription receives the event's
+*redacted* payload, computed at send time by the redactor its event type registered
+(``crisisdesk.webhooks.events``): unreviewed words — a statement's body before it is
+published, a lead's withdrawal reason, reviewers' comments — never leave for an outside system.
 """
+
+# What an outside system learns about a statement that has not gone out (yet): where it
+# stands in review, never its words (Legal has not read them, or not approved them).
+STATEMENT_METADATA_FIELDS = ("id", "incident", "title", "status", "revision", "content_hash", "api_url")
+# Free text typed by staff, reviewed by nobody: internal subscriptions only.
+INTERNAL_STATEMENT_FIELDS = ("withdrawal_reason",)
+INTERNAL_EVENT_FIELDS = ("comment",)
 
 
 def _iso(value) -> str | None:
@@ -55,6 +68,38 @@ def statement_data(statement, **extra) -> dict:
             "published_at": _iso(statement.published_at),
             "withdrawn_at": _iso(statement.withdrawn_at),
             "withdrawal_reason": statement.withdrawal_reason,
+            "api_url": f"/api/v1/statements/{statement.pk}/",
         },
         **extra,
     }
+
+
+def _without_internal_notes(data: dict) -> dict:
+    redacted = {key: value for key, value in data.items() if key not in INTERNAL_EVENT_FIELDS}
+    if isinstance(data.get("statement"), dict):
+        redacted["statement"] = {
+            key: value for key, value in data["statement"].items() if key not in INTERNAL_STATEMENT_FIELDS
+        }
+    return redacted
+
+
+def statement_metadata_only(data: dict) -> dict:
+    """A not-yet-published statement's event for outside systems: review metadata and links, no words.
+
+    The redactor of ``statement.submitted`` and ``statement.approved``.
+    """
+    redacted = _without_internal_notes(data)
+    if isinstance(data.get("statement"), dict):
+        redacted["statement"] = {
+            key: data["statement"][key] for key in STATEMENT_METADATA_FIELDS if key in data["statement"]
+        }
+    return redacted
+
+
+def statement_without_internal_notes(data: dict) -> dict:
+    """A published or withdrawn statement's event for outside systems: its approved words, no staff notes.
+
+    The redactor of ``statement.published`` and ``statement.withdrawn``: the body is the approved
+    one (a published statement cannot be edited), the withdrawal reason and comments stay inside.
+    """
+    return _without_internal_notes(data)

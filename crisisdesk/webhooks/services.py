@@ -125,15 +125,20 @@ class AttemptResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def request_body(event: OutboxEvent) -> bytes:
-    """The exact bytes that are signed and sent (compact JSON, UTF-8)."""
-    return json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def request_body(event: OutboxEvent, *, subscription: Subscription | None = None) -> bytes:
+    """The exact bytes that are signed and sent (compact JSON, UTF-8), as ``subscription`` receives them."""
+    envelope = event.envelope(subscription=subscription)
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def post(*, url: str, secret: str, event: OutboxEvent) -> AttemptResult:
-    """POST one signed event; never raises for a network or HTTP failure, and never follows redirects."""
+def post(*, url: str, secret: str, event: OutboxEvent, subscription: Subscription | None = None) -> AttemptResult:
+    """POST one signed event; never raises for a network or HTTP failure, and never follows redirects.
+
+    With a ``subscription``, the payload is the one it may receive (redacted unless it is
+    flagged ``include_internal_drafts``); ``delivery_attempt`` always passes it.
+    """
     started_at = timezone.now()
-    body = request_body(event)
+    body = request_body(event, subscription=subscription)
     headers = signing.headers(secret=secret, msg_id=str(event.id), timestamp=int(started_at.timestamp()), body=body)
     clock = time.monotonic()
     status_code = None
@@ -210,7 +215,7 @@ def delivery_attempt(*, delivery_id: int) -> str:
             delivery.last_error = _("The subscription was deactivated before this delivery was sent.")
             delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
             return DeliveryStatus.DEAD
-        result = post(url=subscription.url, secret=subscription.secret, event=delivery.event)
+        result = post(url=subscription.url, secret=subscription.secret, event=delivery.event, subscription=subscription)
         outcome = _record(delivery, result)
     logger.info(
         "Webhook delivery %s (%s %s) to subscription %s at %s: %s after %s ms%s",
@@ -317,7 +322,7 @@ def delivery_redeliver(*, actor, delivery: Delivery) -> Delivery:
 
 # --- subscriptions ----------------------------------------------------------------------------
 
-SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "is_active", "include_confidential")
+SUBSCRIPTION_FIELDS = ("name", "url", "event_types", "is_active", "include_confidential", "include_internal_drafts")
 
 
 def _clean_event_types(event_types) -> list[str]:
@@ -361,16 +366,23 @@ def subscription_create(
     event_types: list[str],
     is_active: bool = True,
     include_confidential: bool = False,
+    include_internal_drafts: bool = False,
 ) -> Subscription:
     """Subscribe an endpoint to event types; its signing secret is generated here."""
     if not permissions.can_create(actor):
         raise PermissionDenied(_("Only a team lead may manage webhooks."))
     if include_confidential and not permissions.can_set_confidential(actor):
         raise PermissionDenied(_("Only an administrator may send confidential incidents' events outside."))
+    if include_internal_drafts and not permissions.can_set_internal_drafts(actor):
+        raise PermissionDenied(_("Only an administrator may send unpublished statements' words to an endpoint."))
     changes = {"name": name, "url": url, "event_types": event_types}
     _validate(changes)
     subscription = Subscription(
-        **changes, is_active=is_active, include_confidential=include_confidential, created_by=actor
+        **changes,
+        is_active=is_active,
+        include_confidential=include_confidential,
+        include_internal_drafts=include_internal_drafts,
+        created_by=actor,
     )
     subscription.full_clean()
     subscription.save()
@@ -380,7 +392,7 @@ def subscription_create(
 
 @transaction.atomic
 def subscription_update(*, actor, subscription: Subscription, **changes) -> Subscription:
-    """Change a subscription's name, URL, event types, active flag or confidential flag."""
+    """Change a subscription's name, URL, event types, active flag, confidential or internal-drafts flag."""
     unknown = set(changes) - set(SUBSCRIPTION_FIELDS)
     if unknown:
         raise ValidationError({field: _("This field cannot be edited here.") for field in unknown})
@@ -389,6 +401,8 @@ def subscription_update(*, actor, subscription: Subscription, **changes) -> Subs
         raise PermissionDenied(_("You may not change this webhook subscription."))
     if changes.get("include_confidential") and not permissions.can_set_confidential(actor):
         raise PermissionDenied(_("Only an administrator may send confidential incidents' events outside."))
+    if changes.get("include_internal_drafts") and not permissions.can_set_internal_drafts(actor):
+        raise PermissionDenied(_("Only an administrator may send unpublished statements' words to an endpoint."))
     _validate(changes)
     changed = [field for field, value in changes.items() if getattr(subscription, field) != value]
     if not changed:

@@ -127,6 +127,7 @@ class SubscriptionEditView(SubscriptionMixin, FormView):
             "event_types": s.event_types,
             "is_active": s.is_active,
             "include_confidential": s.include_confidential,
+            "include_internal_drafts": s.include_internal_drafts,
         }
 
     def get_context_data(self, **kwargs):
@@ -232,7 +233,8 @@ class DeliveryDetailView(PermissionRequiredMixin, DetailView):
         return _deliveries(self.request.user).prefetch_related("attempt_log")
 
     def get_context_data(self, **kwargs):
-        envelope = self.object.event.envelope()
+        # What this subscription received (redacted unless internal), not the stored full payload.
+        envelope = self.object.envelope()
         return super().get_context_data(
             can_redeliver=permissions.can_redeliver(self.request.user),
             payload_json=json.dumps(envelope, indent=2, ensure_ascii=False),

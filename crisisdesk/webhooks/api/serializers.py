@@ -27,6 +27,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "event_types",
             "is_active",
             "include_confidential",
+            "include_internal_drafts",
             "created_by",
             "created_at",
             "updated_at",
@@ -42,6 +43,9 @@ class SubscriptionSecretSerializer(SubscriptionSerializer):
         read_only_fields = fields
 
 
+INTERNAL_DRAFTS_HELP = _(
+    "Send unpublished statements' words, withdrawal reasons and comments too (internal systems; superusers only)."
+)
 EVENT_TYPES_HELP = _("Event types from the registry (crisisdesk/webhooks/events.py), e.g. incident.opened.")
 
 
@@ -64,6 +68,7 @@ class SubscriptionCreateSerializer(StrictInputMixin, serializers.Serializer):
     )
     is_active = serializers.BooleanField(default=True)
     include_confidential = serializers.BooleanField(default=False)
+    include_internal_drafts = serializers.BooleanField(default=False, help_text=INTERNAL_DRAFTS_HELP)
 
 
 class SubscriptionUpdateSerializer(StrictInputMixin, serializers.Serializer):
@@ -78,6 +83,7 @@ class SubscriptionUpdateSerializer(StrictInputMixin, serializers.Serializer):
     )
     is_active = serializers.BooleanField(required=False)
     include_confidential = serializers.BooleanField(required=False)
+    include_internal_drafts = serializers.BooleanField(required=False, help_text=INTERNAL_DRAFTS_HELP)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -129,7 +135,11 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class DeliveryDetailSerializer(DeliverySerializer):
-    """A delivery with its event and every attempt."""
+    """A delivery with its event and every attempt.
+
+    The event's ``payload`` is the one this delivery's subscription receives (redacted unless
+    it is flagged ``include_internal_drafts``): the log shows what went out, nothing more.
+    """
 
     event = EventSerializer(read_only=True)
     attempt_log = DeliveryAttemptSerializer(many=True, read_only=True)
@@ -137,3 +147,8 @@ class DeliveryDetailSerializer(DeliverySerializer):
     class Meta(DeliverySerializer.Meta):
         fields = [*DeliverySerializer.Meta.fields, "event", "attempt_log"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["event"]["payload"] = instance.event.payload_for(instance.subscription)
+        return data

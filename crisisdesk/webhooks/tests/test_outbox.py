@@ -165,7 +165,10 @@ def test_a_statement_sends_submitted_approved_published_withdrawn(
     assert published["statement"]["body"] == statement.body
     assert published["statement"]["published_at"] is not None
     assert (published["from"], published["to"], published["actor"]) == ("approved", "published", "comms")
-    assert bodies[3]["data"]["statement"]["withdrawal_reason"] == "Superseded."
+    # An ordinary subscription is an outside system: the lead's reason stays inside (issue 12;
+    # test_internal_drafts.py covers subscriptions flagged include_internal_drafts).
+    assert "withdrawal_reason" not in bodies[3]["data"]["statement"]
+    assert "body" not in bodies[0]["data"]["statement"]
 
 
 def test_severity_1_statement_is_approved_once_both_approvals_are_in(

@@ -167,7 +167,7 @@ withdraw_items = confirmed_action(
     name="withdraw_items",
     description=_("Withdraw"),
     done=_("withdrawn."),
-    comment_label=_("Reason (shown to readers)"),
+    comment_label=_("Reason (internal, never shown publicly)"),
     submit_label=_("Withdraw"),
     call=lambda request, item, revision, comment: review.review_withdraw(
         actor=request.user, item=item, reason=comment, ip_address=client_ip(request)

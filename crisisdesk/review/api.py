@@ -264,7 +264,7 @@ class DecisionCommentSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class WithdrawSerializer(StrictInputMixin, serializers.Serializer):
-    """Withdraw, with the reason shown to readers."""
+    """Withdraw, with the reason (internal: the public newsroom shows only a fixed notice with the date)."""
 
     reason = serializers.CharField()
 

@@ -522,7 +522,11 @@ def review_publish(*, actor, item, revision=None, comment: str = "", ip_address:
 
 @transaction.atomic
 def review_withdraw(*, actor, item, reason: str, ip_address: str | None = None):
-    """Take a published item down (or shelve an approved one), with the reason shown to readers."""
+    """Take a published item down (or shelve an approved one), with the reason recorded for staff.
+
+    The reason is internal (war room, timeline, audit, API for those who may see the item): public
+    surfaces such as the newsroom show a fixed notice with the date only.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the withdrawal.")})

@@ -31,7 +31,8 @@ class StatementForm(forms.Form):
         help_text=Statement._meta.get_field("audience").help_text,
     )
     public_context = forms.CharField(
-        label=_("Public context"),
+        # Not "… context": get_by_label("Text") (the body) would match it too.
+        label=_("Public about line"),
         max_length=300,
         required=False,
         help_text=Statement._meta.get_field("public_context").help_text,

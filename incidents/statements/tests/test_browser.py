@@ -123,3 +123,44 @@ def test_verbatim_key_message_is_published_without_a_new_review(
     sign_out(page)
     page.goto("/newsroom/")
     expect(page.locator("article", has_text="Holding: product safety")).to_contain_text(HOLDING_TEXT)
+
+
+def test_the_newsroom_shows_only_reviewed_words(page, login_as, communicator, legal, team_lead, incident, password):
+    """Issue 12: the "About" line comes from the approved revision, a withdrawal shows no reason, a memo stays in."""
+    from crisisdesk.review import services as review
+    from crisisdesk.review.tests.helpers import statement_in
+
+    # The communicator types the public context in the statement form, like the other revision fields.
+    login_as(page, communicator, password)
+    page.goto(incident.get_absolute_url())
+    page.get_by_role("link", name="New statement").click()
+    page.get_by_label("Title").fill("Jar testing update")
+    page.get_by_label("Public about line").fill("Cracked blender jars, batch 42")
+    page.get_by_label("Text").fill("Tests are under way.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Statement drafted.")).to_be_visible()
+    statement = Statement.objects.get(title="Jar testing update")
+    assert statement.current_revision.content["public_context"] == "Cracked blender jars, batch 42"
+    review.review_submit(actor=communicator, item=statement)
+    statement.refresh_from_db()
+    review.review_approve(actor=legal, item=statement, revision=statement.current_revision)
+    review.review_publish(actor=communicator, item=statement)
+
+    roles = {"author": communicator, "reviewer": legal, "publisher": communicator, "withdrawer": team_lead}
+    recalled = statement_in(ReviewStatus.PUBLISHED, incident=incident, title="Recalled words", **roles)
+    review.review_withdraw(actor=team_lead, item=recalled, reason="Supplier confessed off the record.")
+    statement_in(ReviewStatus.PUBLISHED, incident=incident, title="Staff memo", channels=["internal_memo"], **roles)
+    incident.title = "INTERNAL codename Blue Jar"
+    incident.save(update_fields=["title"])
+
+    sign_out(page)
+    page.goto("/newsroom/")
+    snap(page, "20-newsroom-reviewed-words")
+    entry = page.locator(".cd-news-entry", has_text="Jar testing update")
+    expect(entry.locator(".cd-news-context")).to_have_text("About: Cracked blender jars, batch 42")
+    withdrawn = page.locator(".cd-news-entry", has_text="Recalled words")
+    expect(withdrawn.locator(".cd-withdrawal-notice")).to_contain_text("This statement was withdrawn on")
+    body = page.locator("main")
+    expect(body).not_to_contain_text("Supplier confessed")
+    expect(body).not_to_contain_text("Staff memo")
+    expect(body).not_to_contain_text("Blue Jar")

@@ -226,3 +226,42 @@ def test_withdrawal_reason_stays_internal(api, client, incident, team_lead):
     # People who may see the incident still read the reason.
     detail = api("team_lead").get(reverse("api:statement-detail", kwargs={"pk": statement.pk}))
     assert "Supplier admitted the defect in private" in detail.content.decode()
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(staff_people):
+    return staff_people
+
+
+def test_admin_edits_the_public_context_as_a_new_revision(admin_as, communicator, legal, incident, staff_people):
+    from incidents.tests.test_admin import change_form_data, change_url
+
+    statement = statement_in(
+        S.APPROVED, author=communicator, reviewer=legal, publisher=communicator, withdrawer=None, incident=incident
+    )
+    client = admin_as("comms2")
+    url = change_url(statement)
+    data = change_form_data(client, url)
+    assert "public_context" in data
+    data["public_context"] = "Set in the admin"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    statement.refresh_from_db()
+    assert statement.public_context == "Set in the admin"
+    assert statement.current_revision.content["public_context"] == "Set in the admin"
+    assert statement.status == S.DRAFT  # back to review: Legal approved the words without it
+
+
+def test_the_outsider_cannot_set_a_public_context(api, incident, communicator):
+    statement = statement_in(
+        S.DRAFT, author=communicator, reviewer=None, publisher=None, withdrawer=None, incident=incident
+    )
+    response = api("outsider").patch(
+        reverse("api:statement-detail", kwargs={"pk": statement.pk}), {"public_context": "Mine"}, format="json"
+    )
+    assert response.status_code in (403, 404)
+    statement.refresh_from_db()
+    assert statement.public_context == ""

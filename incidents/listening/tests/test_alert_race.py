@@ -48,7 +48,7 @@ def test_two_openings_of_the_same_alert_open_one_incident(team_lead):
     first, second = (UserFactory(username=f"racer{i}", role=COMMUNICATOR) for i in range(2))
 
     results, errors = race(
-        [lambda: alert_services.alert_open_incident(actor=user, alert=alert) for user in (first, second)]
+        [lambda user=user: alert_services.alert_open_incident(actor=user, alert=alert) for user in (first, second)]
     )
 
     assert len(errors) == 1 and isinstance(errors[0], InvalidTransition), errors

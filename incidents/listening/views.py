@@ -233,7 +233,9 @@ class AlertListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        return Alert.objects.visible_to(self.request.user).select_related("rule", "watch_term", "incident")
+        alerts = Alert.objects.visible_to(self.request.user).select_related("rule", "watch_term", "incident")
+        # ?unhandled=true: those still to handle (the dashboard card's "See all").
+        return alerts.unhandled() if self.request.GET.get("unhandled") == "true" else alerts
 
 
 class AlertDetailView(PermissionRequiredMixin, DetailView):

@@ -189,8 +189,12 @@ def test_the_alert_page_offers_the_actions_then_shows_the_handling(client_for, c
     assert "Handled: Dismissed" in body and "Only a joke account." in body
 
 
-def test_the_alert_list_marks_those_to_handle(client_for, communicator, alert):
-    assert "To handle" in get(client_for(communicator), reverse("mentions:alerts"))
+def test_the_alert_list_marks_those_to_handle_and_lists_only_them_on_request(client_for, communicator, alert):
+    client = client_for(communicator)
+    assert "To handle" in get(client, reverse("mentions:alerts"))
+    alert_services.alert_dismiss(actor=communicator, alert=alert, reason="Noise.")
+    assert f'href="/mentions/alerts/{alert.pk}/"' in get(client, reverse("mentions:alerts"))
+    assert f'href="/mentions/alerts/{alert.pk}/"' not in get(client, reverse("mentions:alerts") + "?unhandled=true")
 
 
 # --- admin ---------------------------------------------------------------------------------------------

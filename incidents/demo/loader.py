@@ -289,7 +289,7 @@ class DemoMentions:
     """What the demo's social listening watches, and the posts it is fed (drawn at random, with a fixed seed)."""
 
     watch_terms: dict[str, str]  # term: kind
-    spike_rule: dict  # name, term, min_count
+    spike_rule: dict  # name, term, min_count, default_category, default_severity
     quiet: tuple[str, ...]  # a week of ordinary posts
     quiet_count: int
     burst: tuple[str, ...]  # the negative burst of the last hour
@@ -307,6 +307,9 @@ def load_mentions(path: Path = MENTIONS_FILE) -> DemoMentions:
         "name": rule.text("name"),
         "term": rule.choice("term", watch_terms),
         "min_count": rule.integer("min_count"),
+        # What "Open incident" on the rule's alerts pre-fills.
+        "default_category": rule.choice("default_category", Category.values, default=Category.VIRAL_COMPLAINT),
+        "default_severity": rule.choice("default_severity", Severity.values, default=Severity.MEDIUM),
     }
     rule.done()
     posts = {}

@@ -318,6 +318,7 @@ def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:
     the ``demo`` platform, so a second run updates them. Returns how many mentions were stored.
     """
     from incidents.listening.models import Mention, SpikeRule, WatchTerm
+    from incidents.listening.spikes import spikes_evaluate
 
     data = load_mentions()
     rng = random.Random(seed)
@@ -326,9 +327,19 @@ def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:
         if not WatchTerm.objects.filter(term__iexact=term).exists():
             WatchTerm.objects.create(term=term, kind=kind, created_by=lead)
     watched = WatchTerm.objects.get(term__iexact=data.spike_rule["term"])
-    SpikeRule.objects.get_or_create(
+    SpikeRule.objects.update_or_create(
         name=data.spike_rule["name"],
-        defaults={"watch_term": watched, "min_count": data.spike_rule["min_count"], "created_by": lead},
+        defaults={
+            "default_category": data.spike_rule["default_category"],
+            "default_severity": data.spike_rule["default_severity"],
+        },
+        create_defaults={
+            "watch_term": watched,
+            "min_count": data.spike_rule["min_count"],
+            "created_by": lead,
+            "default_category": data.spike_rule["default_category"],
+            "default_severity": data.spike_rule["default_severity"],
+        },
     )
     now = timezone.now()
     quiet, angry = list(data.quiet), list(data.burst)
@@ -360,6 +371,8 @@ def seed_mentions(*, users: dict[str, object], seed: int = 7) -> int:
     if errors:
         raise ValueError(errors)
     result = mention_services.mentions_ingest(mentions=mentions, source="demo")
+    # The burst fires the rule now (whether or not a worker is running): the dashboard shows an alert to handle.
+    spikes_evaluate(term_ids=[watched.pk])
     active = demo_incidents().active().filter(confidential=False).order_by("-detected_at").first()
     admin = next((u for u in users.values() if u.is_superuser), None)
     if active is not None and admin is not None:

@@ -10,12 +10,16 @@ deleting a rule, term or mention would cascade to the evidence of past alerts.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import SERVICE_ERRORS, ReadOnlyInline, ServiceAdminMixin, ServiceForm, error_text
+from incidents.listening import alerts as alert_services
 from incidents.listening import feeds as mention_feeds
 from incidents.listening import services
 from incidents.listening.forms import active_incidents
@@ -124,12 +128,65 @@ class SpikeRuleAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
     readonly_fields = ["last_fired_at", "created_by", "created_at"]
 
 
+def _for_each_alert(modeladmin, request, queryset, *, call, done) -> None:
+    for alert in queryset:
+        try:
+            result = call(alert)
+        except SERVICE_ERRORS as exc:
+            modeladmin.message_user(request, f"{alert}: {error_text(exc)}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{alert}: {done(result)}", messages.SUCCESS)
+
+
+@admin.action(description=_("Open an incident from each alert"), permissions=["view"])
+def open_incidents(modeladmin, request, queryset):
+    _for_each_alert(
+        modeladmin,
+        request,
+        queryset,
+        call=lambda alert: alert_services.alert_open_incident(actor=request.user, alert=alert),
+        done=lambda incident: gettext("incident %(reference)s opened.") % {"reference": incident.reference},
+    )
+
+
+@admin.action(description=_("Dismiss (with a reason)"), permissions=["view"])
+def dismiss_alerts(modeladmin, request, queryset):
+    if request.POST.get("apply"):
+        reason = request.POST.get("comment", "")
+        _for_each_alert(
+            modeladmin,
+            request,
+            queryset,
+            call=lambda alert: alert_services.alert_dismiss(actor=request.user, alert=alert, reason=reason),
+            done=lambda alert: gettext("dismissed."),
+        )
+        return None
+    opts = modeladmin.model._meta
+    # The review engine's confirmation page: lists the alerts, asks for the reason, re-posts the action.
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": gettext("Dismiss alerts"),
+        "opts": opts,
+        "rows": [
+            {"item": alert, "revision": None, "html": "", "status": alert.get_handling_display() or "—"}
+            for alert in queryset
+        ],
+        "action_name": "dismiss_alerts",
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "comment_label": gettext("Why these alerts need no incident"),
+        "submit_label": gettext("Dismiss"),
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/review/confirm_action.html", context)
+
+
 @admin.register(Alert)
 class AlertAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """Alerts fired: read-only evidence; those on an incident you may not see stay hidden."""
+    """Alerts fired: read-only evidence; those on an incident you may not see stay hidden; handled by actions."""
 
-    list_display = ["fired_at", "rule", "watch_term", "count", "baseline", "negative_share", "incident"]
-    list_filter = ["rule"]
+    actions = [open_incidents, dismiss_alerts]
+    list_display = ["fired_at", "rule", "watch_term", "count", "baseline", "negative_share", "incident", "handling"]
+    list_filter = ["handling", "rule"]
     list_select_related = ["rule", "watch_term", "incident"]
     date_hierarchy = "fired_at"
 

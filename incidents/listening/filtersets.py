@@ -61,10 +61,13 @@ class AlertFilterSet(StrictFilterSet):
     fired_after = django_filters.IsoDateTimeFilter(field_name="fired_at", lookup_expr="gte", label=_("Fired from"))
     fired_before = django_filters.IsoDateTimeFilter(field_name="fired_at", lookup_expr="lt", label=_("Fired before"))
     incident = django_filters.CharFilter(field_name="incident__reference", label=_("Incident reference"))
+    unhandled = django_filters.BooleanFilter(
+        field_name="handled_at", lookup_expr="isnull", label=_("Not handled yet (true) or handled (false)")
+    )
 
     class Meta:
         model = Alert
-        fields = ["watch_term", "rule", "fired_after", "fired_before", "incident"]
+        fields = ["watch_term", "rule", "fired_after", "fired_before", "incident", "unhandled"]
 
 
 class FollowUpFilterSet(StrictFilterSet):

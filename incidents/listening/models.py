@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from incidents.models import Category, Severity
+
 
 class WatchTermKind(models.TextChoices):
     BRAND = "brand", _("Brand")
@@ -293,6 +295,13 @@ class SpikeRule(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # What "Open incident" on one of its alerts pre-fills (and what an incident the rule opens gets).
+    default_category = models.CharField(
+        _("incident category"), max_length=32, choices=Category.choices, default=Category.VIRAL_COMPLAINT
+    )
+    default_severity = models.PositiveSmallIntegerField(
+        _("incident severity"), choices=Severity.choices, default=Severity.MEDIUM
+    )
     active = models.BooleanField(_("active"), default=True)
     # The end of the window of the last alert (data time: a replayed crisis fires in the past).
     last_fired_at = models.DateTimeField(_("last fired at"), null=True, blank=True, editable=False)
@@ -311,6 +320,12 @@ class SpikeRule(models.Model):
             models.CheckConstraint(condition=Q(action__in=SpikeAction.values), name="spikerule_action_valid"),
             models.CheckConstraint(condition=Q(window_minutes__gte=1), name="spikerule_window_positive"),
             models.CheckConstraint(condition=Q(baseline_days__gte=1), name="spikerule_baseline_positive"),
+            models.CheckConstraint(
+                condition=Q(default_category__in=Category.values), name="spikerule_default_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(default_severity__in=Severity.values), name="spikerule_default_severity_valid"
+            ),
         ]
 
     def __str__(self):
@@ -330,6 +345,16 @@ class AlertQuerySet(models.QuerySet):
             return self.none()
         return self.filter(Q(incident__isnull=True) | Q(incident__in=Incident.objects.visible_to(user)))
 
+    def unhandled(self) -> "AlertQuerySet":
+        """Alerts nobody has acted on yet: what the dashboard and the navigation badge show."""
+        return self.filter(handled_at__isnull=True)
+
+
+class AlertHandling(models.TextChoices):
+    OPENED = "opened", _("Incident opened")
+    ATTACHED = "attached", _("Attached to an incident")
+    DISMISSED = "dismissed", _("Dismissed")
+
 
 class Alert(models.Model):
     """A spike rule fired: what it saw (counts, baseline, curve, sample mentions) and what it did."""
@@ -347,6 +372,19 @@ class Alert(models.Model):
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
+    # Who acted on it and how (an incident opened or attached, or dismissed with a reason);
+    # unhandled alerts are on the dashboard and counted in the navigation until then.
+    handling = models.CharField(_("handling"), max_length=16, choices=AlertHandling.choices, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dismiss_reason = models.TextField(_("reason for dismissing"), blank=True)
 
     objects = AlertQuerySet.as_manager()
 
@@ -354,6 +392,22 @@ class Alert(models.Model):
         ordering = ["-fired_at", "-id"]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
+        indexes = [
+            # The navigation badge: a COUNT over the (few) unhandled alerts.
+            models.Index(fields=["-fired_at"], condition=Q(handled_at__isnull=True), name="alert_unhandled_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(handling="") | Q(handling__in=AlertHandling.values), name="alert_handling_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(handling="", handled_at__isnull=True) | (~Q(handling="") & Q(handled_at__isnull=False)),
+                name="alert_handled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(handling="dismissed") | ~Q(dismiss_reason=""), name="alert_dismissed_has_reason"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.rule} @ {self.fired_at:%Y-%m-%d %H:%M}"
@@ -384,6 +438,7 @@ class FeedSource(models.Model):
 
 __all__ = [
     "Alert",
+    "AlertHandling",
     "FeedSource",
     "FollowUpChannel",
     "Mention",

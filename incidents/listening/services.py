@@ -452,6 +452,8 @@ SPIKE_RULE_FIELDS = (
     "cooldown_minutes",
     "action",
     "attach_to",
+    "default_category",
+    "default_severity",
     "active",
 )
 

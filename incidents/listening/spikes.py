@@ -39,8 +39,8 @@ from django.utils.translation import gettext_lazy
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.webhooks import emit
 from incidents import timeline
-from incidents.listening.models import Alert, Mention, MentionTerm, SpikeAction, SpikeRule
-from incidents.models import ACTIVE_STATUSES, Category
+from incidents.listening.models import Alert, AlertHandling, Mention, MentionTerm, SpikeAction, SpikeRule
+from incidents.models import ACTIVE_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -315,7 +315,12 @@ def _fire(*, rule: SpikeRule, stats: dict, start: datetime, end: datetime, now: 
     )
     alert.incident = _act(rule=rule, alert=alert, sample=sample)
     if alert.incident is not None:
-        alert.save(update_fields=["incident"])
+        # The rule acted on it: nobody has to handle it on the dashboard (its author is accountable).
+        attached = alert.incident_id == rule.attach_to_id
+        alert.handling = AlertHandling.ATTACHED if attached else AlertHandling.OPENED
+        alert.handled_at = now
+        alert.handled_by = rule.created_by
+        alert.save(update_fields=["incident", "handling", "handled_at", "handled_by"])
     emit(event_type="alert.fired", payload=alert_data(alert), incident=alert.incident)
     _notify(alert)
     return alert
@@ -377,7 +382,8 @@ def _act(*, rule: SpikeRule, alert: Alert, sample: list[Mention]):
                 "baseline": alert.baseline,
                 "share": alert.negative_share * 100,
             },
-            category=Category.VIRAL_COMPLAINT,
+            category=rule.default_category,
+            severity=rule.default_severity,
             source=_("Spike rule “%(rule)s”") % {"rule": rule.name},
             # When the spike happened (its window's end), which for a replay is before now.
             detected_at=alert.window_end,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from incidents.listening import views
+from incidents.listening import alert_views, views
 
 app_name = "mentions"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("feeds/", views.FeedSourcesView.as_view(), name="feeds"),
     path("alerts/", views.AlertListView.as_view(), name="alerts"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert"),
+    path("alerts/<int:pk>/open-incident/", alert_views.AlertOpenIncidentView.as_view(), name="alert_open_incident"),
+    path("alerts/<int:pk>/attach/", alert_views.AlertAttachView.as_view(), name="alert_attach"),
+    path("alerts/<int:pk>/dismiss/", alert_views.AlertDismissView.as_view(), name="alert_dismiss"),
     path("incident/<str:reference>/chart/", views.IncidentChartView.as_view(), name="incident_chart"),
     path("<int:pk>/", views.MentionDetailView.as_view(), name="detail"),
     path("<int:pk>/answer/", views.RecordAnswerView.as_view(), name="answer"),

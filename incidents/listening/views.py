@@ -16,6 +16,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from incidents.listening import charts, csv_import, services
 from incidents.listening import feeds as mention_feeds
+from incidents.listening.alerts import can_handle_alerts
 from incidents.listening.filtersets import MentionFilterSet
 from incidents.listening.forms import (
     AnswerForm,
@@ -25,6 +26,7 @@ from incidents.listening.forms import (
     FollowUpForm,
     SpikeRuleForm,
     WatchTermForm,
+    active_incidents,
 )
 from incidents.listening.models import Alert, FeedSource, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
 from incidents.models import Incident
@@ -231,7 +233,9 @@ class AlertListView(PermissionRequiredMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        return Alert.objects.visible_to(self.request.user).select_related("rule", "watch_term", "incident")
+        alerts = Alert.objects.visible_to(self.request.user).select_related("rule", "watch_term", "incident")
+        # ?unhandled=true: those still to handle (the dashboard card's "See all").
+        return alerts.unhandled() if self.request.GET.get("unhandled") == "true" else alerts
 
 
 class AlertDetailView(PermissionRequiredMixin, DetailView):
@@ -242,13 +246,18 @@ class AlertDetailView(PermissionRequiredMixin, DetailView):
     context_object_name = "alert"
 
     def get_queryset(self):
-        return Alert.objects.visible_to(self.request.user).select_related("rule", "watch_term", "incident")
+        return Alert.objects.visible_to(self.request.user).select_related(
+            "rule", "watch_term", "incident", "handled_by"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ids = self.object.evidence.get("mention_ids", [])
         context["sample"] = Mention.objects.visible_to(self.request.user).filter(pk__in=ids).order_by("sentiment")
         context["chart"] = charts.svg_from_curve(self.object.evidence.get("curve", []))
+        if self.object.handled_at is None and can_handle_alerts(self.request.user):
+            context["can_handle"] = True
+            context["attachable"] = list(active_incidents(self.request.user))
         return context
 
 

@@ -418,3 +418,18 @@ def test_the_printed_integration_key_ingests_and_a_second_run_revokes_it(seeded,
     assert second != first
     assert ingest(first).status_code == 401
     assert ingest(second).status_code == 200
+
+
+def test_the_demo_fires_one_alert_to_handle_on_the_dashboard(seeded, client):
+    from incidents.listening.models import Alert, SpikeRule
+
+    rule = SpikeRule.objects.get()
+    assert (rule.default_category, rule.default_severity) == ("viral_complaint", 2)
+    unhandled = Alert.objects.filter(rule=rule).unhandled()
+    assert unhandled.count() == 1 and unhandled.get().incident is None
+    lead = get_user_model().objects.get(username="lead")
+    client.force_login(lead)
+    body = client.get("/").content.decode()
+    assert "cd-dashboard-alerts" in body and "Open incident and draft holding statement" in body
+    seed()  # a second run inside the cool-down fires nothing new
+    assert Alert.objects.filter(rule=rule).count() == 1

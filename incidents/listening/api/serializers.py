@@ -16,6 +16,7 @@ from incidents.listening.models import (
     AUDIENCE_MAX,
     MENTION_TEXT_MAX,
     Alert,
+    AlertHandling,
     FollowUpChannel,
     Mention,
     MentionStatus,
@@ -25,6 +26,7 @@ from incidents.listening.models import (
     WatchTerm,
     WatchTermKind,
 )
+from incidents.models import Category, Severity
 
 
 class MentionSerializer(serializers.ModelSerializer):
@@ -153,6 +155,24 @@ WatchTermKindField = enum_field(
 SpikeActionField = enum_field(
     "SpikeActionField", SpikeAction.choices, component="SpikeAction", doc="What a firing rule does besides alerting."
 )
+# A rule's defaults for the incident opened from its alerts (the incident's own choices).
+SpikeRuleCategoryField = enum_field(
+    "SpikeRuleCategoryField",
+    Category.choices,
+    component="SpikeRuleCategory",
+    doc="The category of an incident opened from the rule's alerts.",
+)
+SpikeRuleSeverityField = enum_field(
+    "SpikeRuleSeverityField",
+    Severity.choices,
+    component="SpikeRuleSeverity",
+    doc="The severity of an incident opened from the rule's alerts: 1 critical … 4 low.",
+)
+NAMED_RULE_FIELDS = {
+    "action": SpikeActionField,
+    "default_category": SpikeRuleCategoryField,
+    "default_severity": SpikeRuleSeverityField,
+}
 
 
 # --- watch terms -------------------------------------------------------------------------------
@@ -204,8 +224,8 @@ class SpikeRuleFieldsMixin:
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if field_name == "action":
-            return SpikeActionField, field_kwargs
+        if field_name in NAMED_RULE_FIELDS:
+            return NAMED_RULE_FIELDS[field_name], field_kwargs
         return field_class, field_kwargs
 
 
@@ -283,10 +303,20 @@ class AlertEvidenceSerializer(serializers.Serializer):
     )
 
 
+AlertHandlingField = enum_field(
+    "AlertHandlingField",
+    [("", _("Not handled yet")), *AlertHandling.choices],
+    component="AlertHandling",
+    doc="How an alert was handled: an incident opened or attached, dismissed; empty while unhandled.",
+)
+
+
 class AlertSerializer(serializers.ModelSerializer):
-    """A fired spike rule: counts against the baseline, negative shares, the window, evidence, incident."""
+    """A fired spike rule: counts against the baseline, negative shares, the window, evidence, incident, handling."""
 
     rule_name = serializers.CharField(source="rule.name", read_only=True)
+    handling = AlertHandlingField(read_only=True)
+    handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     term = serializers.CharField(source="watch_term.term", read_only=True)
     incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     evidence = serializers.SerializerMethodField()
@@ -308,6 +338,10 @@ class AlertSerializer(serializers.ModelSerializer):
             "baseline_negative_share",
             "evidence",
             "incident",
+            "handling",
+            "handled_at",
+            "handled_by",
+            "dismiss_reason",
         ]
         read_only_fields = fields
 
@@ -322,6 +356,23 @@ class AlertSerializer(serializers.ModelSerializer):
             "recomputed_at": evidence.get("recomputed_at"),
             "fired_with": evidence.get("fired_with"),
         }
+
+
+class AlertDismissInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Dismiss an unhandled alert: why (required, kept on the alert and in the audit trail)."""
+
+    reason = serializers.CharField(max_length=2000, help_text=_("Why this alert needs no incident."))
+
+
+class AlertAttachInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Attach an unhandled alert to an active incident you may see (by reference)."""
+
+    incident = VisibleIncidentField(help_text=_("Reference of an active incident."))
+
+    def validate_incident(self, incident):
+        if not incident.is_active:
+            raise serializers.ValidationError(_("Alerts can only be attached to an active incident."))
+        return incident
 
 
 # --- answers and private follow-ups -------------------------------------------------------------

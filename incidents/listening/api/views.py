@@ -25,6 +25,8 @@ from rest_framework.response import Response
 from crisisdesk.api.parsers import ItemwiseJSONParser
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.request_guard import body_limit
+from incidents.api.serializers import IncidentSerializer
+from incidents.listening import alerts as alert_services
 from incidents.listening import parsing, services
 from incidents.listening.api import serializers as s
 from incidents.listening.filtersets import (
@@ -51,6 +53,14 @@ MENTION_ACTION_ERRORS = {
     400: OpenApiResponse(description=_("Invalid input: the body maps each field to its messages.")),
     403: OpenApiResponse(description=_("You may not triage mentions (or follow up for this incident's team).")),
     404: OpenApiResponse(description=_("No such mention, or you may not see it.")),
+}
+
+
+ALERT_ACTION_ERRORS = {
+    400: OpenApiResponse(description=_("Invalid input: the body maps each field to its messages.")),
+    403: OpenApiResponse(description=_("You may not handle alerts (open incidents), or the key lacks write.")),
+    404: OpenApiResponse(description=_("No such alert, or you may not see it.")),
+    409: OpenApiResponse(description=_("The alert was already handled.")),
 }
 
 
@@ -304,7 +314,60 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMode
     serializer_class = s.AlertSerializer
     filterset_class = AlertFilterSet
     ordering = ("-fired_at", "-id")
-    required_scopes = {**READ_SCOPES, "mentions": "read"}
+    required_scopes = {
+        **READ_SCOPES,
+        "mentions": "read",
+        "dismiss": "write",
+        "attach": "write",
+        "open_incident": "write",
+    }
+    input_serializer_classes = {"dismiss": s.AlertDismissInputSerializer, "attach": s.AlertAttachInputSerializer}
+
+    def _require_handle(self):
+        # Before the input is read: whoever may not handle alerts learns that, not what was wrong with the body.
+        if not alert_services.can_handle_alerts(self.request.user):
+            raise PermissionDenied(_("You may not handle alerts."))
+
+    @extend_schema(
+        summary=_("Dismiss an unhandled alert, saying why"),
+        request=s.AlertDismissInputSerializer,
+        responses={200: s.AlertSerializer, **ALERT_ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        alert = self.get_object()
+        self._require_handle()
+        alert_services.alert_dismiss(actor=request.user, alert=alert, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=alert.pk))
+
+    @extend_schema(
+        summary=_("Attach an unhandled alert to an active incident; its evidence mentions join the incident"),
+        request=s.AlertAttachInputSerializer,
+        responses={200: s.AlertSerializer, **ALERT_ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def attach(self, request, pk=None):
+        alert = self.get_object()
+        self._require_handle()
+        alert_services.alert_attach(actor=request.user, alert=alert, **self.validated_input())
+        return self.read_response(self.get_queryset().get(pk=alert.pk))
+
+    @extend_schema(
+        summary=_("Open an incident from an unhandled alert, pre-filled from its rule"),
+        description=_(
+            "Title from the watch term, category and severity from the rule's defaults, detected at the "
+            "start of the alert's window; the evidence mentions are linked to it. No body. Answers the incident; "
+            "a holding statement is drafted at ``/incidents/{reference}/statements/new/?holding=1`` in the browser."
+        ),
+        request=None,
+        responses={201: IncidentSerializer, **ALERT_ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="open-incident")
+    def open_incident(self, request, pk=None):
+        alert = self.get_object()
+        self._require_handle()
+        incident = alert_services.alert_open_incident(actor=request.user, alert=alert)
+        return self.read_response(incident, serializer_class=IncidentSerializer, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=_("The alert's sample mentions, most negative first (those you may see)"),

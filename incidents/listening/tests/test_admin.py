@@ -149,6 +149,8 @@ def test_spike_rule_edited_through_the_service(listening, admin_user, client_for
         "cooldown_minutes": 120,
         "action": "attach",
         "attach_to": "",
+        "default_category": "viral_complaint",
+        "default_severity": 3,
         "active": "on",
     }
     response = client.post(url, data)

@@ -35,6 +35,8 @@ def form_data(term, **changes):
         "cooldown_minutes": 90,
         "action": SpikeAction.NOTIFY,
         "attach_to": "",
+        "default_category": "misinformation",
+        "default_severity": 2,
         "active": "on",
         **changes,
     }
@@ -76,6 +78,8 @@ def test_team_lead_creates_a_rule(team_lead, term, client_for):
     assert response.status_code == 302 and response.url == reverse("mentions:rules")
     rule = SpikeRule.objects.get()
     assert (rule.name, rule.window_minutes, rule.min_count, rule.created_by) == ("Negative burst", 30, 15, team_lead)
+    # What "Open incident" on its alerts pre-fills is set in the same form.
+    assert (rule.default_category, rule.default_severity) == ("misinformation", 2)
 
 
 def test_team_lead_edits_a_rule_and_service_errors_show_on_the_form(team_lead, term, rule, incident, client_for):

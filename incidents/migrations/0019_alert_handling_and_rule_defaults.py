@@ -17,7 +17,7 @@ def mark_acted_alerts_handled(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0017_timeline_refuses_delete_and_truncate"),
+        ("incidents", "0018_statement_public_context"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,7 +24,7 @@ class PlaybookCatalogue:
             playbooks = self.activatable(user)
         candidates = [playbook for playbook in playbooks if playbook.scenario == incident.category]
         candidates.sort(key=lambda playbook: -(playbook.active_version_id or 0))
-        if len(candidates) > 1:
+        if len({playbook.language for playbook in candidates}) > 1:  # the language costs a query: only when it decides
             language = incident_language(incident)
             candidates.sort(key=lambda playbook: playbook.language != language)  # stable: recency kept
         return candidates[0] if candidates else None

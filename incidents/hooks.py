@@ -18,10 +18,36 @@ that nobody registered raises ``ImproperlyConfigured`` instead of silently offer
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+
+#: The kind of key message a holding statement is drafted from (``playbooks.keymessages.models.KeyMessageKind``).
+HOLDING_STATEMENT = "holding_statement"
+
+
+@dataclass(frozen=True)
+class KeyMessageSuggestion:
+    """One usable key message ranked for an incident: best first (``rank`` 1), with the reason shown to people.
+
+    ``fits`` says it may pre-fill a holding statement by itself: a holding statement (public words, not an
+    internal line to take or Q&A) in the incident's language whose category is the incident's or general.
+    """
+
+    key_message: object
+    rank: int
+    reason: str
+    categories: tuple[str, ...] = field(default=())
+    same_category: bool = False
+    same_language: bool = False
+    fits: bool = False
+
+    @property
+    def category(self) -> str | None:
+        """The category it is filed under for this incident: the incident's when it matches, else its first."""
+        return self.categories[0] if self.categories else None
 
 
 class KeyMessageLibrary(Protocol):
@@ -33,12 +59,27 @@ class KeyMessageLibrary(Protocol):
     def usable(self, user) -> QuerySet:
         """The ones ``user`` may read that a statement may start from now (approved, unexpired)."""
 
+    def kind_choices(self) -> list[tuple[str, str]]:
+        """The kinds of key message, as (code, label) choices (holding statement, line to take, Q&A)."""
+
+    def ranked(self, user, *, incident, kind: str | None = None, language: str | None = None) -> list:
+        """The usable ones as ``KeyMessageSuggestion``, best first for ``incident`` (category, language, kind).
+
+        ``language`` defaults to the incident's (the language of its latest statement, else ``LANGUAGE_CODE``).
+        """
+
 
 class PlaybookCatalogue(Protocol):
     """The crisis plans whose steps become an incident's checklist."""
 
     def activatable(self, user) -> QuerySet:
         """Playbooks ``user`` may read that have an approved version to activate."""
+
+    def suggested(self, user, *, incident, playbooks=None):
+        """The activatable playbook to preselect for ``incident`` (its category), or None: then nobody guesses.
+
+        ``playbooks``: the activatable ones already fetched, to choose among without another query.
+        """
 
 
 _key_message_library: KeyMessageLibrary | None = None

@@ -12,7 +12,8 @@ from rest_framework import serializers
 
 from crisisdesk.api.fields import VisibleSlugRelatedField
 from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
-from incidents import services
+from crisisdesk.review.models import ContentLanguage
+from incidents import hooks, services
 from incidents.models import (
     MANUAL_TIMELINE_KINDS,
     Category,
@@ -308,3 +309,34 @@ class TokenSerializer(StrictInputMixin, serializers.Serializer):
     """The personal API token to send as ``Authorization: Token <token>``."""
 
     token = serializers.CharField(read_only=True)
+
+
+class KeyMessageSuggestionQuerySerializer(StrictInputMixin, serializers.Serializer):
+    """Query of the key-message suggestions: which kind to rank first, which language (default: the incident's)."""
+
+    kind = serializers.ChoiceField(choices=(), required=False, help_text=_("Rank this kind first."))
+    language = serializers.ChoiceField(
+        choices=ContentLanguage.choices, required=False, help_text=_("Default: the language of the incident.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Key messages live in playbooks, above incidents: their kinds come through the hook.
+        self.fields["kind"].choices = hooks.key_message_library().kind_choices()
+
+
+class KeyMessageSuggestionSerializer(serializers.Serializer):
+    """One usable key message ranked for an incident, best first, with the reason shown to people."""
+
+    id = serializers.IntegerField(source="key_message.pk", read_only=True)
+    title = serializers.CharField(source="key_message.title", read_only=True)
+    kind = serializers.CharField(source="key_message.kind", read_only=True)
+    language = serializers.CharField(source="key_message.language", read_only=True)
+    category = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Its playbook's scenario; null for a general key message.")
+    )
+    reason = serializers.CharField(read_only=True)
+    rank = serializers.IntegerField(read_only=True, help_text=_("1 is the best fit."))
+    fits = serializers.BooleanField(
+        read_only=True, help_text=_("May pre-fill a holding statement: same language, same or no category.")
+    )

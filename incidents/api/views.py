@@ -13,10 +13,11 @@ from rest_framework import mixins, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from crisisdesk.api.viewsets import OpenModelViewSet, VisibleModelViewSet
-from incidents import services
+from incidents import hooks, services
 from incidents.api import serializers as s
 from incidents.filtersets import FactFilterSet, IncidentFilterSet, MembershipFilterSet, TimelineEntryFilterSet
 from incidents.models import Fact, Incident, IncidentRole, Membership, TimelineEntry
@@ -65,6 +66,23 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
         "notes": s.NoteSerializer,
         "facts": s.FactInputSerializer,
     }
+
+    @extend_schema(
+        summary=_("Key messages a statement of this incident may start from, best first, with the reason"),
+        description=_(
+            "Approved, unexpired key messages you may read, ranked by category, language and kind "
+            "(the same ranking as the browser's picker). Another language is ranked last, not hidden."
+        ),
+        parameters=[s.KeyMessageSuggestionQuerySerializer],
+        responses={200: s.KeyMessageSuggestionSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="key-message-suggestions", pagination_class=None)
+    def key_message_suggestions(self, request, reference=None):
+        incident = self.get_object()
+        query = s.KeyMessageSuggestionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        suggestions = hooks.key_message_library().ranked(request.user, incident=incident, **query.validated_data)
+        return Response(s.KeyMessageSuggestionSerializer(suggestions, many=True).data)
 
     def get_read_serializer_class(self):
         # The list stays lean: allowed_transitions costs queries per row.

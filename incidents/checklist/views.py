@@ -60,8 +60,12 @@ class ActivatePlaybookView(_TaskActionView):
     """Activate an approved playbook on the incident: its steps become the checklist."""
 
     def perform(self, task, form):
+        chosen = self.request.POST.get("playbook", "")
+        if not chosen:
+            # No default: a playbook of the wrong scenario activated by one click is worse than a second click.
+            raise ValidationError(_("Choose a playbook to activate."))
         playbook = get_object_or_404(
-            hooks.playbook_catalogue().activatable(self.request.user), pk=self.request.POST.get("playbook") or 0
+            hooks.playbook_catalogue().activatable(self.request.user), pk=chosen if chosen.isdigit() else 0
         )
         activation, created = playbook_activate(actor=self.request.user, incident=self.incident, playbook=playbook)
         if created:
@@ -106,6 +110,8 @@ def checklist_context(user, incident: Incident) -> dict:
     One query (the activatable playbooks) when the user may activate, none otherwise.
     """
     can_activate_now = can_activate(user, incident)
+    catalogue = hooks.playbook_catalogue()
+    playbooks = list(catalogue.activatable(user)) if can_activate_now else []
     return {
         "can_view_tasks": can_view_tasks(user, incident),
         "can_activate": can_activate_now,
@@ -113,6 +119,7 @@ def checklist_context(user, incident: Incident) -> dict:
         "can_work_tasks": user.has_perm("incidents.complete_incidenttask")
         or any(m.user_id == user.pk for m in incident.memberships.all())
         or incident.lead_id == user.pk,
-        "activatable_playbooks": list(hooks.playbook_catalogue().activatable(user)) if can_activate_now else [],
+        "activatable_playbooks": playbooks,
+        "suggested_playbook": catalogue.suggested(user, incident=incident, playbooks=playbooks) if playbooks else None,
         "now": timezone.now(),
     }

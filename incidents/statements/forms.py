@@ -90,11 +90,11 @@ class RecordUrlForm(forms.Form):
 
 
 class KeyMessageLanguageForm(forms.Form):
-    """Which language's key messages to list when starting a statement from one."""
+    """Which language ranks first when starting a statement from a key message (blank: the incident's)."""
 
     language = forms.ChoiceField(
         label=_("Language"),
-        choices=ContentLanguage.choices,
+        choices=[("", _("The incident's language")), *ContentLanguage.choices],
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )

@@ -42,6 +42,7 @@ from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import statement_data
 from incidents import permissions, timeline
 from incidents.models import Channel, Fact, FactStatus, Incident, Severity, Status, TimelineKind
+from incidents.statements import reuse
 from incidents.statements.models import Statement, StatementPublication
 
 STATEMENT_EVENT = timeline.event(
@@ -199,21 +200,25 @@ class StatementPolicy(ReviewPolicy):
             incident.save(update_fields=["first_public_response_at", "updated_at"])
 
     def record_event(self, item, event) -> None:
-        timeline.log(
-            incident_id=item.incident_id,
-            kind=TimelineKind.STATEMENT,
-            event=STATEMENT_EVENT,
-            params={"title": item.title, "action": event.action, "comment": event.comment},
-            actor=event.actor,
-            data={
-                "statement": item.pk,
-                "action": event.action,
-                "from": event.from_state,
-                "to": event.to_state,
-                "revision": event.revision.number if event.revision else None,
-                "audit_event": event.pk,
-            },
-        )
+        if event.action == Action.PRE_APPROVE:
+            # Not "Pre-approved": say which approval the key message spared and which is still required.
+            reuse.log_reuse(statement=item, event=event)
+        else:
+            timeline.log(
+                incident_id=item.incident_id,
+                kind=TimelineKind.STATEMENT,
+                event=STATEMENT_EVENT,
+                params={"title": item.title, "action": event.action, "comment": event.comment},
+                actor=event.actor,
+                data={
+                    "statement": item.pk,
+                    "action": event.action,
+                    "from": event.from_state,
+                    "to": event.to_state,
+                    "revision": event.revision.number if event.revision else None,
+                    "audit_event": event.pk,
+                },
+            )
         event_type = statement_event_type(event)
         if event_type:
             # The outbox row joins the transition's transaction: no webhook for a rolled-back publish.

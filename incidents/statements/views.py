@@ -12,19 +12,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from crisisdesk.exceptions import InvalidTransition
-from crisisdesk.review.models import Action, AuditEvent, ContentLanguage, ReviewStatus
+from crisisdesk.review.models import Action, AuditEvent, ReviewStatus
 from crisisdesk.review.policy import policy_for
 from crisisdesk.review.services import TRANSITIONS
 from crisisdesk.review.views import ItemTransitionView, action_context, client_ip, error_messages, service_error_on_form
 from incidents import hooks, permissions
+from incidents.models import Channel
 from incidents.permissions import can_draft_statement  # noqa: F401 -- incidents.views imports it from here
 from incidents.selectors import visible_incident_or_404
+from incidents.statements import reuse
 from incidents.statements.forms import KeyMessageLanguageForm, RecordUrlForm, StatementCreateForm, StatementEditForm
 from incidents.statements.models import Statement
 from incidents.statements.services import statement_create, statement_record_url, statement_update
@@ -60,17 +61,43 @@ class StatementCreateView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
-    def key_message(self):
+    def can_use_key_messages(self) -> bool:
+        return permissions.can_draft_statement_from_key_message(self.request.user, self.incident)
+
+    @cached_property
+    def holding(self) -> bool:
+        """``?holding=1``: draft the incident's holding statement, pre-filled from the best-fitting key message."""
+        return self.request.GET.get("holding") == "1"
+
+    @cached_property
+    def suggestions(self) -> list:
+        """The usable key messages ranked for this incident (``incidents.hooks.KeyMessageSuggestion``)."""
+        if not self.can_use_key_messages:
+            return []
+        kind = hooks.HOLDING_STATEMENT if self.holding else None
+        return hooks.key_message_library().ranked(self.request.user, incident=self.incident, kind=kind)
+
+    @cached_property
+    def suggestion(self):
+        """The key message this draft starts from, with its reason: the one asked for, or with ``?holding=1``
+        the best-ranked one if it fits (a holding statement in the incident's language and category)."""
         pk = self.request.GET.get("key_message", "")
-        if not pk.isdigit():
-            return None
-        return hooks.key_message_library().usable(self.request.user).filter(pk=pk).first()
+        if pk.isdigit():
+            return next((row for row in self.suggestions if row.key_message.pk == int(pk)), None)
+        if self.holding and self.suggestions and self.suggestions[0].fits:
+            return self.suggestions[0]
+        return None
+
+    @property
+    def key_message(self):
+        return self.suggestion.key_message if self.suggestion else None
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "incident": self.incident, "user": self.request.user}
 
     def get_initial(self):
-        initial = {"channels": list(self.incident.affected_channels)}
+        # The incident's affected channels, as statement channels (one enum; unknown codes skipped).
+        initial = {"channels": [code for code in self.incident.affected_channels if code in Channel.values]}
         if self.key_message is not None:
             message = self.key_message
             initial.update(
@@ -83,10 +110,17 @@ class StatementCreateView(LoginRequiredMixin, FormView):
         return initial
 
     def get_context_data(self, **kwargs):
+        reuse_text = None
+        if self.key_message is not None:
+            planned = reuse.planned_reuse(statement=Statement(incident=self.incident), key_message=self.key_message)
+            reuse_text = reuse.reuse_sentence(**planned)
         return super().get_context_data(
             incident=self.incident,
             key_message=self.key_message,
-            can_use_key_messages=permissions.can_draft_statement_from_key_message(self.request.user, self.incident),
+            suggestion=self.suggestion,
+            holding=self.holding,
+            reuse_text=reuse_text,
+            can_use_key_messages=self.can_use_key_messages,
             **kwargs,
         )
 
@@ -110,20 +144,16 @@ class StatementCreateView(LoginRequiredMixin, FormView):
         except (ValidationError, InvalidTransition) as error:
             service_error_on_form(form, error)
             return self.form_invalid(form)
-        if statement.status == ReviewStatus.APPROVED:
-            messages.success(
-                self.request,
-                _(
-                    "Statement drafted from the approved key message, word for word: it is pre-approved and can be published."
-                ),
-            )
+        reused = reuse.actual_reuse(statement)
+        if reused is not None:
+            messages.success(self.request, _("Statement drafted. %s") % reuse.reuse_sentence(**reused))
         else:
             messages.success(self.request, _("Statement drafted. Submit it for review when it is ready."))
         return redirect(statement_url(statement))
 
 
 class StatementKeyMessagePickView(LoginRequiredMixin, TemplateView):
-    """Pick the approved, unexpired key message of one language a new statement starts from."""
+    """Pick the approved, unexpired key message a new statement starts from: ranked for the incident, with reasons."""
 
     template_name = "statements/keymessage_pick.html"
 
@@ -137,20 +167,12 @@ class StatementKeyMessagePickView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         form = KeyMessageLanguageForm(self.request.GET or None)
-        language = form.cleaned_data.get("language") if form.is_valid() else ""
-        if not language:
-            current = (get_language() or "en")[:2]
-            language = current if current in ContentLanguage.values else ContentLanguage.EN
-            form = KeyMessageLanguageForm(initial={"language": language})
-        key_messages = (
-            hooks.key_message_library()
-            .usable(self.request.user)
-            .filter(language=language)
-            .order_by("topic", "kind", "title", "id")
-        )
-        return super().get_context_data(
-            incident=self.incident, form=form, language=language, key_messages=key_messages, **kwargs
-        )
+        language = (form.cleaned_data.get("language") if form.is_valid() else "") or None
+        if not form.is_bound or not form.is_valid():
+            form = KeyMessageLanguageForm(initial={"language": language or ""})
+        # Ranked for the incident (category, language, kind), best first, each with its reason.
+        suggestions = hooks.key_message_library().ranked(self.request.user, incident=self.incident, language=language)
+        return super().get_context_data(incident=self.incident, form=form, suggestions=suggestions, **kwargs)
 
 
 class StatementDetailView(LoginRequiredMixin, TemplateView):
@@ -174,9 +196,18 @@ class StatementDetailView(LoginRequiredMixin, TemplateView):
             "decisions": statement.decisions().select_related("reviewer", "revision"),
             "publications": statement.publications.select_related("recorded_by"),
             "record_url_form": RecordUrlForm(statement=statement) if can_record_url else None,
+            "reuse_text": _reuse_text(statement),
             **action_context(user, statement),
         }
         return super().get_context_data(**context, **kwargs)
+
+
+def _reuse_text(statement: Statement) -> str | None:
+    """What reusing a key message verbatim spared this statement and what it still needs, while it matters."""
+    if statement.status not in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW, ReviewStatus.APPROVED):
+        return None
+    reused = reuse.actual_reuse(statement)
+    return reuse.reuse_sentence(**reused) if reused else None
 
 
 class StatementEditView(LoginRequiredMixin, FormView):

@@ -21,6 +21,7 @@ from incidents.models import Incident
 # Serializers with writable-looking fields that are only ever rendered, never fed a request body.
 # Response bodies only (documented in the schema, never read from a request).
 OUTPUT_ONLY = {
+    "KeyMessageSuggestionSerializer",
     "AlertCurvePointSerializer",
     "AlertEvidenceSerializer",
     "QueueEntrySerializer",

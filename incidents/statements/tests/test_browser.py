@@ -109,7 +109,7 @@ def test_verbatim_key_message_is_published_without_a_new_review(
     card.get_by_role("link", name="Use this key message").click()
     expect(page.get_by_label("Text")).to_have_value(HOLDING_TEXT)
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text("it is pre-approved and can be published")).to_be_visible()
+    expect(page.locator(".alert", has_text="nothing else is required, it can be published").first).to_be_visible()
     expect(page.locator(".cd-rstatus").first).to_have_text("Approved")
     snap(page, "09-pre-approved")
 
@@ -164,3 +164,42 @@ def test_the_newsroom_shows_only_reviewed_words(page, login_as, communicator, le
     expect(body).not_to_contain_text("Supplier confessed")
     expect(body).not_to_contain_text("Staff memo")
     expect(body).not_to_contain_text("Blue Jar")
+
+def test_holding_statement_prefilled_saved_and_published_in_three_clicks(
+    page, login_as, communicator, legal, team_lead, password
+):
+    """The alert's "draft holding statement" lands on ``?holding=1``: save, publish, confirm — three clicks."""
+    from crisisdesk.testing.factories import IncidentFactory
+    from playbooks.tests.playbook_helpers import active_playbook, second_team_lead
+
+    key_message = approved_key_message(author=second_communicator(), reviewer=legal, title="Holding: product safety")
+    active_playbook(
+        author=second_team_lead(), approver=team_lead, scenario="product_defect", key_messages=[key_message]
+    )
+    incident = IncidentFactory(category="product_defect", severity=3, affected_channels=["x", "website"])
+    clicks = 0
+
+    def confirm(dialog):
+        nonlocal clicks
+        clicks += 1  # accepting the publish confirmation is a click too
+        dialog.accept()
+
+    page.on("dialog", confirm)
+    login_as(page, communicator, password)
+    page.goto(f"/incidents/{incident.reference}/statements/new/?holding=1")
+    expect(page.get_by_label("Text")).to_have_value(HOLDING_TEXT)
+    expect(page.locator(".cd-suggestion-reason")).to_contain_text(
+        "Same category (product defect), same language (English), holding statement"
+    )
+    expect(page.get_by_role("checkbox", name="X", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Website", exact=True)).to_be_checked()
+    snap(page, "10-holding-prefilled")
+    page.get_by_role("button", name="Save draft").click()
+    clicks += 1
+    expect(page.locator(".cd-rstatus").first).to_have_text("Approved")
+    page.get_by_role("button", name="Publish").click()
+    clicks += 1
+    expect(page.get_by_text("Published.", exact=True)).to_be_visible()
+    statement = Statement.objects.get(from_key_message=key_message)
+    assert statement.status == ReviewStatus.PUBLISHED and statement.channels == ["x", "website"]
+    assert clicks == 3  # save, publish, confirm (the publish button asks first)

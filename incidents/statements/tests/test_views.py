@@ -428,7 +428,7 @@ def test_published_statement_is_not_edited(client_for, team_lead, build):
 # --- starting from a key message ------------------------------------------------------------------------------
 
 
-def test_pick_lists_only_usable_key_messages_of_the_language(client_for, communicator, legal, incident):
+def test_pick_ranks_only_usable_key_messages_the_chosen_language_first(client_for, communicator, legal, incident):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -442,10 +442,12 @@ def test_pick_lists_only_usable_key_messages_of_the_language(client_for, communi
     )
     url = reverse("incidents:statement_pick_key_message", kwargs={"reference": incident.reference})
     response = client_for(communicator).get(url, {"language": "en"})
-    assert [km.title for km in response.context["key_messages"]] == ["Usable EN"]
+    # Another language is ranked last, not hidden; drafts and expired ones are never offered.
+    assert [row.key_message.title for row in response.context["suggestions"]] == ["Usable EN", "Usable FR"]
     assert f"?key_message={usable.pk}" in response.content.decode()
     response = client_for(communicator).get(url, {"language": "fr"})
-    assert [km.title for km in response.context["key_messages"]] == ["Usable FR"]
+    assert [row.key_message.title for row in response.context["suggestions"]] == ["Usable FR", "Usable EN"]
+    assert "other language (English)" in response.content.decode()
 
 
 def test_verbatim_key_message_is_pre_approved_and_publishes_without_review(client_for, communicator, legal, incident):

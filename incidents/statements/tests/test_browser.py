@@ -165,6 +165,7 @@ def test_the_newsroom_shows_only_reviewed_words(page, login_as, communicator, le
     expect(body).not_to_contain_text("Staff memo")
     expect(body).not_to_contain_text("Blue Jar")
 
+
 def test_holding_statement_prefilled_saved_and_published_in_three_clicks(
     page, login_as, communicator, legal, team_lead, password
 ):

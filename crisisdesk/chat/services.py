@@ -182,7 +182,15 @@ def _record(delivery: ChatDelivery, result: NotifyResult) -> str:
             if delay.total_seconds() <= outbox.COUNTDOWN_MAX_SECONDS:
                 transaction.on_commit(partial(enqueue_chat_deliveries, [delivery.pk], countdown=delay.total_seconds()))
     delivery.save(
-        update_fields=["attempts", "failures", "status", "next_attempt_at", "last_attempt_at", "last_error", "delivered_at"]
+        update_fields=[
+            "attempts",
+            "failures",
+            "status",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_error",
+            "delivered_at",
+        ]
     )
     return delivery.status
 
@@ -249,7 +257,9 @@ def destination_create(
     changes = {"name": name, "url": url, "event_types": event_types, "min_severity": min_severity}
     _clean(changes)
     url = changes.pop("url")
-    destination = Destination(**changes, is_active=is_active, include_confidential=include_confidential, created_by=actor)
+    destination = Destination(
+        **changes, is_active=is_active, include_confidential=include_confidential, created_by=actor
+    )
     destination.set_url(url)
     destination.full_clean()
     destination.save()

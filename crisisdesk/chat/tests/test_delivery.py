@@ -32,7 +32,11 @@ def test_a_committed_event_is_delivered_once_as_json(
         incident = incident_services.incident_open(actor=communicator, title="Secret-ish free text", severity=2)
 
     delivery = ChatDelivery.objects.get()
-    assert (delivery.status, delivery.attempts, delivery.event.event_type) == (DeliveryStatus.DELIVERED, 1, "incident.opened")
+    assert (delivery.status, delivery.attempts, delivery.event.event_type) == (
+        DeliveryStatus.DELIVERED,
+        1,
+        "incident.opened",
+    )
     assert delivery.attempt_log.get().succeeded is True
     [message] = messages_at(receiver)
     assert receiver.accepted()[0].path == "/hook"
@@ -73,7 +77,9 @@ def test_a_rolled_back_change_sends_nothing(communicator, destination, receiver,
     assert receiver.requests == []
 
 
-def test_receiver_down_then_up_is_delivered_by_the_sweep(communicator, make_destination, django_capture_on_commit_callbacks):
+def test_receiver_down_then_up_is_delivered_by_the_sweep(
+    communicator, make_destination, django_capture_on_commit_callbacks
+):
     down = Receiver()  # a port nobody listens on yet: connection refused
     make_destination(f"json://127.0.0.1:{down.port}/hook", event_types=["incident.opened"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -166,7 +172,9 @@ def test_severity_filter(communicator, make_destination, receiver, django_captur
     assert paths == ["/all", "/all", "/critical"]
 
 
-def test_only_active_destinations_of_the_event_type(communicator, make_destination, receiver, django_capture_on_commit_callbacks):
+def test_only_active_destinations_of_the_event_type(
+    communicator, make_destination, receiver, django_capture_on_commit_callbacks
+):
     make_destination(f"json://127.0.0.1:{receiver.port}/open", name="Openings", event_types=["incident.opened"])
     make_destination(f"json://127.0.0.1:{receiver.port}/pub", name="Statements", event_types=["statement.published"])
     make_destination(f"json://127.0.0.1:{receiver.port}/off", name="Paused", is_active=False)
@@ -181,7 +189,9 @@ def test_published_statement_carries_reviewed_title_and_links_only(
 ):
     from crisisdesk.review import services as review
 
-    make_destination(f"json://127.0.0.1:{receiver.port}/hook", event_types=["statement.published", "statement.withdrawn"])
+    make_destination(
+        f"json://127.0.0.1:{receiver.port}/hook", event_types=["statement.published", "statement.withdrawn"]
+    )
     statement = statement_in(
         "approved", author=communicator, reviewer=legal, publisher=communicator, withdrawer=legal, incident=incident
     )

@@ -86,7 +86,9 @@ def test_messages_use_the_site_language_not_the_requests(monkeypatch):
     from django.utils import translation
 
     seen = []
-    monkeypatch.setitem(messages.RENDERERS, "incident.opened", lambda payload: (seen.append(translation.get_language()) or "t", "b"))
+    monkeypatch.setitem(
+        messages.RENDERERS, "incident.opened", lambda payload: (seen.append(translation.get_language()) or "t", "b")
+    )
     with override_settings(LANGUAGE_CODE="fr"), translation.override("en"):
         messages.render(event_type="incident.opened", payload={})
     assert seen == ["fr"]

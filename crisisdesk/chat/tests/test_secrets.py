@@ -52,6 +52,8 @@ def test_the_derived_key_follows_secret_key(make_destination):
     with override_settings(CRISISDESK_SECRETS_KEY=""):
         destination = make_destination(URL)
         assert Destination.objects.get(pk=destination.pk).apprise_url() == URL
-    with override_settings(CRISISDESK_SECRETS_KEY="", SECRET_KEY="another-secret-key"):
-        with pytest.raises(secrets.SecretUnavailable):
-            Destination.objects.get(pk=destination.pk).apprise_url()
+    with (
+        override_settings(CRISISDESK_SECRETS_KEY="", SECRET_KEY="another-secret-key"),
+        pytest.raises(secrets.SecretUnavailable),
+    ):
+        Destination.objects.get(pk=destination.pk).apprise_url()

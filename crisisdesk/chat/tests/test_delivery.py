@@ -234,3 +234,26 @@ def test_a_deactivated_destination_dead_letters_its_open_deliveries(
     with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1), tick=True):
         assert services.chat_delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.DEAD
     assert len(receiver.requests) == 1
+
+
+def test_email_through_apprise_mailto_to_a_local_smtp_server(
+    communicator, make_destination, django_capture_on_commit_callbacks
+):
+    from .smtp import SMTPSink
+
+    sink = SMTPSink().start()
+    try:
+        make_destination(
+            f"mailto://127.0.0.1:{sink.port}?to=duty@example.org&from=crisisdesk@example.org&mode=insecure",
+            event_types=["incident.opened"],
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = incident_services.incident_open(actor=communicator, title="Free text stays home")
+    finally:
+        sink.stop()
+
+    assert ChatDelivery.objects.get().status == DeliveryStatus.DELIVERED
+    [mail] = sink.messages
+    assert mail["Subject"] == f"Incident {incident.reference} opened"
+    assert "duty@example.org" in sink.envelopes[0][1][0]
+    assert "Free text" not in mail.as_string()

@@ -163,35 +163,15 @@ def _record(delivery: ChatDelivery, result: NotifyResult) -> str:
         error=result.error,
         succeeded=result.succeeded,
     )
-    delivery.last_attempt_at = result.started_at
-    delivery.last_error = result.error
-    if result.succeeded:
-        delivery.status = DeliveryStatus.DELIVERED
-        delivery.delivered_at = timezone.now()
-        delivery.next_attempt_at = None
-        delivery.failures = 0
-    else:
-        delivery.failures += 1
-        if delivery.failures >= settings.WEBHOOK_MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.DEAD
-            delivery.next_attempt_at = None
-        else:
-            delay = outbox.retry_delay(delivery.failures)
-            delivery.status = DeliveryStatus.RETRYING
-            delivery.next_attempt_at = timezone.now() + delay
-            if delay.total_seconds() <= outbox.COUNTDOWN_MAX_SECONDS:
-                transaction.on_commit(partial(enqueue_chat_deliveries, [delivery.pk], countdown=delay.total_seconds()))
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "failures",
-            "status",
-            "next_attempt_at",
-            "last_attempt_at",
-            "last_error",
-            "delivered_at",
-        ]
+    # The webhooks' outcome rules: delivered, retried with backoff, or dead after WEBHOOK_MAX_ATTEMPTS.
+    outbox.settle(
+        delivery,
+        started_at=result.started_at,
+        error=result.error,
+        succeeded=result.succeeded,
+        enqueue=enqueue_chat_deliveries,
     )
+    delivery.save(update_fields=list(outbox.SETTLED_FIELDS))
     return delivery.status
 
 

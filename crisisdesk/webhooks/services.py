@@ -262,38 +262,47 @@ def _record(delivery: Delivery, result: AttemptResult) -> str:
         error=result.error,
         succeeded=result.succeeded,
     )
-    delivery.last_attempt_at = result.started_at
     delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    if result.succeeded:
+    settle(
+        delivery,
+        started_at=result.started_at,
+        error=result.error,
+        succeeded=result.succeeded,
+        enqueue=enqueue_deliveries,
+    )
+    delivery.save(update_fields=[*SETTLED_FIELDS, "last_status_code"])
+    return delivery.status
+
+
+# What ``settle`` writes on a delivery row (webhook or chat: the same status fields).
+SETTLED_FIELDS = ("attempts", "failures", "status", "next_attempt_at", "last_attempt_at", "last_error", "delivered_at")
+
+
+def settle(delivery, *, started_at: datetime, error: str, succeeded: bool, enqueue) -> None:
+    """Apply one attempt's outcome to an outbox delivery row (webhook or chat); the caller saves it.
+
+    Delivered; or retried after ``retry_delay`` (its message enqueued on commit with
+    ``enqueue(ids, countdown=…)`` when due soon, else left to the sweep); or dead after
+    ``WEBHOOK_MAX_ATTEMPTS`` failures in a row.
+    """
+    delivery.last_attempt_at = started_at
+    delivery.last_error = error
+    if succeeded:
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = timezone.now()
         delivery.next_attempt_at = None
         delivery.failures = 0
-    else:
-        delivery.failures += 1
-        if delivery.failures >= settings.WEBHOOK_MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.DEAD
-            delivery.next_attempt_at = None
-        else:
-            delay = retry_delay(delivery.failures)
-            delivery.status = DeliveryStatus.RETRYING
-            delivery.next_attempt_at = timezone.now() + delay
-            if delay.total_seconds() <= COUNTDOWN_MAX_SECONDS:
-                transaction.on_commit(partial(enqueue_deliveries, [delivery.pk], countdown=delay.total_seconds()))
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "failures",
-            "status",
-            "next_attempt_at",
-            "last_attempt_at",
-            "last_status_code",
-            "last_error",
-            "delivered_at",
-        ]
-    )
-    return delivery.status
+        return
+    delivery.failures += 1
+    if delivery.failures >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.DEAD
+        delivery.next_attempt_at = None
+        return
+    delay = retry_delay(delivery.failures)
+    delivery.status = DeliveryStatus.RETRYING
+    delivery.next_attempt_at = timezone.now() + delay
+    if delay.total_seconds() <= COUNTDOWN_MAX_SECONDS:
+        transaction.on_commit(partial(enqueue, [delivery.pk], countdown=delay.total_seconds()))
 
 
 def sweep_due_deliveries(*, now: datetime | None = None, grace_seconds: int | None = None) -> int:

@@ -4,14 +4,10 @@ import pytest
 
 from crisisdesk.chat import services
 from crisisdesk.webhooks import events
-from crisisdesk.webhooks.tests.receiver import Receiver
+from crisisdesk.webhooks.tests import conftest as webhook_fixtures
 
-
-@pytest.fixture
-def receiver():
-    server = Receiver().start()
-    yield server
-    server.stop()
+# The live loopback receiver (``http.server`` on 127.0.0.1) of the webhook tests.
+receiver = webhook_fixtures.receiver
 
 
 @pytest.fixture

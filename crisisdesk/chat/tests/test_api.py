@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from crisisdesk.chat.models import ChatDelivery, Destination
 from crisisdesk.testing.factories import IncidentFactory
@@ -14,17 +13,6 @@ pytestmark = pytest.mark.django_db
 OTHERS = ["communicator", "legal", "observer", "outsider"]
 LIST = "api:notification-destination-list"
 DELIVERIES = "api:notification-delivery-list"
-
-
-@pytest.fixture
-def api(request):
-    def client_as(user) -> APIClient:
-        user = request.getfixturevalue(user) if isinstance(user, str) else user
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return client_as
 
 
 def test_team_lead_creates_lists_updates_and_deletes(api):

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.DestinationEditView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.DestinationDeleteView.as_view(), name="delete"),
     path("<int:pk>/test/", views.DestinationTestView.as_view(), name="test"),
+    path("deliveries/<int:pk>/redeliver/", views.ChatRedeliverView.as_view(), name="redeliver"),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
 from crisisdesk.webhooks.models import DeliveryStatus
 
@@ -170,3 +171,20 @@ class DestinationTestView(DestinationMixin, View):
         else:
             messages.error(request, _("The test message failed: %s") % delivery.last_error)
         return redirect(self.destination)
+
+
+class ChatRedeliverView(PermissionRequiredMixin, View):
+    """POST: send a dead or failing chat delivery again."""
+
+    permission_required = "chat.change_destination"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        delivery = get_object_or_404(ChatDelivery.objects.visible_to(request.user), pk=pk)
+        try:
+            services.chat_delivery_redeliver(actor=request.user, delivery=delivery)
+        except InvalidTransition as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Delivery queued again."))
+        return redirect(delivery.destination)

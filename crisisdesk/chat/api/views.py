@@ -98,7 +98,7 @@ class ChatDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visi
     permission_classes = [WebhookPermission]
     filterset_class = ChatDeliveryFilterSet
     ordering = ("-created_at", "-id")
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -108,3 +108,17 @@ class ChatDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visi
 
     def get_read_serializer_class(self):
         return s.ChatDeliverySerializer if self.action == "list" else s.ChatDeliveryDetailSerializer
+
+    @extend_schema(
+        summary=_("Send a dead or failing chat delivery again, with a fresh retry budget"),
+        request=None,
+        responses={
+            200: s.ChatDeliveryDetailSerializer,
+            **ERRORS,
+            409: OpenApiResponse(description=_("Already delivered or pending, or the destination is inactive.")),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request, pk=None):
+        delivery = services.chat_delivery_redeliver(actor=request.user, delivery=self.get_object())
+        return self.read_response(self.get_queryset().get(pk=delivery.pk))

@@ -142,3 +142,22 @@ def test_delivery_list_query_count_stays_flat(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse(DELIVERIES), {"page_size": 50})
     assert len(response.json()["results"]) >= 20
+
+
+def test_a_dead_delivery_is_redelivered(api, destination, receiver, settings, django_capture_on_commit_callbacks):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.status = 500
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(event_type="incident.opened", payload={"incident": {"reference": "CD-2026-0100"}})
+    delivery = ChatDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.DEAD
+    url = reverse("api:notification-delivery-redeliver", args=[delivery.pk])
+    assert api("outsider").post(url).status_code == 403
+    receiver.status = 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api("team_lead").post(url)
+    assert response.status_code == 200
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
+    # Delivered now: a second redeliver is an invalid transition.
+    assert api("team_lead").post(url).status_code == 409

@@ -134,3 +134,26 @@ def test_destination_list_query_count_stays_flat(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse("chat:list"))
     assert len(response.context["destinations"]) == 50
+
+
+def test_a_dead_delivery_is_redelivered_from_its_destination_page(
+    team_lead, observer, client_for, destination, receiver, settings, django_capture_on_commit_callbacks
+):
+    from crisisdesk.webhooks import emit
+
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.status = 500
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(event_type="incident.opened", payload={"incident": {"reference": "CD-2026-0100"}})
+    delivery = ChatDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.DEAD
+    url = reverse("chat:redeliver", args=[delivery.pk])
+    assert client_for(observer).post(url).status_code == 403
+    client = client_for(team_lead)
+    assert url in client.get(reverse("chat:detail", args=[destination.pk])).content.decode()
+    receiver.status = 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "crisisdesk.review",
     "crisisdesk.audit",
     "crisisdesk.webhooks",
+    "crisisdesk.chat",
     "crisisdesk.apikeys",
     "incidents",
     "playbooks",
@@ -245,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep nobody ran in time is replaced by the next one, not piled up behind it.
         "options": {"expires": float(env_int("WEBHOOK_SWEEP_SECONDS", 30))},
     },
+    "chat-sweep": {
+        "task": "chat.sweep_due_deliveries",
+        "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", 30)),
+        "options": {"expires": float(env_int("WEBHOOK_SWEEP_SECONDS", 30))},
+    },
 }
 
 # --- Outbound webhooks ----------------------------------------------------------
@@ -258,6 +264,15 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 60 * 60)
 # The sweep re-enqueues deliveries due for longer than this (their message was lost).
 WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
+
+# --- Chat and paging (crisisdesk.chat, Apprise) ------------------------------------
+# Chat deliveries use the WEBHOOK_* timeouts, retries and sweep above.
+# Fernet key(s) for the destinations' Apprise URLs, comma-separated, newest first (the first
+# encrypts, every one decrypts). Unset: derived from SECRET_KEY with HKDF, so changing
+# SECRET_KEY makes the stored URLs unreadable (enter them again, or set this key first).
+CRISISDESK_SECRETS_KEY = os.environ.get("CRISISDESK_SECRETS_KEY", "")
+# The public address of this site, for the absolute links in chat messages (no link when empty).
+CRISISDESK_SITE_URL = os.environ.get("CRISISDESK_SITE_URL", "").rstrip("/")
 
 # --- Cache (API throttles, debounce marks) -------------------------------------
 # Shared by every process: DRF's throttle counters live here, so a per-process cache

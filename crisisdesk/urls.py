@@ -17,6 +17,7 @@ handler400 = "crisisdesk.request_guard.too_big_or_bad_request"
 api_v1 = [
     path("", include("incidents.api.urls")),
     path("webhooks/", include("crisisdesk.webhooks.api.urls")),
+    path("", include("crisisdesk.chat.api.urls")),
     path("", include("incidents.checklist.api.urls")),
     path("", include("incidents.response.api.urls")),
     path("", include("playbooks.api.urls")),
@@ -48,6 +49,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("mentions/", include("incidents.listening.urls")),
     path("webhooks/", include("crisisdesk.webhooks.urls")),
+    path("chat/", include("crisisdesk.chat.urls")),
     path("api-keys/", include("crisisdesk.apikeys.urls")),
     path("keymessages/", include("playbooks.keymessages.urls")),
     path("playbooks/", include("playbooks.urls")),

@@ -53,33 +53,55 @@ SWEEP_BATCH = 500
 # --- the outbox ---------------------------------------------------------------------------
 
 
+# Called by ``emit`` inside its transaction, for every event, exercises included, with
+# ``event`` None when no outbox row was written (an exercise). Filled by other kernel apps
+# in their ``ready()`` (``crisisdesk.chat`` fans out to chat destinations): webhooks imports none of them.
+OUTBOX_LISTENERS: list = []
+
+
 def emit(*, event_type: str, payload: dict, incident=None) -> OutboxEvent | None:
     """Record an event and its deliveries in the caller's transaction; enqueue them after it commits.
 
-    Exercise incidents emit nothing (drills never leave the building). A confidential
+    Exercise incidents emit no webhook (drills never leave the building); the outbox
+    listeners still hear of them (chat sends them prefixed "[EXERCISE]"). A confidential
     incident's events go only to subscriptions flagged ``include_confidential``.
     Returns the event, or None when nothing was recorded.
     """
     if not events.is_registered(event_type):
         # A programming error: fail the caller's tests rather than silently send nothing.
         raise ValueError(f"Unknown webhook event type {event_type!r}; register it in crisisdesk/webhooks/events.py")
-    if incident is not None and incident.is_exercise:
-        return None
+    exercise = bool(incident is not None and incident.is_exercise)
     confidential = bool(incident is not None and incident.confidential)
+    if exercise and not OUTBOX_LISTENERS:
+        return None
     # A savepoint when the caller has a transaction (the usual case), a transaction when not:
     # the event never exists without its deliveries.
     with transaction.atomic():
-        now = timezone.now()
-        event = OutboxEvent.objects.create(
-            event_type=event_type, payload=payload, incident=incident, confidential=confidential, created_at=now
-        )
-        subscriptions = [s for s in Subscription.objects.active() if s.wants(event_type, confidential=confidential)]
-        deliveries = Delivery.objects.bulk_create(
-            [Delivery(event=event, subscription=s, next_attempt_at=now) for s in subscriptions]
-        )
-        delivery_ids = [delivery.pk for delivery in deliveries]
-        if delivery_ids:
-            transaction.on_commit(partial(enqueue_deliveries, delivery_ids))
+        event = None if exercise else _record_event(event_type, payload, incident, confidential)
+        for listener in OUTBOX_LISTENERS:
+            listener(
+                event_type=event_type,
+                payload=payload,
+                incident=incident,
+                event=event,
+                confidential=confidential,
+                exercise=exercise,
+            )
+    return event
+
+
+def _record_event(event_type: str, payload: dict, incident, confidential: bool) -> OutboxEvent:
+    now = timezone.now()
+    event = OutboxEvent.objects.create(
+        event_type=event_type, payload=payload, incident=incident, confidential=confidential, created_at=now
+    )
+    subscriptions = [s for s in Subscription.objects.active() if s.wants(event_type, confidential=confidential)]
+    deliveries = Delivery.objects.bulk_create(
+        [Delivery(event=event, subscription=s, next_attempt_at=now) for s in subscriptions]
+    )
+    delivery_ids = [delivery.pk for delivery in deliveries]
+    if delivery_ids:
+        transaction.on_commit(partial(enqueue_deliveries, delivery_ids))
     return event
 
 
@@ -93,19 +115,22 @@ def enqueue_deliveries(delivery_ids: list[int], *, countdown: float | None = Non
     """Queue one delivery task per id. Runs them inline when tasks are eager (no broker)."""
     from .tasks import deliver_webhook
 
-    for delivery_id in delivery_ids:
+    enqueue_tasks(deliver_webhook, delivery_ids, countdown=countdown, what="webhook delivery")
+
+
+def enqueue_tasks(task, ids: list[int], *, countdown: float | None = None, what: str = "delivery") -> None:
+    """Queue ``task(id)`` per id (shared by every outbox consumer). Runs them inline when tasks are eager."""
+    for delivery_id in ids:
         if _eager():
             # Inline: errors propagate (tests see them). An eager countdown would not wait, so
             # a scheduled retry is never run inline; the sweep or a redelivery sends it.
             if countdown is None:
-                deliver_webhook.apply_async(args=[delivery_id])
+                task.apply_async(args=[delivery_id])
             continue
         try:
-            deliver_webhook.apply_async(args=[delivery_id], countdown=countdown)
+            task.apply_async(args=[delivery_id], countdown=countdown)
         except Exception:  # noqa: BLE001 - broker down: the delivery row is committed, the sweep enqueues it later
-            logger.warning(
-                "Could not enqueue webhook delivery %s; the sweep will retry it.", delivery_id, exc_info=True
-            )
+            logger.warning("Could not enqueue %s %s; the sweep will retry it.", what, delivery_id, exc_info=True)
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -242,38 +267,47 @@ def _record(delivery: Delivery, result: AttemptResult) -> str:
         error=result.error,
         succeeded=result.succeeded,
     )
-    delivery.last_attempt_at = result.started_at
     delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    if result.succeeded:
+    settle(
+        delivery,
+        started_at=result.started_at,
+        error=result.error,
+        succeeded=result.succeeded,
+        enqueue=enqueue_deliveries,
+    )
+    delivery.save(update_fields=[*SETTLED_FIELDS, "last_status_code"])
+    return delivery.status
+
+
+# What ``settle`` writes on a delivery row (webhook or chat: the same status fields).
+SETTLED_FIELDS = ("attempts", "failures", "status", "next_attempt_at", "last_attempt_at", "last_error", "delivered_at")
+
+
+def settle(delivery, *, started_at: datetime, error: str, succeeded: bool, enqueue) -> None:
+    """Apply one attempt's outcome to an outbox delivery row (webhook or chat); the caller saves it.
+
+    Delivered; or retried after ``retry_delay`` (its message enqueued on commit with
+    ``enqueue(ids, countdown=…)`` when due soon, else left to the sweep); or dead after
+    ``WEBHOOK_MAX_ATTEMPTS`` failures in a row.
+    """
+    delivery.last_attempt_at = started_at
+    delivery.last_error = error
+    if succeeded:
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = timezone.now()
         delivery.next_attempt_at = None
         delivery.failures = 0
-    else:
-        delivery.failures += 1
-        if delivery.failures >= settings.WEBHOOK_MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.DEAD
-            delivery.next_attempt_at = None
-        else:
-            delay = retry_delay(delivery.failures)
-            delivery.status = DeliveryStatus.RETRYING
-            delivery.next_attempt_at = timezone.now() + delay
-            if delay.total_seconds() <= COUNTDOWN_MAX_SECONDS:
-                transaction.on_commit(partial(enqueue_deliveries, [delivery.pk], countdown=delay.total_seconds()))
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "failures",
-            "status",
-            "next_attempt_at",
-            "last_attempt_at",
-            "last_status_code",
-            "last_error",
-            "delivered_at",
-        ]
-    )
-    return delivery.status
+        return
+    delivery.failures += 1
+    if delivery.failures >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.DEAD
+        delivery.next_attempt_at = None
+        return
+    delay = retry_delay(delivery.failures)
+    delivery.status = DeliveryStatus.RETRYING
+    delivery.next_attempt_at = timezone.now() + delay
+    if delay.total_seconds() <= COUNTDOWN_MAX_SECONDS:
+        transaction.on_commit(partial(enqueue, [delivery.pk], countdown=delay.total_seconds()))
 
 
 def sweep_due_deliveries(*, now: datetime | None = None, grace_seconds: int | None = None) -> int:
@@ -282,16 +316,19 @@ def sweep_due_deliveries(*, now: datetime | None = None, grace_seconds: int | No
     Run by beat every ``WEBHOOK_SWEEP_SECONDS``. A duplicate of a message still in
     the queue is harmless: the task skips a delivery that is no longer due or is locked.
     """
-    now = now or timezone.now()
-    grace = settings.WEBHOOK_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
-    cutoff = now - timedelta(seconds=grace)
-    delivery_ids = list(
-        Delivery.objects.due(cutoff).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
+    delivery_ids = overdue_ids(Delivery.objects, now=now, grace_seconds=grace_seconds)
     if delivery_ids:
         logger.info("Webhook sweep: enqueueing %s overdue deliveries.", len(delivery_ids))
     enqueue_deliveries(delivery_ids)
     return len(delivery_ids)
+
+
+def overdue_ids(manager, *, now: datetime | None = None, grace_seconds: int | None = None) -> list[int]:
+    """Ids of open rows of ``manager`` (a manager with ``due(cutoff)``) overdue by more than the sweep's grace."""
+    now = now or timezone.now()
+    grace = settings.WEBHOOK_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    cutoff = now - timedelta(seconds=grace)
+    return list(manager.due(cutoff).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:SWEEP_BATCH])
 
 
 @transaction.atomic

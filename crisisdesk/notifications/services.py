@@ -29,7 +29,9 @@ def notify(*, recipients, kind: str, text: str, url: str = "", incident=None, ac
     now = timezone.now()
     created = Notification.objects.bulk_create(
         [
-            Notification(recipient_id=pk, kind=kind, text=text, url=str(url)[:URL_MAX], incident=incident, created_at=now)
+            Notification(
+                recipient_id=pk, kind=kind, text=text, url=str(url)[:URL_MAX], incident=incident, created_at=now
+            )
             for pk in sorted(users)
         ]
     )

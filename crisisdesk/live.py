@@ -48,6 +48,8 @@ def user_topic(user_or_pk) -> str:
 
 REVIEWS = "reviews"
 ALERTS = "alerts"
+# Any incident opened or changed (each timeline entry): the dashboard.
+INCIDENTS = "incidents"
 
 
 def touch(*topics: str) -> None:

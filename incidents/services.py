@@ -450,7 +450,7 @@ def timeline_add_note(
     if event is not None:
         return _log(incident=incident, kind=kind, actor=actor, event=event, params=params or {})
     # What a person typed has no event: it shows as typed, in every language.
-    live.touch(live.incident_topic(incident))
+    live.touch(live.INCIDENTS, live.incident_topic(incident))
     return TimelineEntry.objects.create(incident=incident, kind=kind, body=body, author=actor)
 
 

@@ -88,7 +88,7 @@ def log(*, incident=None, incident_id=None, kind: str, event: Event, params: dic
     from incidents.models import TimelineEntry
 
     # Live pages: the war room (and the incident's other pages) refresh on commit.
-    live.touch(live.incident_topic(incident if incident is not None else incident_id))
+    live.touch(live.INCIDENTS, live.incident_topic(incident if incident is not None else incident_id))
     return TimelineEntry.objects.create(
         incident=incident,
         **({"incident_id": incident_id} if incident is None else {}),

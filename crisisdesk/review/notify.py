@@ -28,6 +28,14 @@ DECIDED = {
 }
 
 
+# The notification's sentence per decision (a past participle, unlike ``Decision``'s button labels).
+_DECIDED_TEXT = {
+    Decision.APPROVE: lambda: _("Approved: %s"),
+    Decision.REQUEST_CHANGES: lambda: _("Changes requested: %s"),
+    Decision.REJECT: lambda: _("Rejected: %s"),
+}
+
+
 def register_kinds() -> None:
     """The review engine's notification kinds (``ReviewConfig.ready()``)."""
     kinds.register(REVIEW_REQUESTED, gettext_lazy("Review requested"))
@@ -78,7 +86,7 @@ def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comme
     notify(
         recipients=recipients,
         kind=DECIDED[decision],
-        text=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},
+        text=_DECIDED_TEXT[decision]() % policy.describe(item),
         url=_url(item, review=False),
         incident=policy.incident(item),
         actor=reviewer,

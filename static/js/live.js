@@ -10,7 +10,8 @@
   }
   var url = watch.getAttribute("data-live-url") + "?t=" + encodeURIComponent(watch.getAttribute("data-live-topics"));
   var etag = watch.getAttribute("data-live-etag");
-  var pending = false; // a region could not be swapped (someone is typing in it): try again next tick
+  var pending = false; // a region could not be swapped (someone is typing in it): try again later
+  var ticks = 0;
   var busy = false;
   var timer = null;
 
@@ -79,7 +80,9 @@
     fetch(url, { credentials: "same-origin", cache: "no-store", headers: headers })
       .then(function (response) {
         if (response.status === 304) {
-          return pending ? refresh() : null;
+          // Retry a skipped region every fourth tick (10 s), not on each: typing should not cost a page a tick.
+          ticks += 1;
+          return pending && ticks % 4 === 0 ? refresh() : null;
         }
         if (response.status === 200) {
           return response.json().then(function (data) {

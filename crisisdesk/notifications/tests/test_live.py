@@ -74,11 +74,13 @@ def test_rolled_back_change_bumps_nothing(legal, django_capture_on_commit_callba
 
     topics = [live.REVIEWS]
     before = live.etag(topics)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                live.touch(live.REVIEWS)
-                raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        live.touch(live.REVIEWS)
+        raise RuntimeError
     assert callbacks == [] and live.etag(topics) == before
     with django_capture_on_commit_callbacks(execute=True):
         live.touch(live.REVIEWS)

@@ -12,7 +12,7 @@ from crisisdesk.notifications.models import Notification
 from crisisdesk.notifications.services import notification_mark_read, notifications_mark_all_read, notify
 from crisisdesk.review import services as review
 from crisisdesk.review.tests.helpers import make_statement, second_legal
-from crisisdesk.testing.factories import FactFactory, IncidentFactory, MembershipFactory, UserFactory, role
+from crisisdesk.testing.factories import FactFactory, MembershipFactory, UserFactory, role
 from incidents import services as incident_services
 from incidents.checklist.services import playbook_activate, task_assign
 from incidents.listening import spikes
@@ -65,12 +65,14 @@ def test_notify_skips_the_actor_inactive_users_and_duplicates(communicator, lega
 
 def test_rows_and_topic_bump_roll_back_with_the_work(django_capture_on_commit_callbacks, legal):
     before = live.etag([live.user_topic(legal)])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                notify(recipients=[legal], kind="review.requested", text="Review requested: x")
-                assert Notification.objects.count() == 1
-                raise RuntimeError("the work failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify(recipients=[legal], kind="review.requested", text="Review requested: x")
+        assert Notification.objects.count() == 1
+        raise RuntimeError("the work failed")
     assert Notification.objects.count() == 0
     assert callbacks == []
     assert live.etag([live.user_topic(legal)]) == before

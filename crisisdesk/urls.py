@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from crisisdesk.api.views import OfflineRedocView
 from crisisdesk.health import healthz
+from crisisdesk.live import poll as live_poll
 from crisisdesk.middleware import csp_update
 from incidents import views as incident_views
 from incidents.response.views import ResponseTargetsView
@@ -24,6 +25,7 @@ api_v1 = [
     path("", include("postmortems.api.urls")),
     path("", include("crisisdesk.review.api")),
     path("", include("crisisdesk.audit.api")),
+    path("", include("crisisdesk.notifications.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script). Both
     # UIs style themselves with inline <style> at run time: their pages, and only theirs,
@@ -45,6 +47,8 @@ api_v1 = [
 urlpatterns = [
     path("", incident_views.DashboardView.as_view(), name="dashboard"),
     path("healthz", healthz, name="healthz"),
+    path("live/", live_poll, name="live"),
+    path("notifications/", include("crisisdesk.notifications.urls")),
     path("response-targets/", ResponseTargetsView.as_view(), name="response_targets"),
     path("incidents/", include("incidents.urls")),
     path("mentions/", include("incidents.listening.urls")),

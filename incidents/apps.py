@@ -23,6 +23,15 @@ class IncidentsConfig(DomainPackagesAppConfig):
 
         hooks.register_on_fact_refuted(statements_flag_refuted_fact)
 
+        # In-app notification kinds of each domain (crisisdesk.notifications).
+        from incidents.checklist.services import register_notification_kinds as checklist_kinds
+        from incidents.listening.spikes import register_notification_kinds as listening_kinds
+        from incidents.response.services import register_notification_kinds as response_kinds
+        from incidents.statements.services import register_notification_kinds as statement_kinds
+
+        for register_kinds in (checklist_kinds, listening_kinds, response_kinds, statement_kinds):
+            register_kinds()
+
         # manage.py seed_demo (crisisdesk.demo): the demo users, crises and mentions.
         from incidents.demo import steps as demo_steps
 

@@ -9,6 +9,8 @@ from its ``AppConfig.ready()`` (as Wagtail's hooks do):
 - ``playbook_catalogue``: the playbooks that can be activated on an incident (``playbooks``);
 - ``on_incident_resolved``: callbacks run inside the transaction that resolves an incident
   (``postmortems`` drafts the post-crisis review there, so a rolled-back resolution leaves none);
+- ``on_duty``: who is on duty for the crisis team now (``playbooks.roster``: the first call of each
+  role); spike alerts notify them in the app. Optional: nobody registered means nobody on duty;
 - ``on_fact_refuted``: callbacks run inside the transaction that refutes a fact (statements flags
   the published statements that cite it, logs it and tells their people, on commit). The incidents
   core does not import its domain packages' services: ``IncidentsConfig.ready()`` registers it.
@@ -86,6 +88,7 @@ _key_message_library: KeyMessageLibrary | None = None
 _playbook_catalogue: PlaybookCatalogue | None = None
 _on_incident_resolved: list[Callable] = []
 _on_fact_refuted: list[Callable] = []
+_on_duty: Callable | None = None
 
 
 def register_key_message_library(library: KeyMessageLibrary) -> None:
@@ -108,6 +111,17 @@ def register_on_fact_refuted(callback: Callable) -> None:
     """``callback(fact=…, incident=…, actor=…)`` runs inside the refuting transaction; registering twice is a no-op."""
     if callback not in _on_fact_refuted:
         _on_fact_refuted.append(callback)
+
+
+def register_on_duty(provider: Callable) -> None:
+    """``provider()`` returns the user accounts on duty now (a queryset or list of users)."""
+    global _on_duty
+    _on_duty = provider
+
+
+def on_duty_users() -> list:
+    """The users on duty now, as the roster says; an empty list when no roster is installed."""
+    return list(_on_duty()) if _on_duty is not None else []
 
 
 def key_message_library() -> KeyMessageLibrary:

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk import live
 from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.webhooks import emit
@@ -449,6 +450,7 @@ def timeline_add_note(
     if event is not None:
         return _log(incident=incident, kind=kind, actor=actor, event=event, params=params or {})
     # What a person typed has no event: it shows as typed, in every language.
+    live.touch(live.INCIDENTS, live.incident_topic(incident))
     return TimelineEntry.objects.create(incident=incident, kind=kind, body=body, author=actor)
 
 

@@ -19,6 +19,8 @@ from django.db.models import TextChoices
 from django.utils import translation
 from django.utils.translation import gettext
 
+from crisisdesk import live
+
 _EVENTS: dict[str, "Event"] = {}
 
 # Parameters appended after the sentence when given (a person's comment on a transition).
@@ -85,6 +87,8 @@ def log(*, incident=None, incident_id=None, kind: str, event: Event, params: dic
     """Append a system entry (the caller holds the transaction and the lock)."""
     from incidents.models import TimelineEntry
 
+    # Live pages: the war room (and the incident's other pages) refresh on commit.
+    live.touch(live.INCIDENTS, live.incident_topic(incident if incident is not None else incident_id))
     return TimelineEntry.objects.create(
         incident=incident,
         **({"incident_id": incident_id} if incident is None else {}),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from crisisdesk import live
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error, style_filter_form
 from incidents import permissions, services
@@ -66,6 +67,8 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             groups=groups,
             active_count=len(incidents),
             can_create=permissions.can_create(self.request.user),
+            # Live: alerts fired, incidents opened or moved (crisisdesk.live).
+            live_topics=[live.ALERTS, live.INCIDENTS],
             **kwargs,
         )
 
@@ -216,6 +219,8 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             "member_form": AddMemberForm() if can["manage"] else None,
             "verify_choices": VerifyFactForm.base_fields["status"].choices,
             **checklist_context(user, incident),
+            # Live: timeline entries, review transitions and tasks of this incident (crisisdesk.live).
+            "live_topics": [live.incident_topic(incident)],
         }
         return super().get_context_data(**context, **kwargs)
 

@@ -18,6 +18,11 @@ class PlaybooksConfig(DomainPackagesAppConfig):
         hooks.register_key_message_library(KeyMessageLibrary())
         hooks.register_playbook_catalogue(PlaybookCatalogue())
 
+        # Spike alerts notify whoever the roster has on duty (first call of a role).
+        from playbooks.roster.selectors import on_duty_users
+
+        hooks.register_on_duty(on_duty_users)
+
         # The review engine's pages (review page, audit trail, queue links, workflow buttons)
         # know key messages and playbook versions through its registry of kinds.
         from crisisdesk.review import registry

@@ -17,3 +17,8 @@ class ReviewConfig(AppConfig):
         from .checks import check_reviewable_kinds
 
         checks.register(check_reviewable_kinds, checks.Tags.models)
+
+        # In-app notifications of review requests and decisions (crisisdesk.notifications).
+        from .notify import register_kinds
+
+        register_kinds()

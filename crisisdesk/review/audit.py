@@ -5,6 +5,8 @@ the item's policy mirrors each event elsewhere (the incident timeline) in that t
 ``record_audit`` is importable from ``crisisdesk.review.services`` too.
 """
 
+from crisisdesk import live
+
 from .approvals import content_type_of
 from .models import AuditEvent, Revision
 from .policy import ReviewPolicy, policy_for
@@ -38,6 +40,8 @@ def write_event(
         data=data or {},
     )
     policy.record_event(item, event)
+    # Live pages: the review queue, and the item's incident (its war room and statement pages).
+    live.touch(live.REVIEWS, live.incident_topic(incident) if incident is not None else "")
     return event
 
 

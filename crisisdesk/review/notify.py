@@ -1,17 +1,55 @@
-"""E-mail of the review engine: reviewers when an item waits for them, authors when a reviewer decided.
+"""E-mail and in-app notifications of the review engine: reviewers when an item waits, authors when one decided.
 
-Sent only after commit, so a rolled-back transition tells nobody anything. Called by
-``crisisdesk.review.services``; who may not review an item (its editors, four eyes) is the
-engine's to say and is passed in.
+E-mail is sent only after commit; notifications (``crisisdesk.notifications``) are rows written
+in the transition's transaction: either way a rolled-back transition tells nobody anything.
+Called by ``crisisdesk.review.services``; who may not review an item (its editors, four eyes)
+is the engine's to say and is passed in.
 """
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from crisisdesk.notifications import kinds
+from crisisdesk.notifications.services import notify
+
+from . import registry
 from .models import Decision
 from .policy import Requirement, ReviewPolicy
+
+REVIEW_REQUESTED = "review.requested"
+# A reviewer's decision, by ``Decision`` value.
+DECIDED = {
+    Decision.APPROVE: "review.approved",
+    Decision.REQUEST_CHANGES: "review.changes_requested",
+    Decision.REJECT: "review.rejected",
+}
+
+
+# The notification's sentence per decision (a past participle, unlike ``Decision``'s button labels).
+_DECIDED_TEXT = {
+    Decision.APPROVE: lambda: _("Approved: %s"),
+    Decision.REQUEST_CHANGES: lambda: _("Changes requested: %s"),
+    Decision.REJECT: lambda: _("Rejected: %s"),
+}
+
+
+def register_kinds() -> None:
+    """The review engine's notification kinds (``ReviewConfig.ready()``)."""
+    kinds.register(REVIEW_REQUESTED, gettext_lazy("Review requested"))
+    kinds.register(DECIDED[Decision.APPROVE], gettext_lazy("Approved"))
+    kinds.register(DECIDED[Decision.REQUEST_CHANGES], gettext_lazy("Changes requested"))
+    kinds.register(DECIDED[Decision.REJECT], gettext_lazy("Rejected"))
+
+
+def _url(item, *, review: bool) -> str:
+    try:
+        kind = registry.kind_of(item)
+    except LookupError:
+        return ""
+    return kind.review_url(item) if review else kind.url(item)
 
 
 def send_after_commit(*, recipients, subject: str, body: str) -> None:
@@ -27,6 +65,13 @@ def notify_reviewers(policy: ReviewPolicy, item, missing: list[Requirement], *, 
     recipients = [
         user for requirement in missing for user in policy.reviewers(item, requirement) if user.pk not in editors
     ]
+    notify(
+        recipients=recipients,
+        kind=REVIEW_REQUESTED,
+        text=_("Review requested: %s") % policy.describe(item),
+        url=_url(item, review=True),
+        incident=policy.incident(item),
+    )
     send_after_commit(
         recipients=recipients,
         subject=_("Review requested: %s") % policy.describe(item),
@@ -38,6 +83,14 @@ def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comme
     """Tell the item's author and the current revision's editor what ``reviewer`` decided."""
     revision = item.current_revision
     recipients = [item.created_by] + ([revision.created_by] if revision else [])
+    notify(
+        recipients=recipients,
+        kind=DECIDED[decision],
+        text=_DECIDED_TEXT[decision]() % policy.describe(item),
+        url=_url(item, review=False),
+        incident=policy.incident(item),
+        actor=reviewer,
+    )
     send_after_commit(
         recipients=[user for user in recipients if user.pk != reviewer.pk],
         subject=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},

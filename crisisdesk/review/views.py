@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from crisisdesk import live
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
 
@@ -211,7 +212,7 @@ class ReviewQueueView(LoginRequiredMixin, TemplateView):
         entries = selectors.waiting_for(self.request.user)
         # The navigation badge counts the same list: let it reuse this one instead of computing it again.
         self.request._review_queue_count = len(entries)
-        return super().get_context_data(entries=entries, **kwargs)
+        return super().get_context_data(entries=entries, live_topics=[live.REVIEWS], **kwargs)
 
 
 # --- the review page ----------------------------------------------------------------------------------

@@ -12,11 +12,14 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.services import notify
 from incidents import permissions, timeline
 from incidents.checklist.models import IncidentTask, PlaybookActivation, TaskStatus
 from incidents.models import LEAD_ROLE_CODE, Incident, Membership, Status, TimelineEntry, TimelineKind
@@ -91,6 +94,14 @@ TASK_ASSIGNED = timeline.event(
     # Nobody is a word of the reader's language; a person's name is not.
     {"who": lambda who: who or _("nobody")},
 )
+
+
+TASK_ASSIGNED_KIND = "task.assigned"
+
+
+def register_notification_kinds() -> None:
+    """The checklist's notification kinds (``IncidentsConfig.ready()``)."""
+    notification_kinds.register(TASK_ASSIGNED_KIND, gettext_lazy("Task assigned"))
 
 
 def _log(*, incident, actor, event: timeline.Event, params: dict, data: dict) -> TimelineEntry:
@@ -240,5 +251,14 @@ def task_assign(*, actor, task: IncidentTask, assignee) -> IncidentTask:
         event=TASK_ASSIGNED,
         params={"title": task.title, "who": display_name(assignee) if assignee else ""},
         data={"task": task.pk, "assignee": getattr(assignee, "pk", None)},
+    )
+    notify(
+        recipients=[assignee] if assignee is not None else [],
+        kind=TASK_ASSIGNED_KIND,
+        text=_("Task assigned to you: %(task)s (%(reference)s)")
+        % {"task": task.title, "reference": incident.reference},
+        url=reverse("incidents:detail", kwargs={"reference": incident.reference}),
+        incident=incident,
+        actor=actor,
     )
     return task

@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crisisdesk import live
 from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
 from incidents import permissions
 from incidents.listening.models import Alert, AlertHandling, Mention
-from incidents.models import ACTIVE_STATUSES, Incident
+from incidents.models import ACTIVE_STATUSES, Channel, Incident
 
 UNHANDLED = "unhandled"
 
@@ -60,6 +61,8 @@ def _mark(*, actor, alert: Alert, handling: str, incident: Incident | None = Non
         alert.incident = incident
         fields.append("incident")
     alert.save(update_fields=fields)
+    # Dashboards, alert pages and every navigation badge drop the alert within a poll.
+    live.touch(live.ALERTS)
     audit_record(
         actor=actor,
         action=f"alert.{handling}",
@@ -134,7 +137,19 @@ def incident_fields_from(alert: Alert) -> dict:
         "source": _("Spike alert on “%(term)s” (rule “%(rule)s”)") % {"term": term, "rule": rule.name},
         # When the spike began: the start of the window that fired (before now for a replay).
         "detected_at": alert.window_start,
+        "affected_channels": affected_channels_of(alert),
     }
+
+
+def affected_channels_of(alert: Alert) -> list[str]:
+    """The channels the evidence was posted on (platforms that are channels), else the website.
+
+    A holding statement is pre-set to these channels; the website carries the newsroom, so a spike
+    seen only on platforms without a channel of their own (forums, news sites) still gets one.
+    """
+    platforms = set(Mention.objects.filter(pk__in=evidence_ids(alert)).values_list("platform", flat=True))
+    channels = [channel for channel in Channel.values if channel in platforms]
+    return channels or [Channel.WEBSITE]
 
 
 @transaction.atomic

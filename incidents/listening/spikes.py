@@ -36,9 +36,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crisisdesk import live
+from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.services import notify
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.webhooks import emit
-from incidents import timeline
+from incidents import hooks, timeline
 from incidents.listening.models import Alert, AlertHandling, Mention, MentionTerm, SpikeAction, SpikeRule
 from incidents.models import ACTIVE_STATUSES
 
@@ -291,6 +294,8 @@ def alerts_refresh(*, rule: SpikeRule, low: datetime, high: datetime, now: datet
         alert.evidence = evidence
         alert.save(update_fields=["count", "baseline", "negative_share", "baseline_negative_share", "evidence"])
         refreshed.append(alert)
+    if refreshed:
+        live.touch(live.ALERTS)
     return refreshed
 
 
@@ -323,7 +328,39 @@ def _fire(*, rule: SpikeRule, stats: dict, start: datetime, end: datetime, now: 
         alert.save(update_fields=["incident", "handling", "handled_at", "handled_by"])
     emit(event_type="alert.fired", payload=alert_data(alert), incident=alert.incident)
     _notify(alert)
+    _notify_in_app(alert)
+    live.touch(live.ALERTS, live.incident_topic(alert.incident) if alert.incident is not None else "")
     return alert
+
+
+ALERT_FIRED = "alert.fired"
+
+
+def register_notification_kinds() -> None:
+    """Listening's notification kinds (``IncidentsConfig.ready()``)."""
+    notification_kinds.register(ALERT_FIRED, gettext_lazy("Spike alert"))
+
+
+def alert_notification_recipients(alert: Alert) -> list:
+    """Who is told in the app: the team leads, the rule's author and whoever is on duty, each only if they may see it."""
+    users = get_user_model().objects.filter(is_active=True)
+    on_duty = [user.pk for user in hooks.on_duty_users()]
+    candidates = users.filter(Q(groups__name=TEAM_LEAD) | Q(pk=alert.rule.created_by_id) | Q(pk__in=on_duty)).distinct()
+    visible = Alert.objects.filter(pk=alert.pk)
+    return [user for user in candidates if visible.visible_to(user).exists()]
+
+
+def _notify_in_app(alert: Alert) -> None:
+    text = _("Spike alert: “%(term)s”, %(count)d mentions") % {"term": alert.watch_term.term, "count": alert.count}
+    if alert.incident is not None:
+        text += f" ({alert.incident.reference})"
+    notify(
+        recipients=alert_notification_recipients(alert),
+        kind=ALERT_FIRED,
+        text=text,
+        url=reverse("mentions:alert", args=[alert.pk]),
+        incident=alert.incident,
+    )
 
 
 def alert_recipients(alert: Alert) -> list:

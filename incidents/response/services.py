@@ -31,11 +31,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.audit.services import audit_record
+from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.services import notify
 from incidents.models import ACTIVE_STATUSES, LEAD_ROLE_CODE, Incident, Membership
 from incidents.response.models import ReminderClock, ReminderStage, ResponseReminder, ResponseTarget
 from incidents.statements.models import Statement
@@ -364,7 +367,17 @@ def _event_payload(incident: Incident, clock: ResponseClock, stage: str) -> dict
     }
 
 
-def _record_once(*, key: str, incident, clock: str, stage: str, due_at, recipients, subject, body, event=None):
+TASK_OVERDUE_KIND = "task.overdue"
+
+
+def register_notification_kinds() -> None:
+    """The response clocks' notification kinds (``IncidentsConfig.ready()``)."""
+    notification_kinds.register(TASK_OVERDUE_KIND, gettext_lazy("Task overdue"))
+
+
+def _record_once(
+    *, key: str, incident, clock: str, stage: str, due_at, recipients, subject, body, event=None, notification=None
+):
     """Insert the reminder row, emit its event and queue its e-mail, all or nothing.
 
     The unique ``key`` is the guard: a concurrent beat run that inserted it first makes
@@ -382,6 +395,8 @@ def _record_once(*, key: str, incident, clock: str, stage: str, due_at, recipien
             )
             if event is not None:
                 emit_event(**event)
+            if notification is not None:
+                notify(recipients=recipients, incident=incident, **notification)
     except IntegrityError:
         return None
     addresses = reminder.recipients
@@ -562,6 +577,11 @@ def _send_task_reminders(now: datetime) -> list[ResponseReminder]:
             recipients=_unique_users([task.assignee or incident.lead]),
             subject=_("Overdue task: %(task)s — %(reference)s") % values,
             body=_("%(reference)s: the task “%(task)s” was due at %(due)s and is still open.") % values,
+            notification={
+                "kind": TASK_OVERDUE_KIND,
+                "text": _("Overdue task: %(task)s (%(reference)s)") % values,
+                "url": reverse("incidents:detail", kwargs={"reference": incident.reference}),
+            },
         )
         if reminder is not None:
             sent.append(reminder)

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.services import notify
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, BodyFormat, ContentLanguage, ReviewStatus
 from crisisdesk.review.notify import send_after_commit
@@ -41,7 +43,7 @@ from crisisdesk.text import normalise_newlines
 from crisisdesk.webhooks import emit
 from crisisdesk.webhooks.payloads import statement_data
 from incidents import permissions, timeline
-from incidents.models import Channel, Fact, FactStatus, Incident, Severity, Status, TimelineKind
+from incidents.models import Channel, Fact, FactStatus, Incident, Membership, Severity, Status, TimelineKind
 from incidents.statements import reuse
 from incidents.statements.models import Statement, StatementPublication
 
@@ -198,6 +200,14 @@ class StatementPolicy(ReviewPolicy):
         if incident.first_public_response_at is None:
             incident.first_public_response_at = item.published_at
             incident.save(update_fields=["first_public_response_at", "updated_at"])
+        notify(
+            recipients=[user for user in incident_team(incident) if self.can_view(user, item)],
+            kind=STATEMENT_PUBLISHED,
+            text=_("Statement published: %s") % self.describe(item),
+            url=reverse("incidents:statement_detail", kwargs={"reference": incident.reference, "pk": item.pk}),
+            incident=incident,
+            actor=actor,
+        )
 
     def record_event(self, item, event) -> None:
         if event.action == Action.PRE_APPROVE:
@@ -410,6 +420,22 @@ def statement_record_url(
     return publication
 
 
+STATEMENT_PUBLISHED = "statement.published"
+STATEMENT_CITES_REFUTED = "statement.cites_refuted_fact"
+
+
+def register_notification_kinds() -> None:
+    """The statements' notification kinds (``IncidentsConfig.ready()``)."""
+    notification_kinds.register(STATEMENT_PUBLISHED, gettext_lazy("Statement published"))
+    notification_kinds.register(STATEMENT_CITES_REFUTED, gettext_lazy("Statement cites a refuted fact"))
+
+
+def incident_team(incident: Incident) -> list:
+    """The incident's lead and crisis team members (active accounts)."""
+    members = [m.user for m in Membership.objects.filter(incident=incident).select_related("user")]
+    return [user for user in [incident.lead, *members] if user is not None and user.is_active]
+
+
 def statements_flag_refuted_fact(*, fact: Fact, incident: Incident, actor) -> list[Statement]:
     """A fact was just refuted: flag each published statement citing it (registered in incidents.hooks).
 
@@ -434,6 +460,14 @@ def statements_flag_refuted_fact(*, fact: Fact, incident: Incident, actor) -> li
         )
         recipients = [statement.created_by, incident.lead, *legal]
         path = reverse("incidents:statement_detail", kwargs={"reference": incident.reference, "pk": statement.pk})
+        notify(
+            recipients=[user for user in recipients if user is not None and policy.can_view(user, statement)],
+            kind=STATEMENT_CITES_REFUTED,
+            text=_("Published statement cites a refuted fact: %s") % policy.describe(statement),
+            url=path,
+            incident=incident,
+            actor=actor,
+        )
         send_after_commit(
             recipients=[user for user in recipients if user is not None and policy.can_view(user, statement)],
             subject=_("Published statement cites a refuted fact: %s") % policy.describe(statement),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from crisisdesk import live
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review.models import Action, AuditEvent, ReviewStatus
 from crisisdesk.review.policy import policy_for
@@ -198,6 +199,8 @@ class StatementDetailView(LoginRequiredMixin, TemplateView):
             "record_url_form": RecordUrlForm(statement=statement) if can_record_url else None,
             "reuse_text": _reuse_text(statement),
             **action_context(user, statement),
+            # Live: every review transition and timeline entry of the incident bumps its topic.
+            "live_topics": [live.incident_topic(statement.incident_id)],
         }
         return super().get_context_data(**context, **kwargs)
 

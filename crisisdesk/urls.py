@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crisisdesk.api.views import OfflineRedocView
+from crisisdesk.api.views import OfflineRedocView, redoc_bundle
+from crisisdesk.favicon import favicon
 from crisisdesk.health import healthz
 from crisisdesk.middleware import csp_update
 from incidents import views as incident_views
@@ -39,11 +40,13 @@ api_v1 = [
         ),
         name="redoc",
     ),
+    path("redoc/redoc.standalone.js", redoc_bundle, name="redoc_bundle"),
 ]
 
 urlpatterns = [
     path("", incident_views.DashboardView.as_view(), name="dashboard"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("response-targets/", ResponseTargetsView.as_view(), name="response_targets"),
     path("incidents/", include("incidents.urls")),
     path("mentions/", include("incidents.listening.urls")),

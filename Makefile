@@ -37,10 +37,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt scripts/make-venv.
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-## demo: install, migrate SQLite, load demo data, print the logins, serve on http://127.0.0.1:8000
+## demo: install, migrate SQLite, load demo data, print the logins, serve on http://$(HOST):$(PORT) (default 127.0.0.1:8000)
 demo: $(VENV)/.installed
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
-	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo --base-url "http://$(HOST):$(PORT)"
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -208,8 +208,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "crisisdesk@loc
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 if not CELERY_BROKER_URL:
-    # Never reached by .delay() while eager; named so nothing falls back to amqp://localhost.
-    CELERY_BROKER_URL = "memory://"
+    # Named so nothing falls back to amqp://localhost. An eager .delay() still takes a producer
+    # from the pool (Celery does, to honour its options), which opens this in-memory connection:
+    # without a host in the URL kombu logs "No hostname was supplied" on every task of the demo.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 # A message is acknowledged after its task ran, and given back to the queue when the worker
 # process dies mid-task: killing a worker loses nothing (tasks are idempotent).
@@ -339,7 +341,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc assets from the drf-spectacular-sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Our icon, as on every other page (crisisdesk.favicon serves it at this address).
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The error bodies every operation documents (crisisdesk.api.schema); the enum hook is the default one.

@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crisisdesk.api.views import OfflineRedocView
+from crisisdesk.api.views import OfflineRedocView, redoc_bundle
+from crisisdesk.favicon import favicon
 from crisisdesk.health import healthz
 from crisisdesk.live import poll as live_poll
 from crisisdesk.middleware import csp_update
@@ -42,6 +43,7 @@ api_v1 = [
         ),
         name="redoc",
     ),
+    path("redoc/redoc.standalone.js", redoc_bundle, name="redoc_bundle"),
 ]
 
 urlpatterns = [
@@ -49,6 +51,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("live/", live_poll, name="live"),
     path("notifications/", include("crisisdesk.notifications.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("response-targets/", ResponseTargetsView.as_view(), name="response_targets"),
     path("incidents/", include("incidents.urls")),
     path("mentions/", include("incidents.listening.urls")),

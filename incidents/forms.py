@@ -113,7 +113,7 @@ class IncidentCreateForm(IncidentBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = users_with_a_role()
         self.fields["detected_at"].required = False
-        self.fields["detected_at"].help_text = _("Leave empty for now.")
+        self.fields["detected_at"].help_text = _("When the crisis was first seen; defaults to now.")
         if not self.is_bound:
             self.initial.setdefault("detected_at", timezone.localtime().replace(second=0, microsecond=0))
 

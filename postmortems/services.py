@@ -18,9 +18,10 @@ Who may do what:
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -175,6 +176,12 @@ class PostmortemPolicy(ReviewPolicy):
 # --- reviews ------------------------------------------------------------------------------------------
 
 
+def review_language(incident: Incident) -> str:
+    """The language the crisis is handled in: that of its latest statement, else the deployment's."""
+    language = incident.statements.order_by("-created_at", "-pk").values_list("language", flat=True).first()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 @transaction.atomic
 def postmortem_draft_for(*, incident: Incident, actor, ip_address: str | None = None) -> PostmortemReview:
     """The incident's review, drafted now if it has none: called when the incident becomes resolved.
@@ -185,9 +192,13 @@ def postmortem_draft_for(*, incident: Incident, actor, ip_address: str | None = 
     existing = PostmortemReview.objects.filter(incident=incident).first()
     if existing is not None:
         return existing
+    # The title is stored text, not interface: it is written in the crisis's language, not in
+    # that of whoever happened to resolve it (an English API client, the demo's seeding command).
+    with translation.override(review_language(incident)):
+        title = _("Review: %s") % incident.title
     draft = PostmortemReview(
         incident=incident,
-        title=(_("Review: %s") % incident.title)[:200],
+        title=title[:200],
         summary=incident.summary,
         created_by=actor,
     )

@@ -45,18 +45,34 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "Sophie",
         "Laurent",
         COMMUNICATOR,
-        _("Open and edit incidents, move them along the workflow, write notes, add and verify facts"),
+        _(
+            "Run incidents day to day: open them, move them along the workflow, notes and facts; draft statements "
+            "and key messages and submit them to Legal, publish approved statements; triage mentions"
+        ),
     ),
     DemoUser(
         "comms2", "Daniel", "Okafor", COMMUNICATOR, _("Same as comms: a second communicator for four-eyes reviews")
     ),
-    DemoUser("legal", "Priya", "Natarajan", LEGAL, _("Read incidents, write notes, add and verify facts")),
+    DemoUser(
+        "legal",
+        "Priya",
+        "Natarajan",
+        LEGAL,
+        _(
+            "Approve, send back or reject statements, key messages and post-crisis reviews (the review queue); "
+            "withdraw a published statement; write notes, add and verify facts"
+        ),
+    ),
     DemoUser(
         "lead",
         "Marc",
         "Dubois",
         TEAM_LEAD,
-        _("Everything a communicator can, plus severity, lead, crisis team and closing"),
+        _(
+            "Everything a communicator can, plus severity, lead, crisis team and closing; as incident lead, also "
+            "approves statements at severity 1; approves playbooks and post-crisis reviews; manages playbooks, "
+            "roster, spike rules, webhooks and API keys"
+        ),
     ),
     DemoUser("lead2", "Hannah", "Becker", TEAM_LEAD, _("Same as lead: a second team lead")),
     DemoUser(
@@ -64,7 +80,10 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "Olivia",
         "Grant",
         OBSERVER,
-        _("Read-only: sees non-confidential incidents and those whose team they are on"),
+        _(
+            "Read-only: incidents, statements, playbooks and post-crisis reviews, of non-confidential incidents "
+            "and those whose team they are on"
+        ),
     ),
     DemoUser(
         "admin", "Alex", "Morgan", None, _("Superuser: the Django admin and every incident, confidential ones too")

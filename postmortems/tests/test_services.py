@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
@@ -11,6 +12,7 @@ from crisisdesk.review.models import ReviewStatus
 from crisisdesk.testing.factories import UserFactory
 from incidents import services as incident_services
 from incidents.models import TimelineEntry
+from incidents.statements.services import statement_create
 from postmortems import services
 from postmortems.models import ActionItemStatus, PostmortemReview
 from postmortems.tests.helpers import published_review, resolved_review, second_team_lead
@@ -239,3 +241,28 @@ def test_confidential_review_is_not_reviewable_by_outsiders_of_the_team(team_lea
     outsider_lead = UserFactory(username="lead3", role="Team lead")
     with pytest.raises(PermissionDenied):
         review.review_approve(actor=outsider_lead, item=item, revision=_reload(item).current_revision)
+
+
+@pytest.mark.django_db
+def test_the_drafted_title_is_in_the_crisis_language_not_the_resolver_s(team_lead, incident):
+    statement_create(
+        actor=team_lead,
+        incident=incident,
+        channels=["website"],
+        title="Bocaux fêlés",
+        body="Nous enquêtons.",
+        language="fr",
+    )
+    with translation.override("en"):  # an English API client, or the demo's seeding command
+        item = resolved_review(lead=team_lead, incident=incident)
+    assert item.title == f"Retour d’expérience : {incident.title}"
+    assert "Review:" not in item.title
+
+
+@pytest.mark.django_db
+def test_without_statement_the_title_is_in_the_deployment_language(settings, team_lead, incident):
+    settings.LANGUAGE_CODE = "fr"
+    with translation.override("en"):
+        item = resolved_review(lead=team_lead, incident=incident)
+    assert item.title == f"Retour d’expérience : {incident.title}"
+    assert services.review_language(incident) == "fr"

@@ -19,8 +19,9 @@ def watch_of(html: str) -> tuple[str, str]:
 def test_page_token_polls_304_until_a_topic_changes(client, communicator, incident, django_capture_on_commit_callbacks):
     client.force_login(communicator)
     token, etag = watch_of(client.get(incident.get_absolute_url()).content.decode())
+    # The page's incident, the user's own notifications and (communicators see alerts) the nav's alert badge.
     assert live.unsign(user_pk=communicator.pk, token=token) == sorted(
-        [live.incident_topic(incident), live.user_topic(communicator)]
+        [live.incident_topic(incident), live.user_topic(communicator), live.ALERTS]
     )
     response = client.get("/live/", {"t": token}, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304 and response["ETag"] == etag

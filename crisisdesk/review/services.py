@@ -184,7 +184,8 @@ def _apply_inherited_approvals(*, policy: ReviewPolicy, item, actor, revision: R
     if not created:
         return
     from_state = item.status
-    if not missing_requirements(item, policy=policy):
+    missing = missing_requirements(item, policy=policy)
+    if not missing:
         _save_status(item, _target(item, Action.PRE_APPROVE))
     _audit(
         policy=policy,
@@ -197,6 +198,11 @@ def _apply_inherited_approvals(*, policy: ReviewPolicy, item, actor, revision: R
         revision=revision,
         data={"based_on": [d.based_on_id for d in created], "roles": [d.role for d in created]},
     )
+    if missing and item.status == S.DRAFT and policy.can(actor, item, Action.SUBMIT):
+        # Reused word for word, yet one approval is still needed (a severity 1 lead's): the author chose an
+        # approved line to send, so it goes straight to whoever must still approve it instead of waiting
+        # for a "submit" click in the first minutes of a crisis.
+        _open_review(policy=policy, item=item, actor=actor, comment="", ip_address=ip_address)
 
 
 def ensure_allowed(*, actor, item, action: str) -> None:
@@ -324,8 +330,15 @@ def review_submit(*, actor, item, comment: str = "", ip_address: str | None = No
     item = _lock(item)
     policy = policy_for(item)
     _require_view(policy, actor, item)
-    target = _target(item, Action.SUBMIT)
+    _target(item, Action.SUBMIT)
     _require(policy, actor, item, Action.SUBMIT, _("You may not submit this item for review."))
+    _open_review(policy=policy, item=item, actor=actor, comment=comment, ip_address=ip_address)
+    return item
+
+
+def _open_review(*, policy: ReviewPolicy, item, actor, comment: str, ip_address) -> None:
+    """Open a review round on the current revision and tell the reviewers (the row is locked by the caller)."""
+    target = _target(item, Action.SUBMIT)
     ReviewRequest.objects.create(
         content_type=_content_type(item),
         object_id=item.pk,
@@ -346,7 +359,6 @@ def review_submit(*, actor, item, comment: str = "", ip_address: str | None = No
         revision=item.current_revision,
     )
     notify.notify_reviewers(policy, item, missing_requirements(item, policy=policy), editors=editor_ids(item))
-    return item
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from crisisdesk import live
 from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.roles import TEAM_LEAD
 from incidents import permissions
 from incidents.listening.models import Alert, AlertHandling, Mention
 from incidents.models import ACTIVE_STATUSES, Channel, Incident
@@ -138,7 +139,20 @@ def incident_fields_from(alert: Alert) -> dict:
         # When the spike began: the start of the window that fired (before now for a replay).
         "detected_at": alert.window_start,
         "affected_channels": affected_channels_of(alert),
+        "lead": lead_for(alert),
     }
+
+
+def lead_for(alert: Alert):
+    """The team lead who set the rule up leads what it raises, until someone hands the incident on.
+
+    Without a lead nobody could give a severity 1 statement the lead's approval; the rule's author
+    is already accountable for its alerts (a rule that acts alone handles them in that name).
+    """
+    author = alert.rule.created_by
+    if author is not None and author.is_active and author.groups.filter(name=TEAM_LEAD).exists():
+        return author
+    return None
 
 
 def affected_channels_of(alert: Alert) -> list[str]:

@@ -131,9 +131,12 @@ def test_severity_1_says_the_lead_still_approves_on_the_page_the_statement_and_t
     assert SEVERITY_1_TEXT in page
     assert "needs no new review" not in page and "pre-approved" not in page.lower()
     statement = submit_as_is(client, url, response.context["form"])
-    # Legal's approval inherited, the lead's still missing: a draft, not publishable.
-    assert statement.status == ReviewStatus.DRAFT
+    # Legal's approval inherited, the lead's still missing: sent straight to the lead, not publishable.
+    assert statement.status == ReviewStatus.IN_REVIEW
     assert [r.code for r in review.missing_requirements(statement)] == ["incident_lead"]
+    from crisisdesk.notifications.models import Notification
+
+    assert Notification.objects.filter(recipient=team_lead, text__contains="Defect holding").count() == 1
     assert Action.PUBLISH not in review.available_actions(user=communicator, item=statement)
     detail = client.get(
         reverse("incidents:statement_detail", kwargs={"reference": incident.reference, "pk": statement.pk})

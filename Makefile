@@ -55,7 +55,8 @@ demo: $(VENV)/.installed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: lint, checks, the whole suite on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL
+## test: lint, checks, the whole suite on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL,
+## each pass in TEST_WORKERS parallel pytest processes (pytest-xdist)
 test: $(VENV)/.installed-dev system-deps
 	@start=$$(date +%s); \
 	if $(MAKE) --no-print-directory lint check compilemessages && \

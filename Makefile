@@ -18,6 +18,17 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Extra pytest arguments, e.g. `make test-sqlite PYTEST_ARGS="-k timeline -x"`.
 PYTEST_ARGS ?=
+# Parallel test processes (pytest-xdist): `auto` = one per CPU core, at most TEST_WORKERS_MAX (CI machines
+# may have many cores; past 4 the database setup of each process eats the gain); a number forces it;
+# 0 runs serially in one process (e.g. for --pdb). Each process has its own test database
+# (test_<name>_gwN), its own Redis database and Celery queues, its own Chromium.
+TEST_WORKERS ?= auto
+TEST_WORKERS_MAX ?= 4
+XDIST_N = $(if $(filter auto,$(TEST_WORKERS)),$(shell n=$$(nproc 2>/dev/null || echo 1); \
+	echo $$(( n < $(TEST_WORKERS_MAX) ? n : $(TEST_WORKERS_MAX) ))),$(TEST_WORKERS))
+# loadgroup: tests go one by one to whichever process is free, except those marked
+# @pytest.mark.xdist_group(name=...), which all run in one process.
+XDIST_ARGS = --numprocesses=$(XDIST_N) --dist=loadgroup
 # Production-like settings for the benchmark: DEBUG off, like a real deployment.
 BENCH_ENV := DJANGO_SECRET_KEY=bench DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 \
 	DJANGO_PLAIN_STATIC=1 DJANGO_ALLOWED_HOSTS=testserver,localhost DJANGO_DEBUG=0
@@ -44,7 +55,8 @@ demo: $(VENV)/.installed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: lint, checks, the whole suite on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL
+## test: lint, checks, the whole suite on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL,
+## each pass in TEST_WORKERS parallel pytest processes (pytest-xdist)
 test: $(VENV)/.installed-dev system-deps
 	@start=$$(date +%s); \
 	if $(MAKE) --no-print-directory lint check compilemessages && \
@@ -72,14 +84,14 @@ compilemessages: $(VENV)/.installed-dev
 	fi
 
 test-sqlite: $(VENV)/.installed-dev
-	CRISISDESK_REQUIRE_SYSTEM_DEPS=1 $(PY) -m pytest --durations=5 $(PYTEST_ARGS)
+	CRISISDESK_REQUIRE_SYSTEM_DEPS=1 $(PY) -m pytest $(XDIST_ARGS) --durations=5 $(PYTEST_ARGS)
 
 # Browser tests ran in the SQLite pass; here the rest runs again on PostgreSQL, including the
 # postgres_only tests (row locks, concurrency) that skip themselves on SQLite, and the worker tests:
 # a throwaway Redis (scripts/with-redis.sh) and real Celery worker processes started by the tests.
 test-postgres: $(VENV)/.installed-dev system-deps
 	CRISISDESK_REQUIRE_SYSTEM_DEPS=1 CRISISDESK_FORBID_SKIPS=1 \
-		bash scripts/with-postgres.sh bash scripts/with-redis.sh $(PY) -m pytest -m "not browser" \
+		bash scripts/with-postgres.sh bash scripts/with-redis.sh $(PY) -m pytest $(XDIST_ARGS) -m "not browser" \
 		--ignore=crisisdesk/tests/test_pg_script.py --durations=5 $(PYTEST_ARGS)
 
 ## bench: 100,000 incidents in PostgreSQL; p50/p95 latency and queries of list page, list API, detail page vs a bare view

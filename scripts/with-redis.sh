@@ -8,6 +8,8 @@
 #   runs at once never meet; persistence is off (nothing is written to disk).
 # - The variable is CRISISDESK_TEST_REDIS_URL, not REDIS_URL: the rest of the suite keeps running its
 #   tasks eagerly; only the end-to-end worker tests (crisisdesk/webhooks/tests/test_worker.py) use it.
+# - 64 databases: under `pytest -n` each xdist worker uses its own (crisisdesk/testing/worker.py,
+#   redis_database_index), so parallel workers never flush or consume each other's keys and queues.
 set -euo pipefail
 
 if [[ $# -eq 0 ]]; then
@@ -64,7 +66,7 @@ for attempt in 1 2 3 4 5; do
     PORT=$("$PYTHON_FOR_PORT" -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
     "$REDIS_SERVER" --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no \
-        --dir "$WORKDIR" --protected-mode yes --daemonize no --loglevel warning \
+        --dir "$WORKDIR" --databases 64 --protected-mode yes --daemonize no --loglevel warning \
         >"$WORKDIR/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 100); do

@@ -64,12 +64,40 @@ def _wait_for_port(port: int, timeout: float = 10) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
+# Databases of the test Redis (scripts/with-redis.sh and the server below start it with this many).
+REDIS_DATABASES = 64
+
+
+def redis_database_index() -> int:
+    """This pytest process's Redis database: 0 in a serial run, 1 + N for pytest-xdist worker ``gwN``.
+
+    Under ``pytest -n`` the workers share one Redis: each gets its own database, so one worker's
+    ``flushdb`` (``broker``, the shared-cache test) never empties another's queues or counters, and
+    its Celery worker processes never take another's tasks (kombu prefixes even its fanout channels
+    with the database number).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return 0
+    index = 1 + int(worker[2:])
+    if index >= REDIS_DATABASES:
+        pytest.fail(f"xdist worker {worker} needs Redis database {index}; the test Redis has {REDIS_DATABASES}")
+    return index
+
+
+def _with_database(url: str, index: int) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{index}"))
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """A real Redis: the one `make test` started, or a throwaway redis-server of our own."""
+    """A real Redis: the one `make test` started, or a throwaway redis-server of our own.
+
+    The URL names this process's own database (``redis_database_index``): xdist workers never meet.
+    """
     url = os.environ.get("CRISISDESK_TEST_REDIS_URL")
     if url:
-        yield url
+        yield _with_database(url, redis_database_index())
         return
     binary = subprocess.run(["which", "redis-server"], capture_output=True, text=True).stdout.strip()  # noqa: S607
     if not binary:
@@ -89,13 +117,15 @@ def redis_url(tmp_path_factory):
             "no",
             "--dir",
             str(directory),
+            "--databases",
+            str(REDIS_DATABASES),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/{redis_database_index()}"
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from crisisdesk import demo
 from crisisdesk.review import services as review
-from crisisdesk.review.models import AuditEvent, Reviewable, ReviewDecision, ReviewRequest, Revision
+from crisisdesk.review.models import AuditEvent, Reviewable, ReviewDecision, ReviewRequest, ReviewStatus, Revision
 from crisisdesk.roles import TEAM_LEAD
 from incidents import services
 from incidents.demo.loader import (  # noqa: F401 - minutes, note and Step are re-exported for scripts and tests
@@ -212,7 +212,10 @@ def _edit(*, actor, statements, key, comment, changes, **_):
 
 
 def _submit(*, actor, statements, key, comment, **_):
-    review.review_submit(actor=actor, item=_current(statements, key), comment=comment)
+    statement = _current(statements, key)
+    if statement.status == ReviewStatus.IN_REVIEW:
+        return  # reused verbatim at severity 1: the engine already sent it to the lead
+    review.review_submit(actor=actor, item=statement, comment=comment)
 
 
 def _approve(*, actor, statements, key, comment, **_):

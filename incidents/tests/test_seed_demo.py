@@ -424,7 +424,7 @@ def test_the_demo_fires_one_alert_to_handle_on_the_dashboard(seeded, client):
     from incidents.listening.models import Alert, SpikeRule
 
     rule = SpikeRule.objects.get()
-    assert (rule.default_category, rule.default_severity) == ("viral_complaint", 2)
+    assert (rule.default_category, rule.default_severity) == ("product_defect", 2)
     unhandled = Alert.objects.filter(rule=rule).unhandled()
     assert unhandled.count() == 1 and unhandled.get().incident is None
     lead = get_user_model().objects.get(username="lead")
@@ -433,3 +433,19 @@ def test_the_demo_fires_one_alert_to_handle_on_the_dashboard(seeded, client):
     assert "cd-dashboard-alerts" in body and "Open incident and draft holding statement" in body
     seed()  # a second run inside the cool-down fires nothing new
     assert Alert.objects.filter(rule=rule).count() == 1
+
+
+def test_the_demo_alert_drafts_the_approved_product_safety_holding_statement(seeded, client):
+    """The demo's first minutes work as the click-budget test says: one click lands on an approved line."""
+    from incidents.listening.models import Alert
+
+    client.force_login(get_user_model().objects.get(username="comms"))
+    alert = Alert.objects.unhandled().get()
+    url = reverse("mentions:alert_open_incident", kwargs={"pk": alert.pk})
+    response = client.post(url, {"then": "holding"}, follow=True)
+    form = response.context["form"]
+    holding = KeyMessage.objects.get(title="We are looking into reports about one of our products")
+    assert form.initial["body"] == holding.body
+    incident = Incident.objects.get(reference=response.context["incident"].reference)
+    # The burst's platforms have no channel of their own here, so the website (the newsroom) is pre-set.
+    assert form.initial["channels"] == incident.affected_channels == ["website"]

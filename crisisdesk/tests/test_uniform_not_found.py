@@ -189,6 +189,10 @@ def _detail_object(basename, admin):
         return Mention.objects.create(
             platform="x", external_id="uniform-1", text="Acme jar cracked", posted_at=timezone.now()
         )
+    if basename == "alert":
+        from incidents.listening.tests.alert_helpers import make_alert, make_rule
+
+        return make_alert(make_rule(admin))
     raise AssertionError(f"no detail object for {basename}: add one here")
 
 

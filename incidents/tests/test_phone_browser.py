@@ -77,7 +77,10 @@ def test_the_navigation_collapses_and_keeps_the_bell_and_alerts_in_view(phone, l
 
     toggler.click()
     expect(toggler).to_have_attribute("aria-expanded", "true")
+    expect(navigation.locator("#cd-nav.show")).to_be_visible()
+    expect(navigation.locator(".collapsing")).to_have_count(0)  # the opening animation is over
     expect(navigation.get_by_role("link", name="Incidents", exact=True)).to_be_visible()
+    expect(navigation.get_by_role("button", name="FR")).to_be_visible()
     snap(phone, "02-nav-open")
     navigation.get_by_role("link", name="Incidents", exact=True).click()
     expect(phone.get_by_role("heading", name="Incidents")).to_be_visible()
@@ -155,8 +158,18 @@ def test_the_review_page_fits_the_phone_and_legal_approves_it(
     )
     login_as(phone, legal, password)
     phone.goto(reverse("review:queue"))
-    expect(phone.get_by_role("link", name=re.compile("Recall notice"))).to_be_visible()
+    link = phone.get_by_role("link", name=re.compile("Recall notice"))
+    expect(link).to_be_visible()
     assert page_width(phone) <= WIDTH
+    # The queue is stacked on the phone: the whole title is on the screen, not cut by a scrolling table.
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+    labels = phone.locator(".cd-queue tbody tr").first.locator("td").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert any("Submitted by" in label for label in labels), labels
+    # Still a table for screen readers: rows and cells keep their roles.
+    expect(phone.get_by_role("cell", name=re.compile("Recall notice"))).to_have_count(1)
     snap(phone, "04-queue")
 
     phone.get_by_role("link", name=re.compile("Recall notice")).click()

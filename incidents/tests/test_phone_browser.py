@@ -133,7 +133,12 @@ def test_the_war_room_shows_status_clocks_next_action_and_statements_on_the_firs
     clocks = phone.locator(".cd-clocks")
     next_action = phone.get_by_role("link", name="New statement")
     statements = phone.locator(".cd-statements")
-    for name, locator in (("status", status), ("clocks", clocks), ("next action", next_action), ("statements", statements)):
+    for name, locator in (
+        ("status", status),
+        ("clocks", clocks),
+        ("next action", next_action),
+        ("statements", statements),
+    ):
         expect(locator).to_be_visible()
         assert top(locator) < HEIGHT, f"{name} starts at {top(locator)}px, below the first screen"
     expect(statements).to_contain_text("Holding statement for customers")
@@ -169,8 +174,10 @@ def test_the_review_page_fits_the_phone_and_legal_approves_it(
     # The queue is stacked on the phone: the whole title is on the screen, not cut by a scrolling table.
     box = link.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
-    labels = phone.locator(".cd-queue tbody tr").first.locator("td").evaluate_all(
-        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    labels = (
+        phone.locator(".cd-queue tbody tr")
+        .first.locator("td")
+        .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
     )
     assert any("Submitted by" in label for label in labels), labels
     # Still a table for screen readers: rows and cells keep their roles.

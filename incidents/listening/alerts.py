@@ -84,7 +84,9 @@ def _link_evidence(*, actor, alert: Alert, incident: Incident) -> None:
 
     # Evidence already on another incident stays there: the alert does not take it away.
     link_mentions(
-        actor=actor, mentions=Mention.objects.filter(pk__in=evidence_ids(alert), incident__isnull=True), incident=incident
+        actor=actor,
+        mentions=Mention.objects.filter(pk__in=evidence_ids(alert), incident__isnull=True),
+        incident=incident,
     )
     services.timeline_add_note(
         actor=actor,

@@ -132,9 +132,7 @@ def mentions_open_incident(*, actor, mention_ids: list[int], title: str = "") ->
 
 def new_negative_counts(user) -> list[WatchTerm]:
     """Active watch terms with ``new_negative``: their untriaged negative mentions the user may see (one query)."""
-    visible = Mention.objects.visible_to(user).filter(
-        status=MentionStatus.NEW, sentiment_label=Sentiment.NEGATIVE
-    )
+    visible = Mention.objects.visible_to(user).filter(status=MentionStatus.NEW, sentiment_label=Sentiment.NEGATIVE)
     return list(
         WatchTerm.objects.filter(active=True)
         .annotate(new_negative=Count("matches", filter=Q(matches__mention__in=visible.values("pk"))))

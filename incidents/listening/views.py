@@ -211,42 +211,7 @@ class WatchTermsView(PermissionRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["terms"] = WatchTerm.objects.all()
         context["can_manage_terms"] = services.can_manage_terms(self.request.user)
-        context["can_open_incident"] = inbox.can_open_incident_from_mentions(self.request.user)
-        context["open_form"] = OpenIncidentForm()
-        context["term_counts"] = inbox.new_negative_counts(self.request.user)
         return context
-
-
-def _safe_back(request) -> str:
-    back = request.POST.get("next") or ""
-    return back if back.startswith("/") and not back.startswith("//") else reverse("mentions:inbox")
-
-
-class OpenIncidentView(LoginRequiredMixin, View):
-    """Open an incident from the ticked mentions in one submit and land in its war room."""
-
-    def post(self, request):
-        if not inbox.can_open_incident_from_mentions(request.user):
-            raise PermissionDenied(_("You may not open incidents from mentions."))
-        form = OpenIncidentForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect(_safe_back(request))
-        try:
-            incident = inbox.mentions_open_incident(
-                actor=request.user, mention_ids=form.cleaned_data["ids"], title=form.cleaned_data["title"]
-            )
-        except ValidationError as exc:
-            _messages_from(request, exc)
-            return redirect(_safe_back(request))
-        messages.success(
-            request,
-            _("Incident %(reference)s opened from %(n)d mention(s).")
-            % {"reference": incident.reference, "n": len(set(form.cleaned_data["ids"]))},
-        )
-        return redirect(incident.get_absolute_url())
 
     def form_valid(self, form):
         try:

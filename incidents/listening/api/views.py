@@ -173,7 +173,9 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         responses={
             201: IncidentSerializer,
             400: MENTION_ACTION_ERRORS[400],
-            403: OpenApiResponse(description=_("You may not open incidents or triage mentions, or the key lacks write.")),
+            403: OpenApiResponse(
+                description=_("You may not open incidents or triage mentions, or the key lacks write.")
+            ),
         },
     )
     @action(detail=False, methods=["post"], url_path="open-incident")

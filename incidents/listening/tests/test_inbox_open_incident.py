@@ -104,9 +104,7 @@ def test_unknown_and_hidden_ids_are_named_alike_and_nothing_is_written(
     mention_services.mentions_link_incident(actor=team_lead, mentions=[hidden], incident=confidential_incident)
     with pytest.raises(ValidationError) as caught:
         inbox.mentions_open_incident(actor=communicator, mention_ids=[mentions[0].pk, hidden.pk, 987654])
-    assert caught.value.message_dict == {
-        "mentions": [f"Mention {hidden.pk} not found.", "Mention 987654 not found."]
-    }
+    assert caught.value.message_dict == {"mentions": [f"Mention {hidden.pk} not found.", "Mention 987654 not found."]}
     assert not Incident.objects.exclude(pk=confidential_incident.pk).exists()
     assert Mention.objects.get(pk=mentions[0].pk).status == MentionStatus.NEW
 

@@ -20,6 +20,7 @@ from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.roles import TEAM_LEAD
 from incidents import permissions
 from incidents.listening.models import Alert, AlertHandling, Mention
+from incidents.listening.services import link_mentions
 from incidents.models import ACTIVE_STATUSES, Channel, Incident
 
 UNHANDLED = "unhandled"
@@ -81,8 +82,11 @@ def _link_evidence(*, actor, alert: Alert, incident: Incident) -> None:
     from incidents import services
     from incidents.listening.spikes import SPIKE_ALERT_NOTE
 
-    Mention.objects.filter(pk__in=evidence_ids(alert), incident__isnull=True).update(
-        incident=incident, updated_at=timezone.now()
+    # Evidence already on another incident stays there: the alert does not take it away.
+    link_mentions(
+        actor=actor,
+        mentions=Mention.objects.filter(pk__in=evidence_ids(alert), incident__isnull=True),
+        incident=incident,
     )
     services.timeline_add_note(
         actor=actor,
@@ -161,7 +165,12 @@ def affected_channels_of(alert: Alert) -> list[str]:
     A holding statement is pre-set to these channels; the website carries the newsroom, so a spike
     seen only on platforms without a channel of their own (forums, news sites) still gets one.
     """
-    platforms = set(Mention.objects.filter(pk__in=evidence_ids(alert)).values_list("platform", flat=True))
+    return channels_of_platforms(Mention.objects.filter(pk__in=evidence_ids(alert)).values_list("platform", flat=True))
+
+
+def channels_of_platforms(platforms) -> list[str]:
+    """The channels among these platforms, in the channels' order, else the website (see above)."""
+    platforms = set(platforms)
     channels = [channel for channel in Channel.values if channel in platforms]
     return channels or [Channel.WEBSITE]
 

@@ -1,6 +1,7 @@
 """The mention inbox's filters, shared by the browser inbox and ``/api/v1/mentions/``."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.filters import StrictFilterSet
@@ -23,7 +24,12 @@ class MentionFilterSet(StrictFilterSet):
     sentiment = django_filters.MultipleChoiceFilter(
         field_name="sentiment_label", choices=Sentiment.choices, label=_("Sentiment")
     )
-    status = django_filters.MultipleChoiceFilter(choices=MentionStatus.choices, label=_("Status"))
+    # Checkboxes styled as toggle chips (Bootstrap's ``btn-check``: CSS only, works without JavaScript).
+    status = django_filters.MultipleChoiceFilter(
+        choices=MentionStatus.choices,
+        label=_("Status"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "btn-check"}),
+    )
     term = django_filters.ModelChoiceFilter(
         field_name="term_matches__watch_term", queryset=WatchTerm.objects.all(), label=_("Watch term")
     )

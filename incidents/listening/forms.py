@@ -36,6 +36,20 @@ class BulkTriageForm(forms.Form):
         return data
 
 
+class OpenIncidentForm(forms.Form):
+    """Open an incident from the ticked mentions; the title is suggested from their watch terms when left blank."""
+
+    # Not required here: the service says "tick at least one mention", for the API alike.
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], widget=forms.MultipleHiddenInput, required=False)
+    title = forms.CharField(label=_("Incident title"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "open_%s")
+        super().__init__(*args, **kwargs)
+        # Any id may be posted; the service names those the user may not see as not found.
+        self.fields["ids"].choices = [(i, i) for i in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
+
+
 class AnswerForm(forms.Form):
     reply_url = forms.URLField(label=_("Public answer URL"), assume_scheme="https")
 

@@ -337,11 +337,19 @@ def mentions_link_incident(*, actor, mentions, incident: Incident) -> int:
         raise PermissionDenied(_("You may not triage mentions."))
     incident = _visible_incident(actor, incident)
     ids = [m.pk for m in mentions]
-    now = timezone.now()
-    qs = Mention.objects.visible_to(actor).filter(pk__in=ids)
+    return link_mentions(actor=actor, mentions=Mention.objects.visible_to(actor).filter(pk__in=ids), incident=incident)
+
+
+def link_mentions(*, actor, mentions: models.QuerySet, incident: Incident) -> int:
+    """Link these mentions to the incident, untriaged ones become triaged, each link audited.
+
+    The one place evidence joins an incident: bulk triage, an incident opened from the inbox, an
+    alert's evidence on opening or attaching. The caller checked who may; runs in its transaction.
+    """
     # Locked for the same reason as in mentions_set_status: the recorded "from" incident is the one replaced.
-    locked = list(qs.select_for_update(of=("self",)).select_related("incident"))
-    linked = qs.update(incident=incident, updated_at=now)
+    locked = list(mentions.select_for_update(of=("self",)).select_related("incident"))
+    qs = Mention.objects.filter(pk__in=[m.pk for m in locked])
+    linked = qs.update(incident=incident, updated_at=timezone.now())
     qs.filter(status=MentionStatus.NEW).update(status=MentionStatus.TRIAGED)
     audit_records(
         actor=actor,

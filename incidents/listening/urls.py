@@ -9,6 +9,7 @@ app_name = "mentions"
 urlpatterns = [
     path("", views.InboxView.as_view(), name="inbox"),
     path("triage/", views.BulkTriageView.as_view(), name="triage"),
+    path("open-incident/", views.OpenIncidentView.as_view(), name="open_incident"),
     path("import/", views.CSVUploadView.as_view(), name="import"),
     path("terms/", views.WatchTermsView.as_view(), name="terms"),
     path("terms/<int:pk>/toggle/", views.WatchTermToggleView.as_view(), name="term_toggle"),

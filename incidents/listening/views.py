@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from incidents.listening import charts, csv_import, services
+from incidents.listening import charts, csv_import, inbox, services
 from incidents.listening import feeds as mention_feeds
 from incidents.listening.alerts import can_handle_alerts
 from incidents.listening.filtersets import MentionFilterSet
@@ -24,6 +24,7 @@ from incidents.listening.forms import (
     CSVUploadForm,
     FeedSourceForm,
     FollowUpForm,
+    OpenIncidentForm,
     SpikeRuleForm,
     WatchTermForm,
     active_incidents,
@@ -61,7 +62,42 @@ class InboxView(PermissionRequiredMixin, ListView):
         context["can_triage"] = services.can_triage(self.request.user)
         context["can_ingest"] = services.can_ingest(self.request.user)
         context["can_manage_terms"] = services.can_manage_terms(self.request.user)
+        context["can_open_incident"] = inbox.can_open_incident_from_mentions(self.request.user)
+        context["open_form"] = OpenIncidentForm()
+        context["term_counts"] = inbox.new_negative_counts(self.request.user)
         return context
+
+
+def _safe_back(request) -> str:
+    back = request.POST.get("next") or ""
+    return back if back.startswith("/") and not back.startswith("//") else reverse("mentions:inbox")
+
+
+class OpenIncidentView(LoginRequiredMixin, View):
+    """Open an incident from the ticked mentions in one submit and land in its war room."""
+
+    def post(self, request):
+        if not inbox.can_open_incident_from_mentions(request.user):
+            raise PermissionDenied(_("You may not open incidents from mentions."))
+        form = OpenIncidentForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(_safe_back(request))
+        try:
+            incident = inbox.mentions_open_incident(
+                actor=request.user, mention_ids=form.cleaned_data["ids"], title=form.cleaned_data["title"]
+            )
+        except ValidationError as exc:
+            _messages_from(request, exc)
+            return redirect(_safe_back(request))
+        messages.success(
+            request,
+            _("Incident %(reference)s opened from %(n)d mention(s).")
+            % {"reference": incident.reference, "n": len(set(form.cleaned_data["ids"]))},
+        )
+        return redirect(incident.get_absolute_url())
 
 
 class BulkTriageView(LoginRequiredMixin, View):

@@ -143,6 +143,21 @@ class TriageInputSerializer(StrictInputMixin, serializers.Serializer):
     incident = serializers.CharField(required=False, help_text=_("Reference of an active incident to link."))
 
 
+class OpenIncidentInputSerializer(StrictInputMixin, serializers.Serializer):
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=1000,
+        help_text=_("Ids of the mentions the incident is opened from; each must be one you may see."),
+    )
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=_("The incident's title; blank or absent, it is suggested from the mentions' top watch terms."),
+    )
+
+
 # Named components: several models have a "kind" or an "action" with other choices.
 WatchTermKindField = enum_field(
     "WatchTermKindField",

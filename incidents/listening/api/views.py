@@ -27,7 +27,7 @@ from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.request_guard import body_limit
 from incidents.api.serializers import IncidentSerializer
 from incidents.listening import alerts as alert_services
-from incidents.listening import parsing, services
+from incidents.listening import inbox, parsing, services
 from incidents.listening.api import serializers as s
 from incidents.listening.filtersets import (
     AlertFilterSet,
@@ -93,8 +93,10 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         "triage": "write",
         "answer": "write",
         "answer_privately": "write",
+        "open_incident": "write",
     }
     input_serializer_classes = {
+        "open_incident": s.OpenIncidentInputSerializer,
         "triage": s.TriageInputSerializer,
         "answer": s.AnswerInputSerializer,
         "answer_privately": s.FollowUpInputSerializer,
@@ -159,6 +161,32 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMo
         if data.get("status"):
             changed = services.mentions_set_status(actor=request.user, mentions=mentions, status=data["status"])
         return Response({"changed": changed})
+
+    @extend_schema(
+        summary=_("Open an incident from mentions and link them to it"),
+        description=_(
+            "Title suggested from the mentions' top watch terms unless ``title`` is given; detected at the "
+            "earliest post; affected channels from their platforms. The mentions are linked (and triaged). "
+            "An id you may not see answers like a missing one: ``mentions`` lists each as not found."
+        ),
+        request=s.OpenIncidentInputSerializer,
+        responses={
+            201: IncidentSerializer,
+            400: MENTION_ACTION_ERRORS[400],
+            403: OpenApiResponse(
+                description=_("You may not open incidents or triage mentions, or the key lacks write.")
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="open-incident")
+    def open_incident(self, request):
+        if not inbox.can_open_incident_from_mentions(request.user):
+            raise PermissionDenied(_("You may not open incidents from mentions."))
+        data = self.validated_input()
+        incident = inbox.mentions_open_incident(
+            actor=request.user, mention_ids=data["mentions"], title=data.get("title", "")
+        )
+        return self.read_response(incident, serializer_class=IncidentSerializer, status_code=status.HTTP_201_CREATED)
 
     def _require_triage(self):
         # Before the input is read: whoever may not triage learns that, not what was wrong with the body.

@@ -1,0 +1,45 @@
+"""Optional Sentry error reporting, initialised from settings when ``SENTRY_DSN`` is set.
+
+Imported by ``crisisdesk/settings.py`` before Django is set up: nothing here touches Django.
+``sentry_sdk`` is imported only when a DSN is configured. Personal data stays out
+(``send_default_pii=False``: no user, cookies or request bodies); tracing is off unless
+``SENTRY_TRACES_SAMPLE_RATE`` (0 to 1) says otherwise. Environment variables read:
+
+- ``SENTRY_DSN`` — where events go; unset or empty: Sentry stays off;
+- ``SENTRY_TRACES_SAMPLE_RATE`` — share of requests and tasks traced, default 0;
+- ``SENTRY_ENVIRONMENT`` — e.g. ``production``, ``staging`` (default ``production``);
+- ``SENTRY_RELEASE`` — the deployed version, when known.
+"""
+
+from collections.abc import Mapping
+
+
+def sentry_options(environ: Mapping[str, str]) -> dict | None:
+    """The ``sentry_sdk.init`` options from the environment, or None when ``SENTRY_DSN`` is not set."""
+    dsn = (environ.get("SENTRY_DSN") or "").strip()
+    if not dsn:
+        return None
+    try:
+        rate = float(environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0)
+    except ValueError as error:
+        raise ValueError("SENTRY_TRACES_SAMPLE_RATE must be a number between 0 and 1.") from error
+    if not 0 <= rate <= 1:
+        raise ValueError("SENTRY_TRACES_SAMPLE_RATE must be a number between 0 and 1.")
+    options = {
+        "dsn": dsn,
+        "send_default_pii": False,
+        "traces_sample_rate": rate,
+        "environment": (environ.get("SENTRY_ENVIRONMENT") or "production").strip(),
+    }
+    if environ.get("SENTRY_RELEASE"):
+        options["release"] = environ["SENTRY_RELEASE"].strip()
+    return options
+
+
+def init_sentry(options: dict) -> None:
+    """Start the Sentry client with the Django and Celery integrations."""
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(integrations=[DjangoIntegration(), CeleryIntegration()], **options)

@@ -119,7 +119,7 @@ def refusal(request) -> int | None:
 @never_cache
 @require_GET
 def metrics(request):
-    """The Prometheus text format (``text/plain; version=0.0.4``)."""
+    """The Prometheus text exposition format (``CONTENT_TYPE_LATEST``)."""
     status = refusal(request)
     if status == 404:
         raise Http404

@@ -16,6 +16,7 @@ app = Celery("crisisdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
 # Beat publishing the heartbeat task proves beat alive (crisisdesk.observability.heartbeat).
 # Connected here, in the module every Celery process (beat included) loads first.
 @before_task_publish.connect(weak=False)

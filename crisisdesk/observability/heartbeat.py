@@ -69,8 +69,7 @@ def statuses(now: datetime | None = None) -> dict[str, str]:
     now = now or timezone.now()
     limit = stale_after()
     return {
-        process: OK if seen is not None and now - seen <= limit else STALE
-        for process, seen in last_seen(now).items()
+        process: OK if seen is not None and now - seen <= limit else STALE for process, seen in last_seen(now).items()
     }
 
 

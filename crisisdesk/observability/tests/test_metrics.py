@@ -126,14 +126,16 @@ def seed(*, communicator, team_lead, admin_user, now, rows: int = 1, batch: str 
         alert = make_alert(rule, mentions=1)
         if n % 2:
             Alert.objects.filter(pk=alert.pk).update(handling="dismissed", dismiss_reason="Noise.", handled_at=now)
-        Mention.objects.create(platform="facebook", external_id=f"fb-{batch}-{n}", text="Acme", posted_at=now, source="api")
+        Mention.objects.create(
+            platform="facebook", external_id=f"fb-{batch}-{n}", text="Acme", posted_at=now, source="api"
+        )
     subscription = webhook_services.subscription_create(
         actor=admin_user, name=f"Receiver {batch}", url="https://hooks.example/in", event_types=list(events.EVENT_TYPES)
     )
     destination = chat_services.destination_create(
         actor=admin_user, name=f"Room {batch}", url="json://127.0.0.1:9/hook", event_types=list(events.EVENT_TYPES)
     )
-    for n in range(rows):
+    for _ in range(rows):
         event = OutboxEvent.objects.create(event_type="incident.created", payload={}, created_at=now)
         Delivery.objects.create(event=event, subscription=subscription, next_attempt_at=now)
         ChatDelivery.objects.create(

@@ -1,10 +1,15 @@
-"""``/healthz``: is this process able to serve? Checks the database and the task queue.
+"""``/healthz``: is this process able to serve? Checks the database, the task queue, the Celery processes.
 
 For load balancers and orchestrators: 200 with ``{"status": "ok", ...}`` when every
 check passes, 503 naming the failing part otherwise. No authentication, no session,
-no details beyond an exception class (the endpoint is public). The queue check opens
-a broker connection with a short timeout; it is skipped when tasks run in-process
-(no broker configured).
+no details beyond an exception class or a status word (the endpoint is public). The queue
+check opens a broker connection with a short timeout; it is skipped when tasks run
+in-process (no broker configured).
+
+``worker`` and ``beat`` read the heartbeats (``crisisdesk.observability.heartbeat``, one
+cache round trip): ``ok``, or ``stale`` — not seen for ``CRISISDESK_HEARTBEAT_STALE_MINUTES``
+— which fails the check, so a dead scheduler or worker is noticed. With in-process tasks
+(the demo) both are ``in-process`` and never fail.
 """
 
 import logging
@@ -15,6 +20,8 @@ from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from crisisdesk.observability import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +57,42 @@ def check_queue() -> str:
     return OK
 
 
-CHECKS = {"database": check_database, "queue": check_queue}
+class Stale(Exception):
+    """A heartbeat check found its process not seen recently."""
+
+
+def check_heartbeat(process: str):
+    def check() -> str:
+        status = heartbeat.statuses()[process]
+        if status == heartbeat.STALE:
+            raise Stale
+        return status
+
+    check.__name__ = f"check_{process}"
+    return check
+
+
+CHECKS = {
+    "database": check_database,
+    "queue": check_queue,
+    "worker": check_heartbeat(heartbeat.WORKER),
+    "beat": check_heartbeat(heartbeat.BEAT),
+}
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and the queue answer, 503 with the failing part otherwise."""
+    """200 when the database and the queue answer and the heartbeats are fresh, 503 with the failing part otherwise."""
     results, healthy = {}, True
     started = time.monotonic()
     for name, check in CHECKS.items():
         try:
             results[name] = check()
+        except Stale:
+            healthy = False
+            results[name] = heartbeat.STALE
+            logger.warning("Health check %s: no heartbeat for %s", name, heartbeat.stale_after())
         except Exception as error:  # noqa: BLE001 — any failure is a failed check, never a 500
             healthy = False
             results[name] = f"error: {type(error).__name__}"

@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.observability.sentry import init_sentry, sentry_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -255,6 +257,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", 30)),
         "options": {"expires": float(env_int("WEBHOOK_SWEEP_SECONDS", 30))},
     },
+    # Proves beat (publishing it) and a worker (running it) alive: /healthz reports both
+    # (crisisdesk.observability.heartbeat). Expires so a backlog does not fake a live worker later.
+    "heartbeat": {"task": "crisisdesk.heartbeat", "schedule": 60.0, "options": {"expires": 60.0}},
 }
 
 # --- Outbound webhooks ----------------------------------------------------------
@@ -452,3 +457,14 @@ INCIDENT_REFERENCE_PREFIX = os.environ.get("CRISISDESK_REFERENCE_PREFIX", "CD")
 # default) keeps each process small and fast (+16 MB, 48 ms per 1,000 posts measured here); "high"
 # uses lingua's full models (+199 MB per process, 115 ms per 1,000 posts).
 MENTION_LANGUAGE_DETECTION = os.environ.get("MENTION_LANGUAGE_DETECTION", "low")
+
+# --- Observability (crisisdesk.observability, README "Monitoring") -------------------
+# /metrics is off (404) unless a bearer token and/or an allow-list of client networks is set.
+CRISISDESK_METRICS_TOKEN = os.environ.get("CRISISDESK_METRICS_TOKEN", "")
+CRISISDESK_METRICS_ALLOW = env_list("CRISISDESK_METRICS_ALLOW")
+# /healthz calls the worker or beat "stale" (503) when its last heartbeat is older than this.
+CRISISDESK_HEARTBEAT_STALE_MINUTES = env_int("CRISISDESK_HEARTBEAT_STALE_MINUTES", 5)
+# Sentry error reporting, only when SENTRY_DSN is set (no personal data is sent).
+SENTRY_OPTIONS = sentry_options(os.environ)
+if SENTRY_OPTIONS is not None:
+    init_sentry(SENTRY_OPTIONS)

@@ -10,6 +10,7 @@ from crisisdesk.favicon import favicon
 from crisisdesk.health import healthz
 from crisisdesk.live import poll as live_poll
 from crisisdesk.middleware import csp_update
+from crisisdesk.observability.metrics import metrics
 from incidents import views as incident_views
 from incidents.response.views import ResponseTargetsView
 from playbooks import urls as playbook_urls
@@ -49,6 +50,7 @@ api_v1 = [
 urlpatterns = [
     path("", incident_views.DashboardView.as_view(), name="dashboard"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("live/", live_poll, name="live"),
     path("notifications/", include("crisisdesk.notifications.urls")),
     path("favicon.ico", favicon, name="favicon"),

@@ -32,6 +32,14 @@ class IncidentsConfig(DomainPackagesAppConfig):
         for register_kinds in (checklist_kinds, listening_kinds, response_kinds, statement_kinds):
             register_kinds()
 
+        # Product metrics on /metrics (crisisdesk.observability): alerts, mentions, response clocks.
+        from crisisdesk.observability.registry import register_metric_provider
+        from incidents.listening import metrics as listening_metrics
+        from incidents.response import metrics as response_metrics
+
+        for provider in (listening_metrics.alerts, listening_metrics.mentions, response_metrics.response_clocks):
+            register_metric_provider(provider)
+
         # manage.py seed_demo (crisisdesk.demo): the demo users, crises and mentions.
         from incidents.demo import steps as demo_steps
 

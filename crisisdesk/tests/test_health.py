@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from crisisdesk import health
+from crisisdesk.observability import heartbeat
 from crisisdesk.testing.system import require
 
 
@@ -21,7 +22,7 @@ def test_healthy_without_a_broker(client, db, settings):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"] == {"database": "ok", "queue": "skipped"}
+    assert body["checks"] == {"database": "ok", "queue": "skipped", "worker": "in-process", "beat": "in-process"}
     assert "no-store" in response["Cache-Control"]
 
 
@@ -98,9 +99,11 @@ def redis_url():
 def test_queue_up_is_200(client, db, settings, redis_url):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = redis_url
+    heartbeat.record(heartbeat.WORKER)
+    heartbeat.record(heartbeat.BEAT)
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "queue": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "queue": "ok", "worker": "ok", "beat": "ok"}
 
 
 def test_healthz_is_exempt_from_the_https_redirect(client, db, settings):

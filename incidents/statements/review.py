@@ -43,7 +43,10 @@ class StatementKind(ReviewableKind):
             places.append(_("the newsroom"))
         if not places:
             return super().publish_question(item)
-        return _("Publish “%(title)s” to %(places)s?") % {"title": item.title, "places": get_text_list(places, _("and"))}
+        return _("Publish “%(title)s” to %(places)s?") % {
+            "title": item.title,
+            "places": get_text_list(places, _("and")),
+        }
 
     def origin(self, item):
         return item.from_key_message

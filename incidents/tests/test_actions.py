@@ -35,7 +35,7 @@ def test_a_detected_incident_offers_verbs_acknowledge_first(client_for, communic
     }
     body = page.content.decode()
     assert 'class="btn btn-primary">Acknowledge</button>' in body
-    assert '>Start investigating</button>' in body
+    assert ">Start investigating</button>" in body
     assert 'Status now: <span class="badge cd-status cd-status-detected">Detected</span>' in body
 
 
@@ -61,9 +61,12 @@ def test_once_acknowledged_the_recommended_move_is_the_solid_button(client_for, 
 def test_a_resolved_incident_offers_reopen_and_a_red_close_that_asks(client_for, team_lead, communicator, incident):
     walk(incident, team_lead, "investigating", "resolved")
     page = client_for(team_lead).get(url("incidents:detail", incident))
-    assert buttons(page) == {"responding": ("Reopen", "btn-outline-primary"), "closed": ("Close incident", "btn-danger")}
+    assert buttons(page) == {
+        "responding": ("Reopen", "btn-outline-primary"),
+        "closed": ("Close incident", "btn-danger"),
+    }
     body = page.content.decode()
-    assert "data-confirm=\"Close incident CD-2026-0001 “Viral video of a cracked blender jar”?" in body
+    assert 'data-confirm="Close incident CD-2026-0001 “Viral video of a cracked blender jar”?' in body
     # The communicator may reopen but not close.
     assert buttons(client_for(communicator).get(url("incidents:detail", incident))) == {
         "responding": ("Reopen", "btn-outline-primary")
@@ -88,7 +91,7 @@ def test_closing_without_confirmation_shows_a_confirmation_page_and_changes_noth
     assert '<input type="hidden" name="to_status" value="closed">' in body
     assert '<input type="hidden" name="comment" value="All quiet for a week.">' in body
     assert '<input type="hidden" name="confirmed" value="1">' in body
-    assert '>Close incident</button>' in body
+    assert ">Close incident</button>" in body
     assert f'href="{incident.get_absolute_url()}">Cancel</a>' in body
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED

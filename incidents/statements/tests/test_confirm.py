@@ -27,7 +27,9 @@ def build(incident, author, legal, team_lead):
 
 
 def transition_url(statement):
-    return reverse("incidents:statement_transition", kwargs={"reference": statement.incident.reference, "pk": statement.pk})
+    return reverse(
+        "incidents:statement_transition", kwargs={"reference": statement.incident.reference, "pk": statement.pk}
+    )
 
 
 def detail_url(statement):
@@ -66,9 +68,11 @@ def test_publish_with_confirmation_publishes(client_for, communicator, build):
 
 def test_an_internal_memo_is_not_announced_for_the_newsroom(client_for, communicator, build):
     statement = build(S.APPROVED, channels=["internal_memo"])
-    body = client_for(communicator).post(
-        transition_url(statement), {"action": "publish", "revision": statement.current_revision_id}
-    ).content.decode()
+    body = (
+        client_for(communicator)
+        .post(transition_url(statement), {"action": "publish", "revision": statement.current_revision_id})
+        .content.decode()
+    )
     assert "Publish “About the cracked blender jars” to Internal memo?" in body
     assert status_of(statement) == S.APPROVED
 

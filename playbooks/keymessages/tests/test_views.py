@@ -244,7 +244,12 @@ def test_withdrawing_a_key_message_reads_retire(client_for, legal, team_lead, au
     assert ">Withdraw</button>" not in page
     response = client_for(team_lead).post(
         reverse("keymessages:transition", kwargs={"pk": key_message.pk}),
-        {"action": "withdraw", "comment": "Out of date.", "revision": key_message.current_revision_id, "confirmed": "1"},
+        {
+            "action": "withdraw",
+            "comment": "Out of date.",
+            "revision": key_message.current_revision_id,
+            "confirmed": "1",
+        },
     )
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Retired."]
     page = client_for(team_lead).get(url).content.decode()

@@ -6,6 +6,7 @@ transaction, locks the incident row it changes, and writes its timeline entry
 in that same transaction.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crisisdesk import live
 from crisisdesk.audit.services import audit_record
@@ -48,6 +50,29 @@ STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.CLOSED: (),
 }
 
+# How a person asks for each move: the verb phrase on its button (war room), keyed by the target
+# status; (from, to) pairs that read differently are in TRANSITION_VERB_OVERRIDES.
+TRANSITION_VERBS: dict[str, str] = {
+    Status.INVESTIGATING: gettext_lazy("Start investigating"),
+    Status.RESPONDING: gettext_lazy("Start responding"),
+    Status.MONITORING: gettext_lazy("Start monitoring"),
+    Status.RESOLVED: gettext_lazy("Mark resolved"),
+    Status.CLOSED: gettext_lazy("Close incident"),
+}
+TRANSITION_VERB_OVERRIDES: dict[tuple[str, str], str] = {
+    (Status.RESOLVED, Status.RESPONDING): gettext_lazy("Reopen"),
+    (Status.MONITORING, Status.RESPONDING): gettext_lazy("Back to responding"),
+}
+# The usual next step from each status: its button is the solid one.
+RECOMMENDED_TRANSITION: dict[str, str] = {
+    Status.DETECTED: Status.INVESTIGATING,
+    Status.INVESTIGATING: Status.RESPONDING,
+    Status.RESPONDING: Status.MONITORING,
+    Status.MONITORING: Status.RESOLVED,
+}
+# Moves that cannot be taken back: the browser asks first (a confirmation page without JavaScript).
+CONFIRMED_TRANSITIONS: tuple[str, ...] = (Status.CLOSED,)
+
 FACT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     FactStatus.UNVERIFIED: (FactStatus.CONFIRMED, FactStatus.REFUTED),
     # New evidence can overturn a verdict; the timeline keeps both.
@@ -65,6 +90,41 @@ def allowed_transitions(incident: Incident) -> tuple[str, ...]:
 def user_transitions(*, user, incident: Incident) -> list[str]:
     """The moves this user may make now: what the war room shows as buttons."""
     return [s for s in allowed_transitions(incident) if permissions.can_transition(user, incident, s)]
+
+
+def transition_verb(from_status: str, to_status: str) -> str:
+    """The button label of one move ("Start investigating", "Reopen")."""
+    return str(TRANSITION_VERB_OVERRIDES.get((from_status, to_status), TRANSITION_VERBS[to_status]))
+
+
+@dataclass(frozen=True)
+class TransitionButton:
+    """One war-room workflow button: the status it moves to, its verb, its style and whether it asks first."""
+
+    value: str
+    label: str
+    css: str
+    confirm: bool
+
+
+def transition_buttons(*, user, incident: Incident, acknowledge_first: bool = False) -> list[TransitionButton]:
+    """The moves ``user`` may make now as buttons: the recommended one solid, closing in red, the rest outlined.
+
+    ``acknowledge_first``: the "Acknowledge" button is shown and is the recommended step, so no
+    move is solid.
+    """
+    recommended = None if acknowledge_first else RECOMMENDED_TRANSITION.get(incident.status)
+    buttons = []
+    for to_status in user_transitions(user=user, incident=incident):
+        if to_status == Status.CLOSED:
+            css = "btn-danger"
+        elif to_status == recommended:
+            css = "btn-primary"
+        else:
+            css = "btn-outline-primary"
+        label = transition_verb(incident.status, to_status)
+        buttons.append(TransitionButton(to_status, label, css, to_status in CONFIRMED_TRANSITIONS))
+    return buttons
 
 
 # --- helpers -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from crisisdesk import live
+from crisisdesk.confirm import confirmation_page, is_confirmed
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error, style_filter_form
 from incidents import permissions, services
@@ -206,7 +207,7 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             "view_statements": user.has_perm("incidents.view_statement"),
             "draft_statement": can_draft_statement(user, incident),
         }
-        transitions = [Status(status) for status in services.user_transitions(user=user, incident=incident)]
+        transitions = services.transition_buttons(user=user, incident=incident, acknowledge_first=can["acknowledge"])
         context = {
             "incident": incident,
             "can": can,
@@ -274,6 +275,26 @@ class TransitionView(IncidentActionView):
     """Move the incident to another status."""
 
     form_class = TransitionForm
+
+    def post(self, request, *args, **kwargs):
+        """Closing asks first: without ``confirmed=1`` (the dialog's), a confirmation page and nothing done."""
+        to_status = request.POST.get("to_status", "")
+        if to_status in services.CONFIRMED_TRANSITIONS and not is_confirmed(request):
+            self.incident = visible_incident_or_404(request, kwargs["reference"])
+            if not self.allowed(request.user):
+                raise PermissionDenied
+            if to_status in services.user_transitions(user=request.user, incident=self.incident):
+                return confirmation_page(
+                    request,
+                    question=_("Close incident %(reference)s “%(title)s”?")
+                    % {"reference": self.incident.reference, "title": self.incident.title},
+                    detail=_("A closed incident cannot be reopened."),
+                    confirm_label=services.transition_verb(self.incident.status, to_status),
+                    confirm_class="btn-danger",
+                    cancel_url=self.incident.get_absolute_url(),
+                    fields=("to_status", "comment"),
+                )
+        return super().post(request, *args, **kwargs)
 
     def perform(self, form):
         incident = services.incident_change_status(

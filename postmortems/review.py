@@ -8,6 +8,7 @@ so a confidential incident's review answers 404 to a non-member.
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.review.registry import ReviewableKind
@@ -28,3 +29,6 @@ class PostmortemKind(ReviewableKind):
 
     def transition_url(self, item) -> str:
         return reverse("postmortems:transition", kwargs={"pk": item.pk})
+
+    def publish_question(self, item) -> str:
+        return _("Publish “%(title)s” to the library of post-crisis reviews?") % {"title": item.title}

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from . import selectors
+from .models import Action
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,24 @@ class ReviewableKind:
 
     def audit_url(self, item) -> str:
         return reverse("review:audit", kwargs={"kind": self.slug, "pk": item.pk})
+
+    # --- confirmations (crisisdesk.confirm) ------------------------------------------------------------------
+
+    def confirm_question(self, item, action: str) -> str:
+        """What the browser asks before publishing or withdrawing ``item`` (the dialog and the no-JavaScript page).
+
+        Override ``publish_question`` to say where publishing sends it.
+        """
+        if action == Action.PUBLISH:
+            return self.publish_question(item)
+        if selectors.retires(item):
+            return _("Retire “%(title)s”? Statements can no longer start from it. This cannot be undone.") % {
+                "title": item
+            }
+        return _("Withdraw “%(title)s”? This cannot be undone.") % {"title": item}
+
+    def publish_question(self, item) -> str:
+        return _("Publish “%(title)s”?") % {"title": item}
 
     # --- the review page ------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crisisdesk import live
+from crisisdesk.confirm import confirmation_page, is_confirmed
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
 
@@ -41,6 +42,8 @@ from .policy import policy_for
 from .registry import ReviewableKind, kind_of  # also importable from here, as before the registry
 
 REVIEWER_ACTIONS = (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT)
+# Public or irreversible: the browser asks first (crisisdesk.confirm), without JavaScript on a page of its own.
+CONFIRMED_ACTIONS = (Action.PUBLISH, Action.WITHDRAW)
 
 
 def _kind_or_404(slug: str) -> ReviewableKind:
@@ -144,6 +147,8 @@ class ItemTransitionView(LoginRequiredMixin, View):
         if not form.is_valid():
             error_messages(request, form.errors)
             return redirect(self.next_url(item))
+        if self.must_confirm(item, action, form):
+            return self.confirmation(item, action)
         try:
             perform_transition(
                 request=request,
@@ -170,6 +175,32 @@ class ItemTransitionView(LoginRequiredMixin, View):
                 messages.success(request, SUCCESS_MESSAGES[action])
         return redirect(self.next_url(item))
 
+    def must_confirm(self, item, action: str, form) -> bool:
+        """A publish or withdraw posted without ``confirmed=1`` that would go through: ask first.
+
+        One that would be refused anyway (wrong state, no reason for a withdrawal) is not asked
+        about: the service's refusal shows as usual.
+        """
+        if action not in CONFIRMED_ACTIONS or is_confirmed(self.request):
+            return False
+        if action == Action.WITHDRAW and not form.cleaned_data["comment"].strip():
+            return False
+        return action in review.available_actions(user=self.request.user, item=item)
+
+    def confirmation(self, item, action: str):
+        if action == Action.PUBLISH:
+            label, css = _("Publish"), "btn-success"
+        else:
+            label, css = (_("Retire") if selectors.retires(item) else _("Withdraw")), "btn-danger"
+        return confirmation_page(
+            self.request,
+            question=kind_of(item).confirm_question(item, action),
+            confirm_label=label,
+            confirm_class=css,
+            cancel_url=self.next_url(item),
+            fields=("action", "revision", "comment", "next"),
+        )
+
     def next_url(self, item) -> str:
         candidate = self.request.POST.get("next", "")
         if candidate and url_has_allowed_host_and_scheme(
@@ -192,6 +223,8 @@ def action_context(user, item) -> dict:
         "review_url": kind.review_url(item),
         "audit_url": kind.audit_url(item),
         "missing_requirements": review.missing_requirements(item) if item.current_revision_id else [],
+        # The question each confirmed button asks (data-confirm), the same as its no-JavaScript page.
+        "confirm_questions": {a: kind.confirm_question(item, a) for a in actions if a in CONFIRMED_ACTIONS},
     }
 
 

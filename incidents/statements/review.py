@@ -6,10 +6,12 @@ Registered in ``IncidentsConfig.ready()``: the engine (``crisisdesk.review``) im
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.review.registry import ReviewableKind
-from incidents.models import Channel, Fact
+from incidents.models import PUBLIC_CHANNELS, Channel, Fact
 from incidents.statements.models import Statement
 
 
@@ -28,6 +30,23 @@ class StatementKind(ReviewableKind):
 
     def transition_url(self, item) -> str:
         return reverse("incidents:statement_transition", kwargs={"reference": item.incident.reference, "pk": item.pk})
+
+    def publish_question(self, item) -> str:
+        """ "Publish “…” to X, Website and the newsroom?": its channels, and the newsroom when it will show there."""
+        places = item.get_channels_display()
+        reaches_newsroom = (
+            any(channel in PUBLIC_CHANNELS for channel in item.channels)
+            and not item.incident.confidential
+            and not item.incident.is_exercise
+        )
+        if reaches_newsroom:
+            places.append(_("the newsroom"))
+        if not places:
+            return super().publish_question(item)
+        return _("Publish “%(title)s” to %(places)s?") % {
+            "title": item.title,
+            "places": get_text_list(places, _("and")),
+        }
 
     def origin(self, item):
         return item.from_key_message

@@ -359,7 +359,7 @@ def test_allowed_transitions_walk_the_workflow(client_for, communicator, team_le
         assert incident.status == to_status
     assert incident.acknowledged_at is not None
     assert incident.resolved_at is not None
-    response = _transition(client_for(team_lead), incident, "closed")
+    response = _transition(client_for(team_lead), incident, "closed", confirmed="1")
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
     assert incident.timeline.filter(kind=TimelineKind.STATUS_CHANGE).count() == 5

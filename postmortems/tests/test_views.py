@@ -67,7 +67,7 @@ def test_transition_buttons_call_the_engine(client, team_lead, draft):
     client.post(url, {"action": "approve", "revision": draft.current_revision_id})
     assert PostmortemReview.objects.get(pk=draft.pk).status == ReviewStatus.APPROVED
     client.force_login(team_lead)
-    client.post(url, {"action": "publish", "revision": draft.current_revision_id})
+    client.post(url, {"action": "publish", "revision": draft.current_revision_id, "confirmed": "1"})
     assert PostmortemReview.objects.get(pk=draft.pk).status == ReviewStatus.PUBLISHED
 
 

@@ -62,9 +62,10 @@ def messages_of(response) -> list[str]:
 
 
 def post_action(client, statement, action, **data):
+    """POST one workflow button as the browser with JavaScript does: publish and withdraw already confirmed."""
     return client.post(
         statement_page(statement, "incidents:statement_transition"),
-        {"action": action, **data},
+        {"action": action, "confirmed": "1", **data},
         REMOTE_ADDR=IP,
     )
 

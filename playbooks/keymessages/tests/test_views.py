@@ -157,7 +157,7 @@ def test_transition_access_matrix(personas, client_for, author, legal, action, p
     key_message = key_message_in(start, author=author, legal=legal)
     data = {k: (key_message.current_revision_id if v == "current" else v) for k, v in data.items()}
     response = client_for(personas[persona]).post(
-        reverse("keymessages:transition", kwargs={"pk": key_message.pk}), {"action": action, **data}
+        reverse("keymessages:transition", kwargs={"pk": key_message.pk}), {"action": action, "confirmed": "1", **data}
     )
     key_message.refresh_from_db()
     if persona in allowed:
@@ -244,7 +244,12 @@ def test_withdrawing_a_key_message_reads_retire(client_for, legal, team_lead, au
     assert ">Withdraw</button>" not in page
     response = client_for(team_lead).post(
         reverse("keymessages:transition", kwargs={"pk": key_message.pk}),
-        {"action": "withdraw", "comment": "Out of date.", "revision": key_message.current_revision_id},
+        {
+            "action": "withdraw",
+            "comment": "Out of date.",
+            "revision": key_message.current_revision_id,
+            "confirmed": "1",
+        },
     )
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Retired."]
     page = client_for(team_lead).get(url).content.decode()

@@ -178,3 +178,5 @@ def test_no_critical_or_serious_axe_violation(axe_page, demo, screen):
     axe_page.wait_for_load_state("networkidle")
     blocking = [v for v in axe_violations(axe_page) if v["impact"] in BLOCKING]
     assert not blocking, f"{screen.name} ({url}):\n" + describe(screen.name, blocking)
+    # One h1 names the page (axe's page-has-heading-one is a best practice, outside the WCAG tags).
+    assert axe_page.locator("h1").count() == 1, f"{screen.name} ({url}) has no single h1"

@@ -26,6 +26,7 @@ from django.urls import reverse
 from crisisdesk.apikeys import services as apikey_services
 from crisisdesk.review.models import ReviewStatus
 from crisisdesk.review.registry import kind_of
+from crisisdesk.review.tests.helpers import statement_in
 from crisisdesk.webhooks import services as webhook_services
 from incidents.listening.models import Alert
 from incidents.models import Incident
@@ -65,7 +66,11 @@ def demo(fast_passwords) -> dict:
 def axe_page(browser, live_server, django_db_serialized_rollback):
     # bypass_csp: the strict Content-Security-Policy refuses injected scripts; only this test injects one.
     context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 1400, "height": 1000}, bypass_csp=True
+        base_url=live_server.url,
+        locale="en-GB",
+        viewport={"width": 1400, "height": 1000},
+        bypass_csp=True,
+        reduced_motion="reduce",  # no smooth scrolling: a focused element is in view at once
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -180,3 +185,64 @@ def test_no_critical_or_serious_axe_violation(axe_page, demo, screen):
     assert not blocking, f"{screen.name} ({url}):\n" + describe(screen.name, blocking)
     # One h1 names the page (axe's page-has-heading-one is a best practice, outside the WCAG tags).
     assert axe_page.locator("h1").count() == 1, f"{screen.name} ({url}) has no single h1"
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return {
+    tag: el.tagName.toLowerCase(),
+    text: (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 60),
+    href: el.getAttribute("href"),
+    outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+    onscreen: box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < window.innerHeight,
+  };
+}"""
+
+
+def tab_to(page, wanted: Callable[[dict], bool], *, limit: int = 250) -> dict:
+    """Press Tab until the focused element is ``wanted``; every stop on the way must show a visible focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            continue
+        assert focused["outline"], f"no visible focus ring on {focused}"
+        assert focused["onscreen"], f"the focused element is off screen: {focused}"
+        if wanted(focused):
+            return focused
+    raise AssertionError(f"not reached with Tab in {limit} presses on {page.url}")
+
+
+def test_keyboard_only_from_the_dashboard_to_a_published_statement(axe_page, demo):
+    # An open incident below severity 1 (Legal's approval suffices there), with a statement Legal approved.
+    incident = (
+        Incident.objects.filter(confidential=False, severity__gt=1)
+        .exclude(status__in=["resolved", "closed"])
+        .order_by("severity", "pk")
+        .first()
+    )
+    statement = statement_in(
+        ReviewStatus.APPROVED, author=demo["comms"], reviewer=demo["legal"], publisher=None, withdrawer=None,
+        incident=incident, title="Keyboard-only holding line",
+    )
+    incident_url = reverse("incidents:detail", kwargs={"reference": statement.incident.reference})
+    statement_url = reverse(
+        "incidents:statement_detail", kwargs={"reference": statement.incident.reference, "pk": statement.pk}
+    )
+    axe_page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(axe_page, "lead")
+
+    tab_to(axe_page, lambda f: f["href"] == incident_url)
+    axe_page.keyboard.press("Enter")
+    axe_page.wait_for_url(f"**{incident_url}")
+    tab_to(axe_page, lambda f: f["href"] == statement_url)
+    axe_page.keyboard.press("Enter")
+    axe_page.wait_for_url(f"**{statement_url}")
+    tab_to(axe_page, lambda f: f["tag"] == "button" and f["text"] == "Publish")
+    axe_page.keyboard.press("Enter")
+    axe_page.get_by_text("Published.", exact=True).wait_for()
+    statement.refresh_from_db()
+    assert statement.status == ReviewStatus.PUBLISHED

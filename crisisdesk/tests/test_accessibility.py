@@ -90,9 +90,7 @@ def _statement(status: str) -> Statement:
 
 def _statement_url() -> str:
     statement = _statement(ReviewStatus.APPROVED) or _statement(ReviewStatus.PUBLISHED)
-    return reverse(
-        "incidents:statement_detail", kwargs={"reference": statement.incident.reference, "pk": statement.pk}
-    )
+    return reverse("incidents:statement_detail", kwargs={"reference": statement.incident.reference, "pk": statement.pk})
 
 
 def _review_url() -> str:
@@ -225,8 +223,13 @@ def test_keyboard_only_from_the_dashboard_to_a_published_statement(axe_page, dem
         .first()
     )
     statement = statement_in(
-        ReviewStatus.APPROVED, author=demo["comms"], reviewer=demo["legal"], publisher=None, withdrawer=None,
-        incident=incident, title="Keyboard-only holding line",
+        ReviewStatus.APPROVED,
+        author=demo["comms"],
+        reviewer=demo["legal"],
+        publisher=None,
+        withdrawer=None,
+        incident=incident,
+        title="Keyboard-only holding line",
     )
     incident_url = reverse("incidents:detail", kwargs={"reference": statement.incident.reference})
     statement_url = reverse(

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from csp.middleware import CSPMiddleware as ContentSecurityPolicyMiddleware
 from django.conf import settings
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
-
-from crisisdesk.middleware import ContentSecurityPolicyMiddleware
 
 STRICT = {
     "default-src": "'self'",

@@ -35,18 +35,42 @@ BENCH_ENV := DJANGO_SECRET_KEY=bench DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_
 BENCH_ARGS ?=
 
 .PHONY: demo serve test test-sqlite test-postgres lint check messages compilemessages system-deps bench clean \
-	worker beat
+	worker beat lock
 
-# The stamps depend on the requirement files: editing one reinstalls on the next make.
-$(VENV)/.installed: requirements.txt scripts/make-venv.sh
+# Installs come from the lock files (every package, transitive ones included, pinned with the hashes of its
+# files): pip refuses anything else (--require-hashes). The stamps depend on the locks: a new lock reinstalls
+# on the next make. requirements.txt / requirements-dev.txt are the top-level pins; `make lock` makes the locks.
+$(VENV)/.installed: requirements.lock scripts/make-venv.sh
 	bash scripts/make-venv.sh $(VENV) "$(PYTHON)"
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt scripts/make-venv.sh
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock scripts/make-venv.sh
 	bash scripts/make-venv.sh $(VENV) "$(PYTHON)"
-	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.installed
+
+# pip-compile, run in a venv of its own (pip-tools pinned in requirements-dev.txt) so that locking works
+# before the project's venv exists and does not depend on it.
+LOCK_VENV := $(VENV)-lock
+LOCK_ARGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	--newline lf
+# The package index alone, whatever this machine's pip configuration adds (local wheel folders, extra
+# indexes): a lock must install on any machine.
+LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
+
+## lock: regenerate requirements.lock and requirements-dev.lock from requirements.txt and requirements-dev.txt
+## (pip-compile --generate-hashes; the dev lock is constrained by the runtime lock, so the versions agree).
+## Run it after editing a top-level pin; `make lock LOCK_UPGRADE=--upgrade` also moves unpinned transitive ones.
+LOCK_UPGRADE ?=
+lock:
+	bash scripts/make-venv.sh $(LOCK_VENV) "$(PYTHON)"
+	$(LOCK_VENV)/bin/python -m pip --disable-pip-version-check --no-input install --quiet \
+		"$$(grep -E '^pip-tools==' requirements-dev.txt)"
+	$(LOCK_ENV) $(LOCK_VENV)/bin/pip-compile $(LOCK_ARGS) $(LOCK_UPGRADE) \
+		--output-file requirements.lock requirements.txt
+	$(LOCK_ENV) $(LOCK_VENV)/bin/pip-compile $(LOCK_ARGS) $(LOCK_UPGRADE) \
+		--constraint requirements.lock --output-file requirements-dev.lock requirements-dev.txt
 
 ## demo: install, migrate SQLite, load demo data, print the logins, serve on http://$(HOST):$(PORT) (default 127.0.0.1:8000)
 demo: $(VENV)/.installed
@@ -110,4 +134,4 @@ messages: $(VENV)/.installed-dev
 	$(DEMO_ENV) $(PY) manage.py compilemessages -l fr --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) $(LOCK_VENV) db.sqlite3 staticfiles

@@ -1,5 +1,7 @@
 """Top-level URLs: the browser UI, the admin, and the REST API under /api/v1/."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -9,13 +11,22 @@ from crisisdesk.api.views import OfflineRedocView, redoc_bundle
 from crisisdesk.favicon import favicon
 from crisisdesk.health import healthz
 from crisisdesk.live import poll as live_poll
-from crisisdesk.middleware import csp_update
 from crisisdesk.observability.metrics import metrics
 from incidents import views as incident_views
 from incidents.response.views import ResponseTargetsView
 from playbooks import urls as playbook_urls
 
 handler400 = "crisisdesk.request_guard.too_big_or_bad_request"
+
+
+def widen_csp(directives: dict):
+    """django-csp's ``csp_update`` for the enforced policy and the report-only one (DJANGO_CSP_REPORT_ONLY)."""
+
+    def decorator(view):
+        return csp_update(directives, REPORT_ONLY=True)(csp_update(directives)(view))
+
+    return decorator
+
 
 api_v1 = [
     path("", include("incidents.api.urls")),
@@ -34,12 +45,12 @@ api_v1 = [
     # allow inline styles; Redoc's search runs in a blob: worker.
     path(
         "docs/",
-        csp_update(style_src=["'unsafe-inline'"])(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        widen_csp({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="docs",
     ),
     path(
         "redoc/",
-        csp_update(style_src=["'unsafe-inline'"], worker_src=["'self'", "blob:"])(
+        widen_csp({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
             OfflineRedocView.as_view(url_name="api:schema")
         ),
         name="redoc",

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from csp.middleware import CSPMiddleware as ContentSecurityPolicyMiddleware
 from django.conf import settings
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
-
-from crisisdesk.middleware import ContentSecurityPolicyMiddleware
 
 STRICT = {
     "default-src": "'self'",
@@ -125,6 +124,23 @@ def test_api_docs_run_no_inline_script(client_for, communicator):
         # The UIs inject their own <style> at run time: only these pages allow inline styles...
         assert policy["style-src"] == "'self' 'unsafe-inline'"
         # ...and scripts stay strictly same-origin.
+        assert policy["script-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'"
+
+
+def test_report_only_mode_sends_the_same_policy_as_report_only(client_for, communicator, settings):
+    # DJANGO_CSP_REPORT_ONLY=1 (crisisdesk/settings.py): the policy moves to the report-only header,
+    # the docs pages' widening included.
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = None
+    client = client_for(communicator)
+    for name, style_src in [("dashboard", "'self'"), ("api:redoc", "'self' 'unsafe-inline'")]:
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert "Content-Security-Policy" not in response.headers
+        header = response.headers["Content-Security-Policy-Report-Only"]
+        policy = {key: value for key, _, value in (part.strip().partition(" ") for part in header.split(";"))}
+        assert policy["style-src"] == style_src
         assert policy["script-src"] == "'self'"
         assert policy["frame-ancestors"] == "'none'"
 

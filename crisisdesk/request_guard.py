@@ -3,8 +3,9 @@
 - **Body size.** A body larger than its view's limit answers ``413`` — JSON under ``/api/``, a plain
   page elsewhere — from its ``Content-Length``, before a byte of it is read. The limit is
   ``settings.DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB) unless the view (or its viewset action) says
-  otherwise with ``@body_limit(n)``: the bulk mention ingest takes more. Django's own check only
-  guards ``request.body`` / ``request.POST``; DRF reads JSON from the stream and would take any size.
+  otherwise with ``@body_limit(n)``: the bulk mention ingest takes more. Django's own check guards
+  ``request.body`` / ``request.POST`` with the default cap, which DRF 3.18 reads: for a view allowed
+  more, the middleware reads the (already length-checked) body itself, as ``HttpRequest.body`` does.
   Django's ``RequestDataTooBig`` (raised when a body without a trustworthy length overflows) is a
   ``SuspiciousOperation`` and would answer 400: ``crisisdesk.api.exceptions`` and
   ``too_big_or_bad_request`` (``handler400``) turn it into a 413.

@@ -131,22 +131,21 @@ def test_the_war_room_shows_status_clocks_next_action_and_statements_on_the_firs
 
     status = phone.locator('[data-live-region="warroom-badges"]')
     clocks = phone.locator(".cd-clocks")
-    next_action = phone.get_by_role("link", name="New statement")
+    next_action = phone.locator(".cd-actions .btn-primary").first  # the recommended move (here: Acknowledge)
+    new_statement = phone.get_by_role("link", name="New statement")
     statements = phone.locator(".cd-statements")
     for name, locator in (
         ("status", status),
         ("clocks", clocks),
         ("next action", next_action),
+        ("new statement", new_statement),
         ("statements", statements),
     ):
         expect(locator).to_be_visible()
         assert top(locator) < HEIGHT, f"{name} starts at {top(locator)}px, below the first screen"
     expect(statements).to_contain_text("Holding statement for customers")
-    # The order on the phone: statements come before "Move this incident" and the checklist.
-    assert top(statements) < top(phone.get_by_role("heading", name="Timeline"))
-    actions = phone.locator(".cd-actions")
-    if actions.count():
-        assert top(statements) < top(actions)
+    # The order on the phone: the next action, then the statements, then the checklist and the timeline.
+    assert top(next_action) < top(statements) < top(phone.get_by_role("heading", name="Timeline"))
     # The live regions are still there for static/js/live.js to swap.
     for region in ("warroom-badges", "warroom-statements", "warroom-tasks", "timeline"):
         expect(phone.locator(f'[data-live-region="{region}"]')).to_have_count(1)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from crisisdesk.notifications import kinds
 from crisisdesk.notifications.services import notify
@@ -39,9 +39,9 @@ _DECIDED_TEXT = {
 def register_kinds() -> None:
     """The review engine's notification kinds (``ReviewConfig.ready()``)."""
     kinds.register(REVIEW_REQUESTED, gettext_lazy("Review requested"))
-    kinds.register(DECIDED[Decision.APPROVE], gettext_lazy("Approved"))
+    kinds.register(DECIDED[Decision.APPROVE], pgettext_lazy("notification kind", "Approved"))
     kinds.register(DECIDED[Decision.REQUEST_CHANGES], gettext_lazy("Changes requested"))
-    kinds.register(DECIDED[Decision.REJECT], gettext_lazy("Rejected"))
+    kinds.register(DECIDED[Decision.REJECT], pgettext_lazy("notification kind", "Rejected"))
 
 
 def _url(item, *, review: bool) -> str:

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import ReviewableAdmin, client_ip
@@ -113,7 +114,7 @@ class StatementAdmin(ServiceAdminMixin, ReviewableAdmin):
             {"fields": ["incident", "from_key_message", "title", "channels", "language", "audience", "public_context"]},
         ),
         (None, {"fields": ["body", "body_format", "facts", "preview"]}),
-        (_("Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
+        (pgettext_lazy("editorial review", "Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
     ]
 
     def get_queryset(self, request):

@@ -15,9 +15,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm
 from crisisdesk.review import services as review_services

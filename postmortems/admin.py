@@ -7,9 +7,8 @@ admin actions. Action item status moves through ``action_item_set_status`` actio
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.exceptions import DomainError

@@ -7,6 +7,7 @@ Usage: python scripts/french_typography.py locale/fr/LC_MESSAGES/django.po
 
 import re
 import sys
+from pathlib import Path
 
 NNBSP = "\u202f"
 # Spans that are code or machine text: never touched.
@@ -28,7 +29,9 @@ def typeset(text: str) -> str:
     parts.append(_plain(text[last:]))
     joined = "".join(parts)
     # A placeholder or tag just before the punctuation: the space goes in front too.
-    joined = re.sub(r"(%\([a-z_]+\)[sdr]|%[sd]|</?[a-z]+[^>]*>)[ \u00a0]?([:;?!])(?=[\s<)»]|$)", rf"\1{NNBSP}\2", joined)
+    joined = re.sub(
+        r"(%\([a-z_]+\)[sdr]|%[sd]|</?[a-z]+[^>]*>)[ \u00a0]?([:;?!])(?=[\s<)»]|$)", rf"\1{NNBSP}\2", joined
+    )
     joined = re.sub(r"«[ \u00a0\u202f]*", "«" + NNBSP, joined)
     joined = re.sub(r"[ \u00a0\u202f]*»", NNBSP + "»", joined)
     return joined
@@ -41,7 +44,7 @@ def _plain(chunk: str) -> str:
 
 def main(path: str) -> None:
     """Rewrite each msgstr (joined on one line; ``makemessages`` wraps them again), header excepted."""
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     header, _, rest = text.partition("\n\n")
     out, key, chunks = [], None, []
 
@@ -61,7 +64,7 @@ def main(path: str) -> None:
             key, chunks = None, []
             out.append(line)
     flush()
-    open(path, "w", encoding="utf-8").write(header + "\n\n" + "\n".join(out))
+    Path(path).write_text(header + "\n\n" + "\n".join(out), encoding="utf-8")
 
 
 if __name__ == "__main__":

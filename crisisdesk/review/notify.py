@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from crisisdesk.notifications import kinds
+from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 
 from . import registry
@@ -30,9 +31,9 @@ DECIDED = {
 
 # The notification's sentence per decision (a past participle, unlike ``Decision``'s button labels).
 _DECIDED_TEXT = {
-    Decision.APPROVE: lambda: _("Approved: %s"),
-    Decision.REQUEST_CHANGES: lambda: _("Changes requested: %s"),
-    Decision.REJECT: lambda: _("Rejected: %s"),
+    Decision.APPROVE: gettext_noop("Approved: %s"),
+    Decision.REQUEST_CHANGES: gettext_noop("Changes requested: %s"),
+    Decision.REJECT: gettext_noop("Rejected: %s"),
 }
 
 
@@ -68,7 +69,7 @@ def notify_reviewers(policy: ReviewPolicy, item, missing: list[Requirement], *, 
     notify(
         recipients=recipients,
         kind=REVIEW_REQUESTED,
-        text=_("Review requested: %s") % policy.describe(item),
+        message=message(gettext_noop("Review requested: %s"), [policy.describe_message(item)]),
         url=_url(item, review=True),
         incident=policy.incident(item),
     )
@@ -86,7 +87,7 @@ def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comme
     notify(
         recipients=recipients,
         kind=DECIDED[decision],
-        text=_DECIDED_TEXT[decision]() % policy.describe(item),
+        message=message(_DECIDED_TEXT[decision], [policy.describe_message(item)]),
         url=_url(item, review=False),
         incident=policy.incident(item),
         actor=reviewer,

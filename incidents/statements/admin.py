@@ -9,9 +9,8 @@ engine's admin actions (``crisisdesk.review.admin``).
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import ReviewableAdmin, client_ip

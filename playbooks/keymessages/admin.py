@@ -7,9 +7,8 @@ there is no publish action, and withdraw retires one.
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from crisisdesk.review.admin import (

@@ -9,6 +9,7 @@ is the engine's to say and is passed in.
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
@@ -73,11 +74,12 @@ def notify_reviewers(policy: ReviewPolicy, item, missing: list[Requirement], *, 
         url=_url(item, review=True),
         incident=policy.incident(item),
     )
-    send_after_commit(
-        recipients=recipients,
-        subject=_("Review requested: %s") % policy.describe(item),
-        body=_("%s is waiting for your review in CrisisDesk.") % policy.describe(item),
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # e-mails: the site's language, not the author's
+        send_after_commit(
+            recipients=recipients,
+            subject=_("Review requested: %s") % policy.describe(item),
+            body=_("%s is waiting for your review in CrisisDesk.") % policy.describe(item),
+        )
 
 
 def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comment: str) -> None:
@@ -92,9 +94,10 @@ def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comme
         incident=policy.incident(item),
         actor=reviewer,
     )
-    send_after_commit(
-        recipients=[user for user in recipients if user.pk != reviewer.pk],
-        subject=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},
-        body=_("%(reviewer)s decided: %(decision)s.\n\n%(comment)s")
-        % {"reviewer": reviewer, "decision": Decision(decision).label, "comment": comment},
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # e-mails: the site's language, not the reviewer's
+        send_after_commit(
+            recipients=[user for user in recipients if user.pk != reviewer.pk],
+            subject=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},
+            body=_("%(reviewer)s decided: %(decision)s.\n\n%(comment)s")
+            % {"reviewer": reviewer, "decision": Decision(decision).label, "comment": comment},
+        )

@@ -45,3 +45,14 @@ def test_a_row_without_message_shows_its_text():
     assert Notification(text="Old row").display_text == "Old row"
     broken = Notification(text="Fallback", message={"message": "%(missing)s", "params": {"other": 1}})
     assert broken.display_text == "Fallback"
+
+
+def test_review_e_mails_are_written_in_the_site_language(communicator, legal, incident, mailoutbox, settings):
+    legal.email = "legal@example.org"
+    legal.save(update_fields=["email"])
+    statement = make_statement(author=communicator, incident=incident)
+    with translation.override("fr"), pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.db.transaction.on_commit", lambda callback, *a, **k: callback())
+        review.review_submit(actor=communicator, item=statement)
+    (mail,) = [m for m in mailoutbox if "legal@example.org" in m.to]
+    assert mail.subject == f"Review requested: {incident.reference} statement “{statement.title}”"

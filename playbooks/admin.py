@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm
@@ -298,7 +298,7 @@ class PlaybookVersionAdmin(ServiceAdminMixin, ReviewableAdmin):
         content = [*services.VERSION_FIELDS, "key_messages"]
         return [
             (None, {"fields": ["playbook", "number", *content]}),
-            (_("Review"), {"fields": self.review_readonly_fields}),
+            (pgettext_lazy("editorial review", "Review"), {"fields": self.review_readonly_fields}),
         ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from crisisdesk.audit.services import audit_record
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.notifications.messages import message
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, ContentLanguage, ReviewStatus
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
@@ -106,8 +107,11 @@ class PlaybookVersionPolicy(ReviewPolicy):
             playbook.active_version = item
             playbook.save(update_fields=["active_version", "updated_at"])
 
-    def describe(self, item) -> str:
-        return _("Playbook “%(title)s” version %(number)s") % {"title": item.playbook.title, "number": item.number}
+    def describe_message(self, item):
+        return message(
+            gettext_noop("Playbook “%(title)s” version %(number)s"),
+            {"title": item.playbook.title, "number": item.number},
+        )
 
 
 def can_manage_playbook(user, playbook: Playbook) -> bool:

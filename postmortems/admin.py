@@ -7,7 +7,7 @@ admin actions. Action item status moves through ``action_item_set_status`` actio
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
@@ -52,7 +52,7 @@ class PostmortemReviewAdmin(ServiceAdminMixin, ReviewableAdmin):
         (None, {"fields": ["incident", "title", "first_seen_at", "summary"]}),
         (_("Impact"), {"fields": ["impact_reach", "impact_peak_mentions", "impact_sentiment", "impact_press"]}),
         (None, {"fields": ["went_well", "went_badly", "root_causes", "lessons"]}),
-        (_("Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
+        (pgettext_lazy("editorial review", "Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
     ]
 
     def get_queryset(self, request):

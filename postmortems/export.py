@@ -6,17 +6,18 @@ Every text a user wrote goes into the Markdown through ``crisisdesk.mdsafe`` (no
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crisisdesk.mdsafe import md_inline, md_text
 from postmortems import selectors
 from postmortems.metrics import format_duration, incident_metrics
 
 METRIC_LABELS = (
-    ("detect", "Time to detect"),
-    ("acknowledge", "Time to acknowledge"),
-    ("first_public_response", "Time to first public response"),
-    ("resolve", "Time to resolve"),
-    ("legal_review", "Time in legal review"),
+    ("detect", gettext_noop("Time to detect")),
+    ("acknowledge", gettext_noop("Time to acknowledge")),
+    ("first_public_response", gettext_noop("Time to first public response")),
+    ("resolve", gettext_noop("Time to resolve")),
+    ("legal_review", gettext_noop("Time in legal review")),
 )
 
 

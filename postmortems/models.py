@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crisisdesk.review.models import Reviewable, ReviewStatus
 from incidents.models import Incident
@@ -109,7 +110,7 @@ class PostmortemReview(Reviewable):
 
 
 class ActionItemStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("action item status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
     WONT_DO = "wont_do", _("Won't do")

@@ -23,9 +23,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from crisisdesk.exceptions import InvalidTransition
+from crisisdesk.notifications.messages import message
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
@@ -169,8 +170,8 @@ class PostmortemPolicy(ReviewPolicy):
             },
         )
 
-    def describe(self, item) -> str:
-        return _("Post-crisis review “%s”") % item.title
+    def describe_message(self, item):
+        return message(gettext_noop("Post-crisis review “%s”"), [item.title])
 
 
 # --- reviews ------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .models import Notification
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(read_only=True)
+    text = serializers.CharField(source="display_text", read_only=True)
     is_read = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import kinds
+from . import kinds, messages
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -28,6 +28,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=64)
     text = models.CharField(_("text"), max_length=500)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    # The text as a message (``messages.message``): shown in the reader's language; ``text`` is the fallback.
+    message = models.JSONField(_("message"), default=dict, blank=True)
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
@@ -45,6 +47,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language when the row carries its message, else the stored text."""
+        if not self.message:
+            return self.text
+        try:
+            return messages.render(self.message)
+        except (KeyError, TypeError, ValueError):
+            return self.text
 
     @property
     def kind_label(self) -> str:

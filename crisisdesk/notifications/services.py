@@ -5,32 +5,42 @@ from django.utils import timezone
 
 from crisisdesk import live
 
-from . import kinds
+from . import kinds, messages
 from .models import Notification
 
 TEXT_MAX = Notification._meta.get_field("text").max_length
 URL_MAX = Notification._meta.get_field("url").max_length
 
 
-def notify(*, recipients, kind: str, text: str, url: str = "", incident=None, actor=None) -> list[Notification]:
+def notify(
+    *, recipients, kind: str, text: str = "", message: dict | None = None, url: str = "", incident=None, actor=None
+) -> list[Notification]:
     """Tell each active recipient (not the ``actor``) about something, in the caller's transaction.
 
     The rows are written now (a rolled-back change leaves none); the recipients' bells are
-    bumped on commit. ``text`` is fixed interface text with object labels, already translated.
+    bumped on commit. ``text`` is fixed interface text with object labels, already translated; better,
+    ``message`` (``messages.message(...)``) is shown in each reader's language, ``text`` then being
+    written in the site's language.
     """
     kinds.get(kind)  # ValueError for an unknown kind, before anything is written
     actor_pk = getattr(actor, "pk", None)
     users = {user.pk: user for user in recipients if user is not None and user.is_active and user.pk != actor_pk}
     if not users:
         return []
-    text = str(text)
+    text = messages.render_in_site_language(message) if message else str(text)
     if len(text) > TEXT_MAX:
         text = text[: TEXT_MAX - 1] + "…"
     now = timezone.now()
     created = Notification.objects.bulk_create(
         [
             Notification(
-                recipient_id=pk, kind=kind, text=text, url=str(url)[:URL_MAX], incident=incident, created_at=now
+                recipient_id=pk,
+                kind=kind,
+                text=text,
+                message=message or {},
+                url=str(url)[:URL_MAX],
+                incident=incident,
+                created_at=now,
             )
             for pk in sorted(users)
         ]

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReviewConfig(AppConfig):
@@ -7,7 +7,7 @@ class ReviewConfig(AppConfig):
 
     name = "crisisdesk.review"
     label = "review"
-    verbose_name = _("Review")
+    verbose_name = pgettext_lazy("editorial review", "Review")
 
     def ready(self):
         # The apps register their kinds of reviewed items in their own ready(); this check,

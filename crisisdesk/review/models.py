@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReviewStatus(models.TextChoices):
@@ -44,10 +45,10 @@ class Action(models.TextChoices):
     CREATE = "create", _("Created")
     EDIT = "edit", _("Edited")
     SUBMIT = "submit", _("Submitted for review")
-    APPROVE = "approve", _("Approved")
+    APPROVE = "approve", pgettext_lazy("audit action", "Approved")
     PRE_APPROVE = "pre_approve", _("Pre-approved")
     REQUEST_CHANGES = "request_changes", _("Changes requested")
-    REJECT = "reject", _("Rejected")
+    REJECT = "reject", pgettext_lazy("audit action", "Rejected")
     PUBLISH = "publish", _("Published")
     WITHDRAW = "withdraw", _("Withdrawn")
     RECORD_URL = "record_url", _("Live URL recorded")
@@ -119,10 +120,10 @@ class Revision(AppendOnlyModel):
 
 
 class ReviewRequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    APPROVED = "approved", _("Approved")
+    OPEN = "open", pgettext_lazy("review request status", "Open")
+    APPROVED = "approved", pgettext_lazy("review request status", "Approved")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("review request status", "Rejected")
     CANCELLED = "cancelled", _("Cancelled by an edit")
 
 

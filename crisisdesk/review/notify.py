@@ -9,10 +9,12 @@ is the engine's to say and is passed in.
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from crisisdesk.notifications import kinds
+from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 
 from . import registry
@@ -30,18 +32,18 @@ DECIDED = {
 
 # The notification's sentence per decision (a past participle, unlike ``Decision``'s button labels).
 _DECIDED_TEXT = {
-    Decision.APPROVE: lambda: _("Approved: %s"),
-    Decision.REQUEST_CHANGES: lambda: _("Changes requested: %s"),
-    Decision.REJECT: lambda: _("Rejected: %s"),
+    Decision.APPROVE: gettext_noop("Approved: %s"),
+    Decision.REQUEST_CHANGES: gettext_noop("Changes requested: %s"),
+    Decision.REJECT: gettext_noop("Rejected: %s"),
 }
 
 
 def register_kinds() -> None:
     """The review engine's notification kinds (``ReviewConfig.ready()``)."""
     kinds.register(REVIEW_REQUESTED, gettext_lazy("Review requested"))
-    kinds.register(DECIDED[Decision.APPROVE], gettext_lazy("Approved"))
+    kinds.register(DECIDED[Decision.APPROVE], pgettext_lazy("notification kind", "Approved"))
     kinds.register(DECIDED[Decision.REQUEST_CHANGES], gettext_lazy("Changes requested"))
-    kinds.register(DECIDED[Decision.REJECT], gettext_lazy("Rejected"))
+    kinds.register(DECIDED[Decision.REJECT], pgettext_lazy("notification kind", "Rejected"))
 
 
 def _url(item, *, review: bool) -> str:
@@ -68,15 +70,16 @@ def notify_reviewers(policy: ReviewPolicy, item, missing: list[Requirement], *, 
     notify(
         recipients=recipients,
         kind=REVIEW_REQUESTED,
-        text=_("Review requested: %s") % policy.describe(item),
+        message=message(gettext_noop("Review requested: %s"), [policy.describe_message(item)]),
         url=_url(item, review=True),
         incident=policy.incident(item),
     )
-    send_after_commit(
-        recipients=recipients,
-        subject=_("Review requested: %s") % policy.describe(item),
-        body=_("%s is waiting for your review in CrisisDesk.") % policy.describe(item),
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # e-mails: the site's language, not the author's
+        send_after_commit(
+            recipients=recipients,
+            subject=_("Review requested: %s") % policy.describe(item),
+            body=_("%s is waiting for your review in CrisisDesk.") % policy.describe(item),
+        )
 
 
 def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comment: str) -> None:
@@ -86,14 +89,15 @@ def notify_authors(policy: ReviewPolicy, item, *, decision: str, reviewer, comme
     notify(
         recipients=recipients,
         kind=DECIDED[decision],
-        text=_DECIDED_TEXT[decision]() % policy.describe(item),
+        message=message(_DECIDED_TEXT[decision], [policy.describe_message(item)]),
         url=_url(item, review=False),
         incident=policy.incident(item),
         actor=reviewer,
     )
-    send_after_commit(
-        recipients=[user for user in recipients if user.pk != reviewer.pk],
-        subject=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},
-        body=_("%(reviewer)s decided: %(decision)s.\n\n%(comment)s")
-        % {"reviewer": reviewer, "decision": Decision(decision).label, "comment": comment},
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # e-mails: the site's language, not the reviewer's
+        send_after_commit(
+            recipients=[user for user in recipients if user.pk != reviewer.pk],
+            subject=_("%(decision)s: %(item)s") % {"decision": Decision(decision).label, "item": policy.describe(item)},
+            body=_("%(reviewer)s decided: %(decision)s.\n\n%(comment)s")
+            % {"reviewer": reviewer, "decision": Decision(decision).label, "comment": comment},
+        )

@@ -10,6 +10,8 @@ from functools import cache
 
 from django.utils.module_loading import import_string
 
+from crisisdesk.notifications.messages import render
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -99,6 +101,10 @@ class ReviewPolicy:
         """Mirror an audit event somewhere else in the same transaction (the incident timeline)."""
 
     def describe(self, item) -> str:
+        return render(self.describe_message(item))
+
+    def describe_message(self, item):
+        """The item's label as a message (``crisisdesk.notifications.messages``) or plain text."""
         return str(item)
 
 

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 from incidents import permissions, timeline
 from incidents.checklist.models import IncidentTask, PlaybookActivation, TaskStatus
@@ -255,8 +256,10 @@ def task_assign(*, actor, task: IncidentTask, assignee) -> IncidentTask:
     notify(
         recipients=[assignee] if assignee is not None else [],
         kind=TASK_ASSIGNED_KIND,
-        text=_("Task assigned to you: %(task)s (%(reference)s)")
-        % {"task": task.title, "reference": incident.reference},
+        message=message(
+            gettext_noop("Task assigned to you: %(task)s (%(reference)s)"),
+            {"task": task.title, "reference": incident.reference},
+        ),
         url=reverse("incidents:detail", kwargs={"reference": incident.reference}),
         incident=incident,
         actor=actor,

@@ -34,10 +34,11 @@ from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from crisisdesk import live
 from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.webhooks import emit
@@ -351,13 +352,15 @@ def alert_notification_recipients(alert: Alert) -> list:
 
 
 def _notify_in_app(alert: Alert) -> None:
-    text = _("Spike alert: “%(term)s”, %(count)d mentions") % {"term": alert.watch_term.term, "count": alert.count}
+    values = {"term": alert.watch_term.term, "count": alert.count}
+    text = message(gettext_noop("Spike alert: “%(term)s”, %(count)d mentions"), values)
     if alert.incident is not None:
-        text += f" ({alert.incident.reference})"
+        values["reference"] = alert.incident.reference
+        text = message(gettext_noop("Spike alert: “%(term)s”, %(count)d mentions (%(reference)s)"), values)
     notify(
         recipients=alert_notification_recipients(alert),
         kind=ALERT_FIRED,
-        text=text,
+        message=text,
         url=reverse("mentions:alert", args=[alert.pk]),
         incident=alert.incident,
     )

@@ -34,10 +34,11 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from crisisdesk.audit.services import audit_record
 from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 from incidents.models import ACTIVE_STATUSES, LEAD_ROLE_CODE, Incident, Membership
 from incidents.response.models import ReminderClock, ReminderStage, ResponseReminder, ResponseTarget
@@ -579,7 +580,7 @@ def _send_task_reminders(now: datetime) -> list[ResponseReminder]:
             body=_("%(reference)s: the task “%(task)s” was due at %(due)s and is still open.") % values,
             notification={
                 "kind": TASK_OVERDUE_KIND,
-                "text": _("Overdue task: %(task)s (%(reference)s)") % values,
+                "message": message(gettext_noop("Overdue task: %(task)s (%(reference)s)"), values),
                 "url": reverse("incidents:detail", kwargs={"reference": incident.reference}),
             },
         )

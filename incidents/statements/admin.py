@@ -9,7 +9,7 @@ engine's admin actions (``crisisdesk.review.admin``).
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
@@ -113,7 +113,7 @@ class StatementAdmin(ServiceAdminMixin, ReviewableAdmin):
             {"fields": ["incident", "from_key_message", "title", "channels", "language", "audience", "public_context"]},
         ),
         (None, {"fields": ["body", "body_format", "facts", "preview"]}),
-        (_("Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
+        (pgettext_lazy("editorial review", "Review"), {"fields": ReviewableAdmin.review_readonly_fields}),
     ]
 
     def get_queryset(self, request):

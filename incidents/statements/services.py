@@ -30,10 +30,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.notifications import kinds as notification_kinds
+from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, BodyFormat, ContentLanguage, ReviewStatus
@@ -203,7 +204,7 @@ class StatementPolicy(ReviewPolicy):
         notify(
             recipients=[user for user in incident_team(incident) if self.can_view(user, item)],
             kind=STATEMENT_PUBLISHED,
-            text=_("Statement published: %s") % self.describe(item),
+            message=message(gettext_noop("Statement published: %s"), [self.describe_message(item)]),
             url=reverse("incidents:statement_detail", kwargs={"reference": incident.reference, "pk": item.pk}),
             incident=incident,
             actor=actor,
@@ -244,8 +245,11 @@ class StatementPolicy(ReviewPolicy):
                 incident=item.incident,
             )
 
-    def describe(self, item) -> str:
-        return _("%(reference)s statement “%(title)s”") % {"reference": item.incident.reference, "title": item.title}
+    def describe_message(self, item):
+        return message(
+            gettext_noop("%(reference)s statement “%(title)s”"),
+            {"reference": item.incident.reference, "title": item.title},
+        )
 
 
 def statement_event_type(event) -> str | None:
@@ -463,7 +467,9 @@ def statements_flag_refuted_fact(*, fact: Fact, incident: Incident, actor) -> li
         notify(
             recipients=[user for user in recipients if user is not None and policy.can_view(user, statement)],
             kind=STATEMENT_CITES_REFUTED,
-            text=_("Published statement cites a refuted fact: %s") % policy.describe(statement),
+            message=message(
+                gettext_noop("Published statement cites a refuted fact: %s"), [policy.describe_message(statement)]
+            ),
             url=path,
             incident=incident,
             actor=actor,

@@ -45,7 +45,7 @@ def test_english_body_even_when_a_french_user_caused_it(db, team_lead):
 def test_rendered_in_the_active_language(war_room):
     status = war_room.timeline.get(kind=TimelineKind.STATUS_CHANGE)
     with translation.override("fr"):
-        assert status.text == "Statut passé de « Détecté » à « En investigation ». Calls piling up."
+        assert status.text == "Statut passé de « Détecté » à « En investigation ». Calls piling up."
     with translation.override("en"):
         assert status.text == "Status changed from Detected to Investigating. Calls piling up."
 
@@ -54,7 +54,7 @@ def test_french_reader_sees_french_on_the_war_room(war_room, client_for, team_le
     page = client_for(team_lead).get(f"/incidents/{war_room.reference}/", HTTP_ACCEPT_LANGUAGE="fr")
     html = page.content.decode()
     assert "Incident ouvert avec la gravité 3." in html
-    assert "Fait réfuté : Batch 42 only. — Batch 43 too." in html
+    assert "Fait réfuté : Batch 42 only. — Batch 43 too." in html
     assert "Incident opened at severity" not in html
     # What a person typed is shown as typed.
     assert "Call the supplier first thing." in html
@@ -67,7 +67,7 @@ def test_french_reader_sees_french_in_the_api(war_room, client_for, team_lead):
     by_event = {row["event"]: row for row in rows}
     assert by_event["incident.opened"]["body"] == "Incident ouvert avec la gravité 3."
     assert by_event["incident.opened"]["params"] == {"severity": 3}
-    assert by_event["fact.refuted"]["body"] == "Fait réfuté : Batch 42 only. — Batch 43 too."
+    assert by_event["fact.refuted"]["body"] == "Fait réfuté : Batch 42 only. — Batch 43 too."
     assert by_event[""]["body"] == "Call the supplier first thing."
     english = client.get(f"/api/v1/timeline/?incident={war_room.reference}", HTTP_ACCEPT_LANGUAGE="en").json()
     english = {row["event"]: row for row in english.get("results", english)}
@@ -231,4 +231,4 @@ def test_fact_verdict_entries_use_their_own_codes(db, team_lead):
     services.fact_verify(actor=team_lead, fact=fact, status=FactStatus.CONFIRMED)
     entry = TimelineEntry.objects.get(event="fact.confirmed")
     with translation.override("fr"):
-        assert entry.text.startswith("Fait confirmé : ")
+        assert entry.text.startswith("Fait confirmé : ")

@@ -7,7 +7,7 @@ there is no publish action, and withdraw retires one.
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
@@ -76,7 +76,7 @@ class KeyMessageAdmin(ServiceAdminMixin, ReviewableAdmin):
         fieldsets = [(None, {"fields": list(EDITABLE_FIELDS)})]
         if obj is not None:
             fieldsets[0][1]["fields"].append("preview")
-            fieldsets.append((_("Review"), {"fields": self.review_readonly_fields}))
+            fieldsets.append((pgettext_lazy("editorial review", "Review"), {"fields": self.review_readonly_fields}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):

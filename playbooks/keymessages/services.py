@@ -11,8 +11,9 @@ Team leads and Legal retire them (withdraw). Key messages are never published:
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from crisisdesk.notifications.messages import message
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, BodyFormat, ContentLanguage
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
@@ -64,8 +65,8 @@ class KeyMessagePolicy(ReviewPolicy):
         perm = ACTION_PERMISSIONS.get(action)
         return perm is not None and self.can_view(user, item) and user.has_perm(perm)
 
-    def describe(self, item) -> str:
-        return _("Key message “%s”") % item.title
+    def describe_message(self, item):
+        return message(gettext_noop("Key message “%s”"), [item.title])
 
 
 @transaction.atomic

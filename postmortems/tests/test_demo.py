@@ -33,4 +33,4 @@ def test_resolving_a_french_demo_crisis_titles_its_review_in_french():
     incident = Incident.objects.filter(title__in=french).exclude(status__in=["resolved", "closed"]).first()
     with translation.override("en"):
         incident_services.incident_change_status(actor=users["lead"], incident=incident, to_status="resolved")
-    assert PostmortemReview.objects.get(incident=incident).title == f"Retour d’expérience : {incident.title}"
+    assert PostmortemReview.objects.get(incident=incident).title == f"Retour d’expérience : {incident.title}"

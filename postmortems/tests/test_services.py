@@ -255,7 +255,7 @@ def test_the_drafted_title_is_in_the_crisis_language_not_the_resolver_s(team_lea
     )
     with translation.override("en"):  # an English API client, or the demo's seeding command
         item = resolved_review(lead=team_lead, incident=incident)
-    assert item.title == f"Retour d’expérience : {incident.title}"
+    assert item.title == f"Retour d’expérience : {incident.title}"
     assert "Review:" not in item.title
 
 
@@ -264,5 +264,5 @@ def test_without_statement_the_title_is_in_the_deployment_language(settings, tea
     settings.LANGUAGE_CODE = "fr"
     with translation.override("en"):
         item = resolved_review(lead=team_lead, incident=incident)
-    assert item.title == f"Retour d’expérience : {incident.title}"
+    assert item.title == f"Retour d’expérience : {incident.title}"
     assert services.review_language(incident) == "fr"

@@ -104,7 +104,7 @@ check: $(VENV)/.installed-dev
 # Compile the translation catalogues the tests render with (needs msgfmt from gettext).
 compilemessages: $(VENV)/.installed-dev
 	@if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null || compgen -G "*/locale/*/LC_MESSAGES/*.po" >/dev/null; then \
-		$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0; \
+		$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=.venv-lock --verbosity 0; \
 	fi
 
 test-sqlite: $(VENV)/.installed-dev
@@ -130,8 +130,8 @@ beat: $(VENV)/.installed
 	$(BIN)/celery -A crisisdesk beat --loglevel INFO
 
 messages: $(VENV)/.installed-dev
-	$(DEMO_ENV) $(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=staticfiles
-	$(DEMO_ENV) $(PY) manage.py compilemessages -l fr --ignore=.venv
+	$(DEMO_ENV) $(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=.venv-lock --ignore=staticfiles
+	$(DEMO_ENV) $(PY) manage.py compilemessages -l fr --ignore=.venv --ignore=.venv-lock
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) db.sqlite3 staticfiles

@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Webhook and chat deliveries share one status choice set: one named component for both.
+    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "crisisdesk.webhooks.models.DeliveryStatus"},
     # The error bodies every operation documents (crisisdesk.api.schema); the enum hook is the default one.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

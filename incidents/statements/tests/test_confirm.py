@@ -129,7 +129,7 @@ def test_the_api_publishes_without_asking(api, build):
     statement = build(S.APPROVED)
     response = api("communicator").post(
         reverse("api:statement-publish", kwargs={"pk": statement.pk}),
-        {"revision": statement.current_revision_id},
+        {"revision": statement.current_revision.number},
         format="json",
     )
     assert response.status_code == 200, response.content

@@ -6,7 +6,7 @@ from crisisdesk.appconfig import DomainPackagesAppConfig
 class IncidentsConfig(DomainPackagesAppConfig):
     default = True
     name = "incidents"
-    domain_packages = ("statements", "listening", "response", "checklist")
+    domain_packages = ("statements", "listening", "listening.sources", "response", "checklist")
     verbose_name = _("Incidents")
 
     def ready(self):

@@ -1,5 +1,7 @@
 """Apprise URLs at rest: Fernet-encrypted, or a reference ``env:NAME`` read from the environment at send time.
 
+The encryption is the kernel's (``crisisdesk.secretbox``), with this module's own purpose.
+
 The key is ``settings.CRISISDESK_SECRETS_KEY`` (env ``CRISISDESK_SECRETS_KEY``, a Fernet key:
 ``python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"``)
 or, when unset, derived from ``SECRET_KEY`` with HKDF-SHA256. Rotation: changing the key (or
@@ -9,60 +11,39 @@ several comma-separated keys (newest first): the first encrypts, all decrypt (Mu
 key can be rotated without re-entering the URLs.
 """
 
-import base64
-import os
-import re
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
+from crisisdesk.secretbox import ENV_NAME, ENV_PREFIX, SecretUnavailable, is_reference, reference_name
+from crisisdesk.secretbox import decrypt as _decrypt
+from crisisdesk.secretbox import encrypt as _encrypt
+from crisisdesk.secretbox import resolve_reference as _resolve
 
-ENV_PREFIX = "env:"
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
+__all__ = [
+    "ENV_NAME",
+    "ENV_PREFIX",
+    "SecretUnavailable",
+    "decrypt",
+    "encrypt",
+    "is_reference",
+    "mask",
+    "reference_name",
+    "resolve_reference",
+]
 
-
-class SecretUnavailable(Exception):
-    """The URL cannot be read: wrong key, or the environment variable is missing."""
-
-
-def _derived_key() -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"crisisdesk", info=b"crisisdesk.chat.destination-url")
-    return base64.urlsafe_b64encode(hkdf.derive(settings.SECRET_KEY.encode("utf-8")))
-
-
-def _fernet() -> MultiFernet:
-    configured = getattr(settings, "CRISISDESK_SECRETS_KEY", "") or ""
-    keys = [key.strip() for key in configured.split(",") if key.strip()]
-    return MultiFernet([Fernet(key) for key in keys] if keys else [Fernet(_derived_key())])
+# The HKDF "info" of the key derived from SECRET_KEY: unchanged since the URLs were first stored.
+PURPOSE = "crisisdesk.chat.destination-url"
 
 
 def encrypt(plain: str) -> str:
-    return _fernet().encrypt(plain.encode("utf-8")).decode("ascii")
+    return _encrypt(plain, purpose=PURPOSE)
 
 
 def decrypt(token: str) -> str:
-    try:
-        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, ValueError) as exc:
-        raise SecretUnavailable("The stored URL cannot be decrypted (was the secrets key changed?).") from exc
-
-
-def is_reference(value: str) -> bool:
-    return value.startswith(ENV_PREFIX)
-
-
-def reference_name(value: str) -> str:
-    return value[len(ENV_PREFIX) :].strip()
+    return _decrypt(token, purpose=PURPOSE, what="URL")
 
 
 def resolve_reference(value: str) -> str:
-    name = reference_name(value)
-    url = os.environ.get(name, "").strip()
-    if not url:
-        raise SecretUnavailable(f"The environment variable {name} is not set.")
-    return url
+    return _resolve(value)
 
 
 def mask(url: str) -> str:

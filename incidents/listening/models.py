@@ -132,6 +132,18 @@ class Mention(models.Model):
     )
     reply_url = models.URLField(_("public answer URL"), max_length=1000, blank=True)
     source = models.CharField(_("received through"), max_length=16, blank=True, editable=False)
+    # The listening source that first delivered it (None for the push API, CSV and legacy feeds).
+    origin = models.ForeignKey(
+        "incidents.Source",
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentions",
+        editable=False,
+    )
+    # The platform said the post was deleted: kept for the record, no longer live evidence.
+    deleted_at = models.DateTimeField(_("deleted at the source"), null=True, blank=True, editable=False)
     watch_terms = models.ManyToManyField(
         WatchTerm, through="MentionTerm", related_name="mentions", verbose_name=_("matched watch terms")
     )

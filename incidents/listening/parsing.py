@@ -203,6 +203,7 @@ class IncomingMention:
     source: str = ""
     received_at: datetime | None = None
     updated_at: datetime | None = None
+    origin_id: int | None = None
     pk: int | None = None
     index: int = 0  # position in the request (not stored)
 

@@ -88,7 +88,9 @@ def match_terms(text: str, patterns) -> list[int]:
 
 
 @transaction.atomic
-def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str) -> IngestResult:
+def mentions_ingest(
+    *, mentions: list["IncomingMention | Mention"], source: str, origin_id: int | None = None
+) -> IngestResult:
     """Store validated mentions idempotently (one upsert), refresh their term matches, queue spike checks.
 
     The caller validated every item (``parse_batch``); within the batch, (platform, external_id)
@@ -101,6 +103,7 @@ def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str)
     now = timezone.now()
     for mention in mentions:
         mention.source = source
+        mention.origin_id = origin_id
         mention.received_at = now
         mention.updated_at = now
     if connection.vendor == "postgresql":
@@ -135,7 +138,7 @@ def mentions_ingest(*, mentions: list["IncomingMention | Mention"], source: str)
     return IngestResult(stored=len(mentions), term_ids=term_ids, mentions=mentions, outcomes=outcomes)
 
 
-def mentions_ingest_items(*, items, source: str) -> tuple[IngestResult, list[dict]]:
+def mentions_ingest_items(*, items, source: str, origin_id: int | None = None) -> tuple[IngestResult, list[dict]]:
     """Validate and store a batch item by item: the good ones are stored, the bad ones reported.
 
     Returns the ingest result and one result per item, in input order: ``{index, status, id}``
@@ -143,13 +146,31 @@ def mentions_ingest_items(*, items, source: str) -> tuple[IngestResult, list[dic
     message}``. Raises ``ValidationError`` (nothing stored) when the batch itself is malformed.
     """
     mentions, errors = parse_batch(items)
-    result = mentions_ingest(mentions=mentions, source=source)
+    result = mentions_ingest(mentions=mentions, source=source, origin_id=origin_id)
     results: list[dict | None] = [None] * len(items)
     for error in errors:
         results[error["index"]] = {"index": error["index"], "status": REJECTED, **error}
     for m, outcome in zip(result.mentions, result.outcomes, strict=True):
         results[m.index] = {"index": m.index, "status": outcome, "id": m.pk}
     return result, results
+
+
+def mentions_mark_deleted(*, platform: str, external_ids, at: datetime | None = None) -> int:
+    """Mark the stored mentions the platform deleted (kept for the record, not live evidence); returns how many.
+
+    Runs in the caller's transaction. A mention already marked keeps its first deletion time;
+    unknown ids are ignored (a deletion may arrive for a post we never stored).
+    """
+    ids = [str(e) for e in external_ids if e not in (None, "")]
+    if not ids:
+        return 0
+    marked = Mention.objects.filter(platform=platform, external_id__in=ids, deleted_at__isnull=True)
+    pks = list(marked.values_list("pk", flat=True))
+    if not pks:
+        return 0
+    # No longer evidence: its watch-term matches go, so spike windows stop counting it.
+    MentionTerm.objects.filter(mention_id__in=pks).delete()
+    return Mention.objects.filter(pk__in=pks).update(deleted_at=at or timezone.now(), updated_at=timezone.now())
 
 
 def _key_filter(keys) -> dict:
@@ -211,6 +232,7 @@ _PG_COLUMNS = (
     ("source", "varchar"),
     ("received_at", "timestamptz"),
     ("updated_at", "timestamptz"),
+    ("origin_id", "bigint"),
 )
 
 

@@ -1,0 +1,1 @@
+"""Sources the desk listens to itself (issue 14): model, connectors, polling, health. See ``connectors.base``."""

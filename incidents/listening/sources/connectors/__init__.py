@@ -1,0 +1,1 @@
+"""The built-in connectors: importing this package registers each one (see ``base`` for the interface)."""

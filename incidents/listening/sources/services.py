@@ -1,0 +1,185 @@
+"""Every write to sources: recording a batch with its cursor, recording a failure, managing sources.
+
+``source_record_batch`` is the one way items from a connector reach the mention table: the items
+(through the idempotent ingest), the deletions and the new cursor are written in **one
+transaction** with the source row locked, so after a crash or restart a connector resumes from a
+cursor that matches exactly what was stored: no gap (the cursor never moves past unstored items)
+and no duplicate (a replayed page is absorbed by the upsert on ``(platform, external_id)``).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.listening import parsing
+from incidents.listening import services as mention_services
+from incidents.listening.sources.models import Source, SourceRun
+
+RECEIVED_THROUGH = "source"
+# Back-off after consecutive failures: base * 2^(n-1), capped (seconds); Retry-After wins when longer.
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+ERROR_MAX = 1000
+
+
+class CursorConflict(Exception):
+    """The stored cursor moved since the caller read it (another poller recorded first): the batch is dropped."""
+
+
+@dataclass
+class BatchResult:
+    """What one recorded batch did."""
+
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    deleted: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def source_record_batch(
+    *,
+    source: Source,
+    items: list[dict],
+    cursor: dict,
+    deleted_ids=(),
+    platform: str | None = None,
+    expected_cursor: dict | None = None,
+    now=None,
+) -> BatchResult:
+    """Ingest a connector's items, mark its deletions and advance its cursor, all in one transaction.
+
+    ``items`` are mention dicts (``parsing.parse_mention``'s shape); a malformed one is counted as
+    rejected (reported on the source), never stored, and does not hold the cursor back: the
+    platform will not send a different copy. ``expected_cursor``, when given, must still be the
+    stored cursor (``CursorConflict`` otherwise), so two pollers cannot move it backwards.
+    ``platform`` names the mention platform of ``deleted_ids`` (the items carry their own).
+    The source's health records a success.
+    """
+    now = now or timezone.now()
+    result = BatchResult(fetched=len(items))
+    with transaction.atomic():
+        # Locked: a concurrent poll of the same source waits here, then sees the advanced cursor.
+        locked = Source.objects.select_for_update().get(pk=source.pk)
+        if expected_cursor is not None and (locked.cursor or {}) != (expected_cursor or {}):
+            raise CursorConflict(f"source {source.pk}: cursor moved")
+        # Within one batch the same post may come twice (an edit replayed in a page): the last copy wins.
+        unique: dict[tuple, dict] = {}
+        for item in items:
+            key = (item.get("platform"), item.get("external_id")) if isinstance(item, dict) else (id(item), None)
+            unique.pop(key, None)
+            unique[key] = item
+        for chunk in _chunks(list(unique.values()), parsing.MAX_BATCH):
+            mentions, errors = parsing.parse_batch(chunk)
+            ingest = mention_services.mentions_ingest(mentions=mentions, source=RECEIVED_THROUGH, origin_id=locked.pk)
+            result.created += ingest.count(mention_services.CREATED)
+            result.updated += ingest.count(mention_services.UPDATED)
+            result.unchanged += ingest.count(mention_services.UNCHANGED)
+            result.rejected += len(errors)
+            result.errors.extend(errors)
+        if deleted_ids:
+            deletion_platform = platform or _platform_of(locked)
+            result.deleted = mention_services.mentions_mark_deleted(
+                platform=deletion_platform, external_ids=list(deleted_ids), at=now
+            )
+        locked.cursor = cursor or {}
+        locked.last_polled_at = now
+        locked.last_success_at = now
+        locked.consecutive_failures = 0
+        locked.backoff_until = None
+        locked.failing_since = None
+        locked.failure_notified_at = None
+        if result.rejected:
+            first = result.errors[0]
+            locked.last_error = (
+                f"{result.rejected} item(s) skipped (malformed), first: {first.get('field')}: {first.get('message')}"
+            )[:ERROR_MAX]
+            locked.last_error_at = now
+        locked.save(
+            update_fields=[
+                "cursor",
+                "last_polled_at",
+                "last_success_at",
+                "consecutive_failures",
+                "backoff_until",
+                "failing_since",
+                "failure_notified_at",
+                "last_error",
+                "last_error_at",
+            ]
+        )
+        SourceRun.objects.create(
+            source=locked,
+            started_at=now,
+            fetched=result.fetched,
+            created=result.created,
+            updated=result.updated,
+            rejected=result.rejected,
+            deleted=result.deleted,
+            error=locked.last_error if result.rejected else "",
+        )
+    source.cursor = locked.cursor
+    return result
+
+
+def _platform_of(source: Source) -> str:
+    from incidents.listening.sources.connectors.base import get_connector
+
+    connector = get_connector(source.kind)
+    return (source.config or {}).get("platform") or (connector.platform if connector else source.kind)
+
+
+def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
+    """How long to wait after ``failures`` consecutive failures: exponential, capped, at least ``Retry-After``."""
+    base = getattr(settings, "SOURCE_BACKOFF_BASE_SECONDS", BACKOFF_BASE_SECONDS)
+    cap = getattr(settings, "SOURCE_BACKOFF_MAX_SECONDS", BACKOFF_MAX_SECONDS)
+    delay = min(cap, base * 2 ** max(0, failures - 1))
+    if retry_after is not None:
+        # The platform's word wins when longer; a huge or hostile value is still capped at a day.
+        delay = max(delay, min(float(retry_after), 86400.0))
+    return delay
+
+
+def source_record_failure(*, source: Source, error: Exception | str, retry_after: float | None = None, now=None):
+    """Record a failed poll or stream: the error (visible on the source), the failure streak and the back-off.
+
+    The cursor does not move. ``retry_after`` (or the error's own ``retry_after``) sets the
+    minimum back-off. Returns the source as stored.
+    """
+    now = now or timezone.now()
+    if retry_after is None:
+        retry_after = getattr(error, "retry_after", None)
+    message = str(error) or type(error).__name__
+    if isinstance(error, Exception):
+        message = f"{type(error).__name__}: {message}" if str(error) else type(error).__name__
+    with transaction.atomic():
+        locked = Source.objects.select_for_update().get(pk=source.pk)
+        locked.consecutive_failures += 1
+        locked.last_polled_at = now
+        locked.last_error = message[:ERROR_MAX]
+        locked.last_error_at = now
+        if locked.failing_since is None:
+            locked.failing_since = now
+        locked.backoff_until = now + timedelta(seconds=backoff_seconds(locked.consecutive_failures, retry_after))
+        locked.save(
+            update_fields=[
+                "consecutive_failures",
+                "last_polled_at",
+                "last_error",
+                "last_error_at",
+                "failing_since",
+                "backoff_until",
+            ]
+        )
+        SourceRun.objects.create(source=locked, started_at=now, error=locked.last_error)
+    return locked

@@ -183,3 +183,59 @@ def source_record_failure(*, source: Source, error: Exception | str, retry_after
         )
         SourceRun.objects.create(source=locked, started_at=now, error=locked.last_error)
     return locked
+
+
+# --- failing sources: the dashboard warning and the team leads' notification ------------------
+
+SOURCE_FAILING = "source.failing"
+
+
+def register_notification_kinds() -> None:
+    """Sources' notification kinds (``IncidentsConfig.ready()``)."""
+    from django.utils.translation import gettext_lazy
+
+    from crisisdesk.notifications import kinds as notification_kinds
+
+    notification_kinds.register(SOURCE_FAILING, gettext_lazy("Source failing"))
+
+
+def failing_minutes() -> int:
+    return int(getattr(settings, "SOURCE_FAILING_WARN_MINUTES", 30))
+
+
+def sources_warn_failing(*, now=None) -> int:
+    """Tell the team leads, once per failure episode, about each source failing for ``SOURCE_FAILING_WARN_MINUTES``."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils.translation import gettext_noop
+
+    from crisisdesk.notifications.messages import message
+    from crisisdesk.notifications.services import notify
+    from crisisdesk.roles import TEAM_LEAD
+
+    now = now or timezone.now()
+    warned = 0
+    candidates = Source.objects.failing_for(failing_minutes(), now).filter(failure_notified_at__isnull=True)
+    for source in candidates:
+        with transaction.atomic():
+            # Locked and re-checked: two workers sweeping at once notify once.
+            locked = Source.objects.select_for_update().get(pk=source.pk)
+            if locked.failure_notified_at is not None or locked.failing_since is None:
+                continue
+            leads = get_user_model().objects.filter(is_active=True, groups__name=TEAM_LEAD).distinct()
+            notify(
+                recipients=list(leads),
+                kind=SOURCE_FAILING,
+                message=message(
+                    gettext_noop("Source failing: “%(name)s” since %(since)s"),
+                    {
+                        "name": locked.name,
+                        "since": locked.failing_since.strftime("%Y-%m-%d %H:%M UTC"),
+                    },
+                ),
+                url=reverse("listening:source-detail", kwargs={"pk": locked.pk}),
+            )
+            locked.failure_notified_at = now
+            locked.save(update_fields=["failure_notified_at"])
+            warned += 1
+    return warned

@@ -1,3 +1,6 @@
 """The built-in connectors: importing this package registers each one (see ``base`` for the interface)."""
 
-from incidents.listening.sources.connectors import hackernews  # noqa: F401
+from incidents.listening.sources.connectors import (
+    hackernews,  # noqa: F401
+    mastodon,  # noqa: F401
+)

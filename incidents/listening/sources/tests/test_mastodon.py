@@ -2,11 +2,11 @@
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
 from incidents.listening.models import Mention
 from incidents.listening.sources import polling
 from incidents.listening.sources.models import Source, SourceKind
+
+pytestmark = pytest.mark.django_db
 
 
 def status(n, **extra):

@@ -233,9 +233,112 @@ def sources_warn_failing(*, now=None) -> int:
                         "since": locked.failing_since.strftime("%Y-%m-%d %H:%M UTC"),
                     },
                 ),
-                url=reverse("listening:source-detail", kwargs={"pk": locked.pk}),
+                url=reverse("mentions:source", kwargs={"pk": locked.pk}),
             )
             locked.failure_notified_at = now
             locked.save(update_fields=["failure_notified_at"])
             warned += 1
     return warned
+
+
+def source_mark_deleted(*, source: Source, platform: str, external_ids) -> int:
+    """Mark posts a source reports deleted (platform given by the sender); returns how many were marked."""
+    with transaction.atomic():
+        return mention_services.mentions_mark_deleted(platform=platform, external_ids=external_ids)
+
+
+# --- managing sources (team leads) --------------------------------------------------------------
+
+SOURCE_FIELDS = ("name", "kind", "config", "enabled", "poll_interval_seconds", "max_requests_per_minute")
+
+
+def can_manage_sources(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("incidents.change_source"))
+
+
+def source_save(
+    *, actor, source: Source | None = None, data: dict, credentials: dict | None = None, watch_terms=None
+) -> Source:
+    """Create or change a source (team leads): configuration validated by its connector, credentials write-only.
+
+    ``credentials`` (name → value or ``env:NAME``) replaces the stored ones when given; a name
+    given empty keeps its stored value. Audited without any credential value.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from crisisdesk.audit.services import audit_record
+    from crisisdesk.secretbox import ENV_NAME, is_reference, reference_name
+    from incidents.listening.sources.connectors.base import get_connector
+
+    if not can_manage_sources(actor):
+        raise PermissionDenied(_("Only team leads manage sources."))
+    unknown = set(data) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValueError(f"not source fields: {sorted(unknown)}")
+    with transaction.atomic():
+        creating = source is None
+        source = Source(created_by=actor) if creating else Source.objects.select_for_update().get(pk=source.pk)
+        if not creating and "kind" in data and data["kind"] != source.kind:
+            raise ValidationError({"kind": _("The kind of a source cannot change; add a new source.")})
+        for name, value in data.items():
+            setattr(source, name, value)
+        connector = get_connector(source.kind)
+        if connector is None:
+            raise ValidationError({"kind": _("No connector is installed for this kind.")})
+        source.config = connector.clean_config(source.config if isinstance(source.config, dict) else {})
+        if credentials is not None:
+            for name, value in credentials.items():
+                if value and is_reference(value) and not ENV_NAME.match(reference_name(value)):
+                    raise ValidationError({name: _("Write env:NAME with an upper-case variable name.")})
+            # Merge with what is stored as stored (references unresolved), not the environment's values.
+            merged = _stored_credentials(source) if source.credentials_secret else {}
+            merged.update({k: v for k, v in credentials.items() if v})
+            source.set_credentials(merged)
+        source.full_clean()
+        source.save()
+        if watch_terms is not None:
+            source.watch_terms.set(watch_terms)
+        audit_record(
+            actor=actor,
+            action="source.create" if creating else "source.update",
+            target=source,
+            to_state="enabled" if source.enabled else "paused",
+            data={"kind": source.kind, "config": source.config, "credentials": source.credential_names},
+        )
+    return source
+
+
+def _stored_credentials(source: Source) -> dict:
+    import json
+
+    from crisisdesk import secretbox
+    from incidents.listening.sources.models import CREDENTIALS_PURPOSE
+
+    return json.loads(secretbox.decrypt(source.credentials_secret, purpose=CREDENTIALS_PURPOSE, what="credentials"))
+
+
+def source_set_enabled(*, actor, source: Source, enabled: bool) -> Source:
+    """Pause or resume a source (team leads)."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from crisisdesk.audit.services import audit_record
+
+    if not can_manage_sources(actor):
+        raise PermissionDenied(_("Only team leads manage sources."))
+    with transaction.atomic():
+        locked = Source.objects.select_for_update().get(pk=source.pk)
+        before = "enabled" if locked.enabled else "paused"
+        locked.enabled = enabled
+        if enabled:
+            locked.backoff_until = None
+        locked.save(update_fields=["enabled", "backoff_until"])
+        audit_record(
+            actor=actor,
+            action="source.enabled",
+            target=locked,
+            from_state=before,
+            to_state="enabled" if enabled else "paused",
+        )
+    return locked

@@ -104,7 +104,7 @@ class InboundWebhookView(View):
         ):
             return JsonResponse({"deleted": [_("Expected a list of {platform, external_id}.")]}, status=400)
         result = services.source_record_batch(
-            source=source, items=[i for i in items], cursor={"last_webhook_id": request.headers["webhook-id"]}
+            source=source, items=list(items), cursor={"last_webhook_id": request.headers["webhook-id"]}
         )
         marked = 0
         for platform in {d["platform"] for d in deleted}:

@@ -38,7 +38,7 @@ def source_poll(*, source: Source, force: bool = False) -> services.BatchResult 
     if not force and not is_due(source, now):
         return None
     connector = get_connector(source.kind)
-    if connector is None or connector.streaming or not hasattr(connector, "poll"):
+    if connector is None or connector.streaming or connector.pushed:
         return None
     last = None
     try:
@@ -84,7 +84,7 @@ def streaming_kinds() -> list[str]:
     from incidents.listening.sources.connectors.base import _registry, registered_kinds
 
     registered_kinds()
-    return [kind for kind, connector in _registry.items() if connector.streaming]
+    return [kind for kind, connector in _registry.items() if connector.streaming or connector.pushed]
 
 
 _timer_started = threading.Event()

@@ -4,4 +4,5 @@ from incidents.listening.sources.connectors import (
     feeds,  # noqa: F401
     hackernews,  # noqa: F401
     mastodon,  # noqa: F401
+    webhook,  # noqa: F401
 )

@@ -127,3 +127,34 @@ def test_inbound_refuses_bad_signature_replay_and_stale(client, hook):
         == 400
     )
     assert not Mention.objects.exists()
+
+
+def test_browser_pages_and_fetch_now(client_for, team_lead, communicator, outsider, fake_server):
+    fake_server.route("GET", "/feed", lambda r: (500, {}, "boom"))
+    source = Source.objects.create(name="Feed", kind=SourceKind.RSS, config={"url": f"{fake_server.url}/feed"})
+    lead = client_for(team_lead)
+    assert lead.get("/mentions/sources/").status_code == 200
+    response = lead.post(f"/mentions/sources/{source.pk}/fetch/", follow=True)
+    assert response.status_code == 200 and "500" in response.content.decode()
+    source.refresh_from_db()
+    assert source.is_failing
+    assert client_for(communicator).post(f"/mentions/sources/{source.pk}/fetch/").status_code == 403
+    assert client_for(outsider).get(f"/mentions/sources/{source.pk}/").status_code == 403
+    lead = client_for(team_lead)  # one test client: log the lead back in
+    created = lead.post(
+        "/mentions/sources/new/",
+        {
+            "name": "Hook",
+            "kind": "inbound_webhook",
+            "config": "{}",
+            "enabled": "on",
+            "poll_interval_seconds": 300,
+            "max_requests_per_minute": 30,
+            "credential_name": "webhook_secret",
+            "credential_value": "s3cret-hook",
+        },
+    )
+    assert created.status_code == 302, created.content
+    hook = Source.objects.get(name="Hook")
+    assert hook.credential_names == ["webhook_secret"]
+    assert "s3cret-hook" not in lead.get(hook.get_absolute_url()).content.decode()

@@ -493,6 +493,8 @@ SOURCE_BACKOFF_BASE_SECONDS = env_int("SOURCE_BACKOFF_BASE_SECONDS", 30)
 SOURCE_BACKOFF_MAX_SECONDS = env_int("SOURCE_BACKOFF_MAX_SECONDS", 3600)
 SOURCE_HTTP_TIMEOUT_SECONDS = env_int("SOURCE_HTTP_TIMEOUT_SECONDS", 15)
 SOURCE_DEMO_TIMER_SECONDS = env_int("SOURCE_DEMO_TIMER_SECONDS", 60)
+# Without a broker (make demo), `manage.py runserver` polls due sources in-process on that timer.
+SOURCE_DEMO_TIMER = env_bool("SOURCE_DEMO_TIMER", default=False)
 
 # /healthz calls the worker or beat "stale" (503) when its last heartbeat is older than this.
 CRISISDESK_HEARTBEAT_STALE_MINUTES = env_int("CRISISDESK_HEARTBEAT_STALE_MINUTES", 5)

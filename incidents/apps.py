@@ -45,3 +45,8 @@ class IncidentsConfig(DomainPackagesAppConfig):
         from incidents.demo import steps as demo_steps
 
         demo_steps.register()
+
+        # make demo (no broker): runserver polls the due listening sources on a timer, in-process.
+        from incidents.listening.sources.polling import maybe_start_demo_timer
+
+        maybe_start_demo_timer()

@@ -90,6 +90,21 @@ def streaming_kinds() -> list[str]:
 _timer_started = threading.Event()
 
 
+def maybe_start_demo_timer() -> bool:
+    """Start the timer in ``runserver``'s serving process when ``SOURCE_DEMO_TIMER`` is on and there is no broker."""
+    import os
+    import sys
+
+    if not getattr(settings, "SOURCE_DEMO_TIMER", False) or not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return False
+    if sys.argv[1:2] != ["runserver"]:
+        return False
+    # The autoreloader's parent process only watches files: the child (RUN_MAIN) serves.
+    if os.environ.get("RUN_MAIN") != "true" and "--noreload" not in sys.argv:
+        return False
+    return start_demo_timer()
+
+
 def start_demo_timer(interval: float | None = None) -> bool:
     """Without a broker (``make demo``), poll due sources in a daemon thread of this process; once per process."""
     if _timer_started.is_set():

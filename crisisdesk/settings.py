@@ -363,7 +363,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Webhook and chat deliveries share one status choice set: one named component for both.
-    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "crisisdesk.webhooks.models.DeliveryStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryStatusEnum": "crisisdesk.webhooks.models.DeliveryStatus",
+        "SourceKindEnum": "incidents.listening.sources.models.SourceKind",
+    },
     # The error bodies every operation documents (crisisdesk.api.schema); the enum hook is the default one.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

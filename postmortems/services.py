@@ -31,8 +31,8 @@ from crisisdesk.review import services as review
 from crisisdesk.review.models import Action
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
 from incidents import permissions as incident_permissions
-from incidents.impact import incident_measured_impact
 from incidents import timeline
+from incidents.impact import incident_measured_impact
 from incidents.models import Incident, Status, TimelineKind
 from postmortems.models import (
     CLOSED_ACTION_STATUSES,

@@ -180,3 +180,12 @@ def test_statement_page_shows_the_impact_and_outsider_gets_404(client_for, repla
     assert 'id="impact"' in html
     assert "so far, 90 min elapsed" in html
     assert "Counts the mentions linked to this incident." in html
+
+
+def test_war_room_chart_lists_before_and_after_per_statement(client_for, replay, communicator, outsider):
+    url = f"/mentions/incident/{replay.incident.reference}/chart/"
+    assert client_for(outsider).get(url).status_code == 404
+    with time_machine.travel(T + 48 * H, tick=False):
+        html = client_for(communicator).get(url).content.decode()
+    assert 'id="impact-markers"' in html
+    assert "Statements published: mentions 2 h before and after" in html

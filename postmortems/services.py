@@ -32,8 +32,16 @@ from crisisdesk.review.models import Action
 from crisisdesk.review.policy import Requirement, ReviewPolicy, has_explicit_perm
 from incidents import permissions as incident_permissions
 from incidents import timeline
+from incidents.impact import incident_measured_impact
 from incidents.models import Incident, Status, TimelineKind
-from postmortems.models import CLOSED_ACTION_STATUSES, SECTION_FIELDS, ActionItem, ActionItemStatus, PostmortemReview
+from postmortems.models import (
+    CLOSED_ACTION_STATUSES,
+    SECTION_FIELDS,
+    ActionItem,
+    ActionItemStatus,
+    PostmortemReview,
+    Sentiment,
+)
 
 REVIEW_EVENT = timeline.event("postmortem.review", gettext_lazy("Post-crisis review: %(action)s."), {"action": Action})
 ACTION_ITEM_ADDED = timeline.event(
@@ -202,6 +210,7 @@ def postmortem_draft_for(*, incident: Incident, actor, ip_address: str | None = 
         title=title[:200],
         summary=incident.summary,
         created_by=actor,
+        **measured_impact_fields(incident),
     )
     draft.full_clean()
     draft.save()
@@ -234,6 +243,51 @@ def postmortem_update(
     review.review_record_edit(actor=actor, item=item, comment=comment, ip_address=ip_address)
     item.refresh_from_db()
     return item
+
+
+def measured_impact_fields(incident: Incident) -> dict:
+    """The review's impact fields as measured from the incident's mentions (empty for an exercise)."""
+    measured = incident_measured_impact(incident=incident)
+    if measured is None:
+        return {}
+    return {
+        "impact_reach": measured["reach"],
+        "impact_peak_mentions": measured["peak_mentions"],
+        "impact_sentiment": measured["sentiment"] or Sentiment.UNKNOWN,
+    }
+
+
+def _is_empty(item: PostmortemReview, field: str) -> bool:
+    value = getattr(item, field)
+    return value is None or value == Sentiment.UNKNOWN
+
+
+def postmortem_refresh_impact(
+    *, actor, review_item: PostmortemReview, overwrite: bool = False, ip_address: str | None = None
+) -> tuple[PostmortemReview, list[str]]:
+    """Fill the impact fields (reach, peak volume, sentiment) from the incident's mentions.
+
+    Typed values are kept: only empty fields are filled, unless ``overwrite`` says to replace
+    them. Returns the review and the fields changed; nothing changed means no new revision.
+    Like any edit, a change sends the review back to draft (an approval stops counting).
+    """
+    review.ensure_allowed(actor=actor, item=review_item, action=Action.EDIT)
+    measured = measured_impact_fields(review_item.incident)
+    changes = {
+        field: value
+        for field, value in measured.items()
+        if (overwrite or _is_empty(review_item, field)) and getattr(review_item, field) != value
+    }
+    if not changes:
+        return review_item, []
+    item = postmortem_update(
+        actor=actor,
+        review_item=review_item,
+        comment=_("Impact refreshed from the mention data."),
+        ip_address=ip_address,
+        **changes,
+    )
+    return item, sorted(changes)
 
 
 # --- action items ---------------------------------------------------------------------------------------

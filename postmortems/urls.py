@@ -15,6 +15,7 @@ urlpatterns = [
     path("action-items/<int:pk>/status/", views.ActionItemStatusView.as_view(), name="action_status"),
     path("<int:pk>/", views.PostmortemDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.PostmortemEditView.as_view(), name="edit"),
+    path("<int:pk>/refresh-impact/", views.PostmortemRefreshImpactView.as_view(), name="refresh_impact"),
     path("<int:pk>/transition/", views.PostmortemTransitionView.as_view(), name="transition"),
     path("<int:pk>/action-items/new/", views.ActionItemCreateView.as_view(), name="action_create"),
     path("<int:pk>/print/", views.PostmortemPrintView.as_view(), name="print"),

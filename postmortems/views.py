@@ -136,6 +136,29 @@ class PostmortemEditView(LoginRequiredMixin, FormView):
         return redirect(item.get_absolute_url())
 
 
+class PostmortemRefreshImpactView(LoginRequiredMixin, View):
+    """POST: fill the impact fields from the mention data (typed values kept unless "replace" is ticked)."""
+
+    def post(self, request, *args, **kwargs):
+        item = visible_review(request, kwargs["pk"])
+        try:
+            item, changed = services.postmortem_refresh_impact(
+                actor=request.user,
+                review_item=item,
+                overwrite=request.POST.get("overwrite") == "1",
+                ip_address=client_ip(request),
+            )
+        except InvalidTransition as error:
+            messages.error(request, str(error))
+            return redirect(item.get_absolute_url())
+        if changed:
+            labels = ", ".join(str(PostmortemReview._meta.get_field(f).verbose_name) for f in changed)
+            messages.success(request, _("Impact refreshed from the data: %s.") % labels)
+        else:
+            messages.info(request, _("Nothing changed: the impact fields already hold these values or typed ones."))
+        return redirect(item.get_absolute_url())
+
+
 class PostmortemTransitionView(ItemTransitionView):
     """Submit, approve, request changes, reject, publish or withdraw one review."""
 

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import views
+from incidents.api.impact import StatementImpactView
 from incidents.listening.api import views as listening_views
 from incidents.listening.api import views as mention_views
 from incidents.listening.sources import inbound
@@ -27,5 +28,6 @@ router.register("follow-ups", listening_views.FollowUpViewSet, basename="private
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
     path("sources/<int:pk>/inbound/", inbound.InboundWebhookView.as_view(), name="source-inbound"),
+    path("statements/<int:pk>/impact/", StatementImpactView.as_view(), name="statement-impact"),
     *router.urls,
 ]

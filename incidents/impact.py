@@ -17,7 +17,7 @@ share, and counted in ``unscored``).
 All windows of one statement are one aggregate query (conditional aggregation).
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncHour
@@ -149,7 +149,12 @@ def incident_measured_impact(*, incident) -> dict | None:
         negative=Count("id", filter=Q(sentiment__isnull=False, sentiment_label=Sentiment.NEGATIVE)),
         positive=Count("id", filter=Q(sentiment__isnull=False, sentiment_label=Sentiment.POSITIVE)),
     )
-    busiest = mentions.annotate(hour=TruncHour("posted_at")).values("hour").annotate(n=Count("id")).order_by("-n")[:1]
+    busiest = (
+        mentions.annotate(hour=TruncHour("posted_at", tzinfo=UTC))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:1]
+    )
     scored, negative, positive = totals["scored"], totals["negative"], totals["positive"]
     if not scored:
         sentiment = None

@@ -45,8 +45,15 @@ def envelopes(server) -> list[bytes]:
     bodies = []
     for request in server.accepted():
         body = request.body
-        if request.headers.get("content-encoding") == "gzip":
+        encoding = request.headers.get("content-encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":
+            # sentry-sdk compresses with Brotli whenever the brotli package is importable (WeasyPrint's
+            # fonttools brings it), so that is the only case this branch is reached.
+            import brotli
+
+            body = brotli.decompress(body)
         bodies.append(body)
     return bodies
 

@@ -72,7 +72,10 @@ class Algolia:
 
 
 @pytest.fixture
-def hn(fake_server, team_lead):
+def hn(fake_server, team_lead, monkeypatch):
+    # The connector's windows are relative to the clock: freeze it at the NOW the hits were built
+    # around, or a test that runs minutes after import (a long suite) sees them as too old.
+    monkeypatch.setattr(hackernews.time, "time", lambda: NOW)
     watch_term_add(actor=team_lead, term="Acme", kind="brand")
     algolia = Algolia([hit(n, NOW - 100 * n) for n in range(1, 6)])
     fake_server.route("GET", "/api/v1/search_by_date", algolia)

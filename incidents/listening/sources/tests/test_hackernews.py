@@ -8,6 +8,7 @@ from django.utils import timezone
 from incidents.listening.models import Mention
 from incidents.listening.services import watch_term_add
 from incidents.listening.sources import polling
+from incidents.listening.sources.connectors import hackernews
 from incidents.listening.sources.models import Source, SourceKind
 
 NOW = int(time.time())
@@ -104,7 +105,6 @@ def test_pages_through_and_stores_every_hit(hn, fake_server):
 
 
 def test_restart_mid_window_resumes_at_the_page(hn, fake_server, settings, monkeypatch):
-    from incidents.listening.sources.connectors import hackernews
 
     source, algolia = hn
     monkeypatch.setattr(hackernews.time, "time", lambda: NOW)

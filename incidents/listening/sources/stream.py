@@ -62,36 +62,39 @@ def reconnect_delay(failures: int, retry_after: float | None) -> float:
 def run_source(source_id: int, *, stop: threading.Event, stats: StreamStats | None = None, max_failures=None) -> None:
     """Stream one source until ``stop``: reconnect after each failure, recording it on the source."""
     failures = 0
+    while not stop.is_set():
+        source = Source.objects.get(pk=source_id)
+        connector = get_connector(source.kind)
+
+        def record(*, items, cursor, deleted_ids=(), _source=source, _platform=connector.platform):
+            services.source_record_batch(
+                source=_source, items=items, cursor=cursor, deleted_ids=deleted_ids, platform=_platform
+            )
+
+        try:
+            connector.stream(source, source.cursor or {}, record, stop=stop, stats=stats)
+            failures = 0
+        except ConnectorError as exc:
+            failures += 1
+            services.source_record_failure(source=source, error=exc)
+            delay = reconnect_delay(failures, getattr(exc, "retry_after", None))
+            logger.warning("stream source %s failed (%s); reconnecting in %.0fs", source_id, exc, delay)
+            if max_failures is not None and failures >= max_failures:
+                return
+            stop.wait(delay)
+        except Exception:  # a bug must not kill the other streams: log it, back off, retry
+            failures += 1
+            logger.exception("stream source %s crashed", source_id)
+            if max_failures is not None and failures >= max_failures:
+                return
+            stop.wait(reconnect_delay(failures, None))
+
+
+def _thread_main(source_id: int, *, stop: threading.Event, stats: StreamStats) -> None:
     try:
-        while not stop.is_set():
-            source = Source.objects.get(pk=source_id)
-            connector = get_connector(source.kind)
-
-            def record(*, items, cursor, deleted_ids=(), _source=source, _platform=connector.platform):
-                services.source_record_batch(
-                    source=_source, items=items, cursor=cursor, deleted_ids=deleted_ids, platform=_platform
-                )
-
-            try:
-                connector.stream(source, source.cursor or {}, record, stop=stop, stats=stats)
-                failures = 0
-            except ConnectorError as exc:
-                failures += 1
-                services.source_record_failure(source=source, error=exc)
-                delay = reconnect_delay(failures, getattr(exc, "retry_after", None))
-                logger.warning("stream source %s failed (%s); reconnecting in %.0fs", source_id, exc, delay)
-                if max_failures is not None and failures >= max_failures:
-                    return
-                stop.wait(delay)
-            except Exception:  # a bug must not kill the other streams: log it, back off, retry
-                failures += 1
-                logger.exception("stream source %s crashed", source_id)
-                connection.close()
-                if max_failures is not None and failures >= max_failures:
-                    return
-                stop.wait(reconnect_delay(failures, None))
+        run_source(source_id, stop=stop, stats=stats)
     finally:
-        close_old_connections()
+        # Each thread has its own database connection: close it, or PostgreSQL keeps it open.
         connection.close()
 
 
@@ -103,7 +106,9 @@ def run_all(*, stop: threading.Event, stats: StreamStats, heartbeat_seconds: flo
     if not sources:
         logger.warning("listen: no enabled stream source")
     threads = [
-        threading.Thread(target=run_source, args=(s.pk,), kwargs={"stop": stop, "stats": stats}, name=f"stream-{s.pk}")
+        threading.Thread(
+            target=_thread_main, args=(s.pk,), kwargs={"stop": stop, "stats": stats}, name=f"stream-{s.pk}"
+        )
         for s in sources
     ]
     for thread in threads:

@@ -26,7 +26,14 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 
-from incidents.listening.sources.connectors.base import BadPayload, Connector, TransientError, register
+from incidents.listening.sources.connectors.base import (
+    BadPayload,
+    Connector,
+    RateLimited,
+    TransientError,
+    parse_retry_after,
+    register,
+)
 from incidents.listening.sources.models import SourceKind
 
 logger = logging.getLogger(__name__)
@@ -156,7 +163,7 @@ class JetstreamConnector(Connector):
 
     def stream(self, source, cursor: dict, record, *, stop: threading.Event | None = None, stats=None) -> None:
         """Read the stream until ``stop`` is set, recording a batch (with its ``time_us`` cursor) every second."""
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
         from websockets.sync.client import connect
 
         stop = stop or threading.Event()
@@ -186,6 +193,12 @@ class JetstreamConnector(Connector):
 
         try:
             websocket = connect(url, open_timeout=10, max_size=2**22, compression="deflate")
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
+            if status == 429:
+                raise RateLimited("Jetstream answered 429", retry_after=retry_after) from exc
+            raise TransientError(f"Jetstream answered HTTP {status}", retry_after=retry_after) from exc
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             raise TransientError(f"Cannot connect to Jetstream: {type(exc).__name__}") from exc
         logger.info("jetstream source %s connected (cursor %s)", source.pk, start)

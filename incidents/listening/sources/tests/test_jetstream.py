@@ -1,0 +1,146 @@
+"""Bluesky Jetstream: mapping, local filtering, and streaming from a real local WebSocket server."""
+
+import threading
+
+import pytest
+
+from incidents.listening.models import Mention
+from incidents.listening.services import watch_term_add
+from incidents.listening.sources import stream
+from incidents.listening.sources.connectors.base import BadPayload
+from incidents.listening.sources.connectors.bluesky import TermMatcher, map_event, subscribe_url
+from incidents.listening.sources.fakes.jetstream import FakeJetstream, post_event
+from incidents.listening.sources.models import Source, SourceKind
+
+DID = "did:plc:abc123"
+T0 = 1_764_000_000_000_000
+
+
+def events():
+    return [
+        post_event(DID, "r1", T0 + 1, text="Acme broke my phone"),
+        post_event(DID, "r2", T0 + 2, text="nothing to see"),
+        post_event(DID, "r1", T0 + 3, text="ACME broke my phone (edited)", operation="update"),
+        "{not json",
+        {"did": DID, "time_us": T0 + 4, "kind": "identity", "identity": {}},
+        post_event(DID, "r3", T0 + 5, text="acme is lying"),
+        post_event(DID, "r3", T0 + 6, operation="delete"),
+        post_event(DID, "r4", T0 + 7, text="acme again"),
+    ]
+
+
+@pytest.fixture
+def terms(db, team_lead):
+    watch_term_add(actor=team_lead, term="acme", kind="brand")
+
+
+def make_source(url, **config):
+    return Source.objects.create(
+        name="Bluesky", kind=SourceKind.BLUESKY_JETSTREAM, config={"base_url": url, "batch_seconds": 0.05, **config}
+    )
+
+
+def test_matcher_is_case_insensitive_and_compiled_once():
+    matcher = TermMatcher(["Acme", "acme phone", " "])
+    assert matcher.matches("I hate ACME")
+    assert not matcher.matches("I hate acne")
+    assert not TermMatcher([]).matches("acme")
+
+
+def test_map_event_shapes():
+    matcher = TermMatcher(["acme"])
+    kind, item = map_event(post_event(DID, "r1", T0, text="acme"), matcher)
+    assert kind == "item"
+    assert item["external_id"] == f"at://{DID}/app.bsky.feed.post/r1"
+    assert item["url"] == f"https://bsky.app/profile/{DID}/post/r1"
+    assert item["platform"] == "bluesky" and "edited_at" not in item
+    assert "edited_at" in map_event(post_event(DID, "r1", T0, text="acme", operation="update"), matcher)[1]
+    assert map_event(post_event(DID, "r1", T0, operation="delete"), matcher) == (
+        "delete",
+        f"at://{DID}/app.bsky.feed.post/r1",
+    )
+    assert map_event(post_event(DID, "r1", T0, text="other"), matcher) is None
+    for bad in (
+        [],
+        {"kind": "commit", "did": DID},
+        {"kind": "commit", "did": DID, "commit": {"collection": "app.bsky.feed.post"}},
+    ):
+        with pytest.raises(BadPayload):
+            map_event(bad, matcher)
+
+
+def test_subscribe_url_speaks_jetstream():
+    assert subscribe_url("ws://h:1/", 42) == "ws://h:1/subscribe?wantedCollections=app.bsky.feed.post&cursor=42"
+    assert "cursor" not in subscribe_url("ws://h:1", None)
+
+
+def test_stream_ingests_matches_edits_and_deletions_with_cursor(terms):
+    with FakeJetstream(events()) as fake:
+        source = make_source(fake.url)
+        stats = stream.StreamStats()
+        stream.run_source(source.pk, stop=threading.Event(), stats=stats, max_failures=1)
+    source.refresh_from_db()
+    by_id = {m.external_id.rsplit("/", 1)[1]: m for m in Mention.objects.all()}
+    assert set(by_id) == {"r1", "r3", "r4"}
+    assert by_id["r1"].text == "ACME broke my phone (edited)"
+    assert by_id["r3"].deleted_at is not None and by_id["r1"].deleted_at is None
+    assert source.cursor == {"time_us": T0 + 7}
+    assert stats.events == 8 and stats.malformed == 1
+    # The server closing the stream is a recorded failure: the health shows it, the cursor stays.
+    assert source.consecutive_failures == 1 and "closed" in source.last_error
+    assert "cursor" not in fake.requests[0]
+
+
+def test_restart_resumes_from_rewound_cursor_without_duplicates(terms):
+    with FakeJetstream(events()) as fake:
+        source = make_source(fake.url, rewind_seconds=5)
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+        count = Mention.objects.count()
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+    assert fake.requests[1]["cursor"] == str(T0 + 7 - 5_000_000)
+    assert fake.requests[1]["wantedCollections"] == "app.bsky.feed.post"
+    assert Mention.objects.count() == count == 3
+
+
+def test_resume_gets_only_events_after_cursor(terms):
+    with FakeJetstream(events()) as fake:
+        source = make_source(fake.url, rewind_seconds=0)
+        Source.objects.filter(pk=source.pk).update(cursor={"time_us": T0 + 6})
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+    assert fake.requests[0]["cursor"] == str(T0 + 6)
+    assert [m.external_id.rsplit("/", 1)[1] for m in Mention.objects.all()] == ["r4"]
+
+
+def test_429_on_handshake_backs_off_at_least_retry_after(terms):
+    with FakeJetstream(events()) as fake:
+        fake.reject_status = 429
+        fake.reject_headers = {"Retry-After": "120"}
+        source = make_source(fake.url)
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+    source.refresh_from_db()
+    assert "RateLimited" in source.last_error
+    assert (source.backoff_until - source.last_polled_at).total_seconds() >= 120
+    assert stream.reconnect_delay(1, 120) == 120
+    assert not Mention.objects.exists()
+
+
+def test_5xx_and_unreachable_are_transient(terms):
+    with FakeJetstream(events()) as fake:
+        fake.reject_status = 503
+        source = make_source(fake.url)
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+    source.refresh_from_db()
+    assert "TransientError" in source.last_error and "503" in source.last_error
+    assert source.cursor == {}
+
+
+def test_stop_event_ends_a_held_stream_and_records_the_last_batch(terms):
+    stop = threading.Event()
+    with FakeJetstream(events(), close_after=False) as fake:
+        source = make_source(fake.url)
+        thread = threading.Timer(1.0, stop.set)
+        thread.start()
+        stream.run_source(source.pk, stop=stop, max_failures=1)
+    source.refresh_from_db()
+    assert source.cursor == {"time_us": T0 + 7}
+    assert source.consecutive_failures == 0

@@ -251,6 +251,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("FEED_POLL_SECONDS", 300)),
         "options": {"expires": float(env_int("FEED_POLL_SECONDS", 300))},
     },
+    # Listening sources (incidents.listening.sources.polling): each source has its own interval and
+    # back-off; this tick only decides how often the due ones are looked for.
+    "poll-sources": {
+        "task": "incidents.poll_sources",
+        "schedule": float(env_int("SOURCE_POLL_TICK_SECONDS", 30)),
+        "options": {"expires": float(env_int("SOURCE_POLL_TICK_SECONDS", 30))},
+    },
     "webhooks-sweep": {
         "task": "webhooks.sweep_due_deliveries",
         "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", 30)),
@@ -356,7 +363,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Webhook and chat deliveries share one status choice set: one named component for both.
-    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "crisisdesk.webhooks.models.DeliveryStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryStatusEnum": "crisisdesk.webhooks.models.DeliveryStatus",
+        "SourceKindEnum": "incidents.listening.sources.models.SourceKind",
+    },
     # The error bodies every operation documents (crisisdesk.api.schema); the enum hook is the default one.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -479,6 +489,16 @@ MENTION_LANGUAGE_DETECTION = os.environ.get("MENTION_LANGUAGE_DETECTION", "low")
 # /metrics is off (404) unless a bearer token and/or an allow-list of client networks is set.
 CRISISDESK_METRICS_TOKEN = os.environ.get("CRISISDESK_METRICS_TOKEN", "")
 CRISISDESK_METRICS_ALLOW = env_list("CRISISDESK_METRICS_ALLOW")
+# Listening sources: a source failing this long without a success warns on the dashboard and
+# notifies the team leads; back-off after consecutive failures; HTTP timeout; demo timer (no broker).
+SOURCE_FAILING_WARN_MINUTES = env_int("SOURCE_FAILING_WARN_MINUTES", 30)
+SOURCE_BACKOFF_BASE_SECONDS = env_int("SOURCE_BACKOFF_BASE_SECONDS", 30)
+SOURCE_BACKOFF_MAX_SECONDS = env_int("SOURCE_BACKOFF_MAX_SECONDS", 3600)
+SOURCE_HTTP_TIMEOUT_SECONDS = env_int("SOURCE_HTTP_TIMEOUT_SECONDS", 15)
+SOURCE_DEMO_TIMER_SECONDS = env_int("SOURCE_DEMO_TIMER_SECONDS", 60)
+# Without a broker (make demo), `manage.py runserver` polls due sources in-process on that timer.
+SOURCE_DEMO_TIMER = env_bool("SOURCE_DEMO_TIMER", default=False)
+
 # /healthz calls the worker or beat "stale" (503) when its last heartbeat is older than this.
 CRISISDESK_HEARTBEAT_STALE_MINUTES = env_int("CRISISDESK_HEARTBEAT_STALE_MINUTES", 5)
 # Sentry error reporting, only when SENTRY_DSN is set (no personal data is sent).

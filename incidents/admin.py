@@ -447,5 +447,6 @@ class ReferenceCounterAdmin(admin.ModelAdmin):
 # The domain packages register their own models; importing them here is what makes the admin find them.
 from incidents.checklist import admin as _checklist_admin  # noqa: E402, F401
 from incidents.listening import admin as _listening_admin  # noqa: E402, F401
+from incidents.listening.sources import admin as _sources_admin  # noqa: E402, F401
 from incidents.response import admin as _response_admin  # noqa: E402, F401
 from incidents.statements import admin as _statements_admin  # noqa: E402, F401

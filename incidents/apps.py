@@ -25,11 +25,12 @@ class IncidentsConfig(DomainPackagesAppConfig):
 
         # In-app notification kinds of each domain (crisisdesk.notifications).
         from incidents.checklist.services import register_notification_kinds as checklist_kinds
+        from incidents.listening.sources.services import register_notification_kinds as source_kinds
         from incidents.listening.spikes import register_notification_kinds as listening_kinds
         from incidents.response.services import register_notification_kinds as response_kinds
         from incidents.statements.services import register_notification_kinds as statement_kinds
 
-        for register_kinds in (checklist_kinds, listening_kinds, response_kinds, statement_kinds):
+        for register_kinds in (checklist_kinds, listening_kinds, source_kinds, response_kinds, statement_kinds):
             register_kinds()
 
         # Product metrics on /metrics (crisisdesk.observability): alerts, mentions, response clocks.
@@ -44,3 +45,8 @@ class IncidentsConfig(DomainPackagesAppConfig):
         from incidents.demo import steps as demo_steps
 
         demo_steps.register()
+
+        # make demo (no broker): runserver polls the due listening sources on a timer, in-process.
+        from incidents.listening.sources.polling import maybe_start_demo_timer
+
+        maybe_start_demo_timer()

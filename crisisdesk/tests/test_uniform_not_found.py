@@ -193,6 +193,10 @@ def _detail_object(basename, admin):
         from incidents.listening.tests.alert_helpers import make_alert, make_rule
 
         return make_alert(make_rule(admin))
+    if basename == "source":
+        from incidents.listening.sources.models import Source
+
+        return Source.objects.create(name="HN", kind="hackernews")
     raise AssertionError(f"no detail object for {basename}: add one here")
 
 

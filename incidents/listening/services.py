@@ -111,6 +111,12 @@ def mentions_ingest(
     else:
         outcomes = _upsert_orm(mentions)
     patterns = active_term_patterns()
+    # A post the platform deleted stays out of the evidence even when a copy is delivered again.
+    gone = (
+        set(Mention.objects.filter(pk__in=redelivered_pks, deleted_at__isnull=False).values_list("pk", flat=True))
+        if (redelivered_pks := [m.pk for m, o in zip(mentions, outcomes, strict=True) if o == UPDATED])
+        else set()
+    )
     matches = []
     term_ids: set[int] = set()
     redelivered = []
@@ -119,6 +125,8 @@ def mentions_ingest(
             continue
         if outcome == UPDATED:
             redelivered.append(m.pk)
+            if m.pk in gone:
+                continue
         for term_id in match_terms(m.text, patterns):
             term_ids.add(term_id)
             matches.append((m.pk, term_id, m.posted_at, m.sentiment_label == "negative"))

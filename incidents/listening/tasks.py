@@ -17,3 +17,11 @@ def poll_feeds() -> int:
     from incidents.listening import feeds
 
     return feeds.feeds_poll_all()
+
+
+@shared_task(name="incidents.poll_sources", ignore_result=True)
+def poll_sources() -> int:
+    """Poll every due listening source (Hacker News, Mastodon, news feeds…); returns how many were polled."""
+    from incidents.listening.sources import polling
+
+    return polling.sources_poll_due()

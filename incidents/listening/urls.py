@@ -3,6 +3,7 @@
 from django.urls import path
 
 from incidents.listening import alert_views, views
+from incidents.listening.sources import views as source_views
 
 app_name = "mentions"
 
@@ -18,6 +19,15 @@ urlpatterns = [
     path("rules/new/", views.SpikeRuleFormView.as_view(), name="rule_create"),
     path("rules/<int:pk>/", views.SpikeRuleFormView.as_view(), name="rule_edit"),
     path("feeds/", views.FeedSourcesView.as_view(), name="feeds"),
+    path("sources/", source_views.SourceListView.as_view(), name="sources"),
+    path("sources/new/", source_views.SourceFormView.as_view(), name="source_create"),
+    path("sources/<int:pk>/", source_views.SourceDetailView.as_view(), name="source"),
+    path("sources/<int:pk>/edit/", source_views.SourceFormView.as_view(), name="source_edit"),
+    path(
+        "sources/<int:pk>/<str:verb>/",
+        source_views.SourceActionView.as_view(),
+        name="source_action",
+    ),
     path("alerts/", views.AlertListView.as_view(), name="alerts"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert"),
     path("alerts/<int:pk>/open-incident/", alert_views.AlertOpenIncidentView.as_view(), name="alert_open_incident"),

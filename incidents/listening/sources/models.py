@@ -116,7 +116,7 @@ class Source(models.Model):
         return f"<Source {self.pk} {self.kind} {self.name!r}>"
 
     def get_absolute_url(self) -> str:
-        return reverse("listening:source-detail", kwargs={"pk": self.pk})
+        return reverse("mentions:source", kwargs={"pk": self.pk})
 
     # --- credentials (write-only) ---------------------------------------------------------
 

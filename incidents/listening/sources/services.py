@@ -183,3 +183,162 @@ def source_record_failure(*, source: Source, error: Exception | str, retry_after
         )
         SourceRun.objects.create(source=locked, started_at=now, error=locked.last_error)
     return locked
+
+
+# --- failing sources: the dashboard warning and the team leads' notification ------------------
+
+SOURCE_FAILING = "source.failing"
+
+
+def register_notification_kinds() -> None:
+    """Sources' notification kinds (``IncidentsConfig.ready()``)."""
+    from django.utils.translation import gettext_lazy
+
+    from crisisdesk.notifications import kinds as notification_kinds
+
+    notification_kinds.register(SOURCE_FAILING, gettext_lazy("Source failing"))
+
+
+def failing_minutes() -> int:
+    return int(getattr(settings, "SOURCE_FAILING_WARN_MINUTES", 30))
+
+
+def sources_warn_failing(*, now=None) -> int:
+    """Tell the team leads, once per failure episode, about each source failing for ``SOURCE_FAILING_WARN_MINUTES``."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils.translation import gettext_noop
+
+    from crisisdesk.notifications.messages import message
+    from crisisdesk.notifications.services import notify
+    from crisisdesk.roles import TEAM_LEAD
+
+    now = now or timezone.now()
+    warned = 0
+    candidates = Source.objects.failing_for(failing_minutes(), now).filter(failure_notified_at__isnull=True)
+    for source in candidates:
+        with transaction.atomic():
+            # Locked and re-checked: two workers sweeping at once notify once.
+            locked = Source.objects.select_for_update().get(pk=source.pk)
+            if locked.failure_notified_at is not None or locked.failing_since is None:
+                continue
+            leads = get_user_model().objects.filter(is_active=True, groups__name=TEAM_LEAD).distinct()
+            notify(
+                recipients=list(leads),
+                kind=SOURCE_FAILING,
+                message=message(
+                    gettext_noop("Source failing: “%(name)s” since %(since)s"),
+                    {
+                        "name": locked.name,
+                        "since": locked.failing_since.strftime("%Y-%m-%d %H:%M UTC"),
+                    },
+                ),
+                url=reverse("mentions:source", kwargs={"pk": locked.pk}),
+            )
+            locked.failure_notified_at = now
+            locked.save(update_fields=["failure_notified_at"])
+            warned += 1
+    return warned
+
+
+def source_mark_deleted(*, source: Source, platform: str, external_ids) -> int:
+    """Mark posts a source reports deleted (platform given by the sender); returns how many were marked."""
+    with transaction.atomic():
+        return mention_services.mentions_mark_deleted(platform=platform, external_ids=external_ids)
+
+
+# --- managing sources (team leads) --------------------------------------------------------------
+
+SOURCE_FIELDS = ("name", "kind", "config", "enabled", "poll_interval_seconds", "max_requests_per_minute")
+
+
+def can_manage_sources(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("incidents.change_source"))
+
+
+def source_save(
+    *, actor, source: Source | None = None, data: dict, credentials: dict | None = None, watch_terms=None
+) -> Source:
+    """Create or change a source (team leads): configuration validated by its connector, credentials write-only.
+
+    ``credentials`` (name → value or ``env:NAME``) replaces the stored ones when given; a name
+    given empty keeps its stored value. Audited without any credential value.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from crisisdesk.audit.services import audit_record
+    from crisisdesk.secretbox import ENV_NAME, is_reference, reference_name
+    from incidents.listening.sources.connectors.base import get_connector
+
+    if not can_manage_sources(actor):
+        raise PermissionDenied(_("Only team leads manage sources."))
+    unknown = set(data) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValueError(f"not source fields: {sorted(unknown)}")
+    with transaction.atomic():
+        creating = source is None
+        source = Source(created_by=actor) if creating else Source.objects.select_for_update().get(pk=source.pk)
+        if not creating and "kind" in data and data["kind"] != source.kind:
+            raise ValidationError({"kind": _("The kind of a source cannot change; add a new source.")})
+        for name, value in data.items():
+            setattr(source, name, value)
+        connector = get_connector(source.kind)
+        if connector is None:
+            raise ValidationError({"kind": _("No connector is installed for this kind.")})
+        source.config = connector.clean_config(source.config if isinstance(source.config, dict) else {})
+        if credentials is not None:
+            for name, value in credentials.items():
+                if value and is_reference(value) and not ENV_NAME.match(reference_name(value)):
+                    raise ValidationError({name: _("Write env:NAME with an upper-case variable name.")})
+            # Merge with what is stored as stored (references unresolved), not the environment's values.
+            merged = _stored_credentials(source) if source.credentials_secret else {}
+            merged.update({k: v for k, v in credentials.items() if v})
+            source.set_credentials(merged)
+        source.full_clean()
+        source.save()
+        if watch_terms is not None:
+            source.watch_terms.set(watch_terms)
+        audit_record(
+            actor=actor,
+            action="source.create" if creating else "source.update",
+            target=source,
+            to_state="enabled" if source.enabled else "paused",
+            data={"kind": source.kind, "config": source.config, "credentials": source.credential_names},
+        )
+    return source
+
+
+def _stored_credentials(source: Source) -> dict:
+    import json
+
+    from crisisdesk import secretbox
+    from incidents.listening.sources.models import CREDENTIALS_PURPOSE
+
+    return json.loads(secretbox.decrypt(source.credentials_secret, purpose=CREDENTIALS_PURPOSE, what="credentials"))
+
+
+def source_set_enabled(*, actor, source: Source, enabled: bool) -> Source:
+    """Pause or resume a source (team leads)."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from crisisdesk.audit.services import audit_record
+
+    if not can_manage_sources(actor):
+        raise PermissionDenied(_("Only team leads manage sources."))
+    with transaction.atomic():
+        locked = Source.objects.select_for_update().get(pk=source.pk)
+        before = "enabled" if locked.enabled else "paused"
+        locked.enabled = enabled
+        if enabled:
+            locked.backoff_until = None
+        locked.save(update_fields=["enabled", "backoff_until"])
+        audit_record(
+            actor=actor,
+            action="source.enabled",
+            target=locked,
+            from_state=before,
+            to_state="enabled" if enabled else "paused",
+        )
+    return locked

@@ -112,6 +112,8 @@ class Connector:
     kind: ClassVar[str] = ""
     platform: ClassVar[str] = ""
     streaming: ClassVar[bool] = False
+    # Items are pushed to us (inbound webhook): nothing to poll.
+    pushed: ClassVar[bool] = False
     # Credential names the connector reads (the forms offer one write-only field each).
     credential_fields: ClassVar[tuple[str, ...]] = ()
     # Configuration keys and their defaults (documented in README "Sources").

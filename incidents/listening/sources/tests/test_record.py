@@ -100,3 +100,15 @@ def test_parse_retry_after():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == 60
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_a_deleted_post_delivered_again_stays_out_of_the_evidence(source, team_lead):
+    term = watch_term_add(actor=team_lead, term="Acme", kind="brand")
+    services.source_record_batch(source=source, items=[post(1)], cursor={})
+    services.source_record_batch(source=source, items=[], cursor={}, deleted_ids=["1"])
+    services.source_record_batch(
+        source=source, items=[post(1, text="Acme again", edited_at="2026-11-21T00:00:00Z")], cursor={}
+    )
+    mention = Mention.objects.get()
+    assert mention.deleted_at is not None and mention.text == "Acme again"
+    assert MentionTerm.objects.filter(watch_term=term).count() == 0

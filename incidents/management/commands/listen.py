@@ -23,8 +23,11 @@ class Command(BaseCommand):
             # Clean stop: each stream records its last batch (and cursor) before closing.
             stop.set()
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         stats = stream.StreamStats()
-        stream.run_all(stop=stop, stats=stats, heartbeat_seconds=options["heartbeat_seconds"])
+        try:
+            stream.run_all(stop=stop, stats=stats, heartbeat_seconds=options["heartbeat_seconds"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         self.stdout.write(f"listen stopped: {stats.events} events, {stats.matched} matched")

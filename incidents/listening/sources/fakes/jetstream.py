@@ -36,8 +36,11 @@ def post_event(did: str, rkey: str, time_us: int, *, text: str = "", operation: 
 class FakeJetstream:
     """Replays ``events`` (dicts or raw strings) to each subscriber, from its cursor; then closes or holds."""
 
-    def __init__(self, events=(), *, close_after=True, rate: float | None = None, generator=None):
+    def __init__(self, events=(), *, close_after=True, rate: float | None = None, generator=None, drop_after=None):
         self.events = list(events)
+        # The first connection is dropped (closed abruptly, code 1011) after so many events: a server failure.
+        self.drop_after = drop_after
+        self.connections = 0
         self.close_after = close_after
         self.rate = rate  # events per second (None: as fast as possible)
         self.generator = generator  # callable(cursor) -> iterator of events (the benchmark's endless stream)
@@ -71,7 +74,12 @@ class FakeJetstream:
         source = self.generator(cursor) if self.generator else iter(self.events)
         started = time.monotonic()
         count = 0
+        self.connections += 1
+        drop = self.drop_after if self.connections == 1 else None
         for event in source:
+            if drop is not None and count >= drop:
+                websocket.close(1011, "internal error")
+                return
             if isinstance(event, dict) and event.get("time_us", 0) < cursor:
                 continue
             websocket.send(event if isinstance(event, str) else json.dumps(event))

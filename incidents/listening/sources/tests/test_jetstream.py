@@ -144,3 +144,62 @@ def test_stop_event_ends_a_held_stream_and_records_the_last_batch(terms):
     source.refresh_from_db()
     assert source.cursor == {"time_us": T0 + 7}
     assert source.consecutive_failures == 0
+
+
+def test_server_drop_reconnects_from_cursor_without_gaps_or_duplicates(terms):
+    with FakeJetstream(events(), drop_after=3) as fake:
+        source = make_source(fake.url, rewind_seconds=0)
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=2)
+    assert fake.connections == 2
+    # The second connection resumes from the last event recorded before the drop.
+    assert fake.requests[1]["cursor"] == str(T0 + 3)
+    by_id = {m.external_id.rsplit("/", 1)[1]: m for m in Mention.objects.all()}
+    assert sorted(by_id) == ["r1", "r3", "r4"]
+    assert Mention.objects.filter(external_id__endswith="/r1").count() == 1
+    assert by_id["r1"].text == "ACME broke my phone (edited)"
+    assert by_id["r3"].deleted_at is not None
+
+
+def test_malformed_frames_are_skipped_and_counted(terms):
+    bad = ["{not json", "[]", '{"kind": "commit", "did": "x", "time_us": 5}', post_event(DID, "r9", T0 + 9, text="acme")]
+    with FakeJetstream(bad) as fake:
+        source = make_source(fake.url)
+        stats = stream.StreamStats()
+        stream.run_source(source.pk, stop=threading.Event(), stats=stats, max_failures=1)
+    assert stats.malformed == 3 and stats.events == 4 and stats.matched == 1
+    assert list(Mention.objects.values_list("external_id", flat=True)) == [f"at://{DID}/app.bsky.feed.post/r9"]
+
+
+def test_source_watch_terms_filter_locally(db, team_lead):
+    other = watch_term_add(actor=team_lead, term="globex", kind="brand")
+    watch_term_add(actor=team_lead, term="acme", kind="brand")
+    with FakeJetstream(events() + [post_event(DID, "r5", T0 + 8, text="Globex too")]) as fake:
+        source = make_source(fake.url)
+        source.watch_terms.set([other])
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+    assert [m.external_id.rsplit("/", 1)[1] for m in Mention.objects.all()] == ["r5"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listen_command_runs_enabled_stream_sources_and_stops_on_sigterm(team_lead):
+    import os
+    import signal
+
+    from django.core.management import call_command
+
+    watch_term_add(actor=team_lead, term="acme", kind="brand")
+    with FakeJetstream(events(), close_after=False) as fake:
+        source = make_source(fake.url)
+        Source.objects.create(
+            name="Paused", kind=SourceKind.BLUESKY_JETSTREAM, enabled=False, config={"base_url": fake.url}
+        )
+        previous = signal.getsignal(signal.SIGTERM)
+        timer = threading.Timer(1.5, os.kill, args=(os.getpid(), signal.SIGTERM))
+        timer.start()
+        call_command("listen", heartbeat_seconds=0.2)
+        assert signal.getsignal(signal.SIGTERM) is previous
+    source.refresh_from_db()
+    assert source.cursor == {"time_us": T0 + 7}
+    assert Mention.objects.count() == 3
+    # Only the enabled source connected.
+    assert len(fake.requests) == 1

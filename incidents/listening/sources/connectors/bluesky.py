@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from incidents.listening.sources.connectors.base import (
     BadPayload,
@@ -151,14 +152,14 @@ class JetstreamConnector(Connector):
         cleaned = {**self.default_config, **(config or {})}
         base = str(cleaned.get("base_url") or "")
         if not base.startswith(("ws://", "wss://")):
-            raise ValidationError({"base_url": "Use a ws:// or wss:// URL."})
+            raise ValidationError({"base_url": _("Use a ws:// or wss:// URL.")})
         for key in ("rewind_seconds", "batch_seconds", "batch_events", "terms_refresh_seconds"):
             try:
                 value = float(cleaned[key])
             except (TypeError, ValueError):
-                raise ValidationError({key: "Enter a number."}) from None
+                raise ValidationError({key: _("Enter a number.")}) from None
             if value < 0:
-                raise ValidationError({key: "Enter a positive number."})
+                raise ValidationError({key: _("Enter a positive number.")})
         return cleaned
 
     def stream(self, source, cursor: dict, record, *, stop: threading.Event | None = None, stats=None) -> None:

@@ -161,7 +161,12 @@ def test_server_drop_reconnects_from_cursor_without_gaps_or_duplicates(terms):
 
 
 def test_malformed_frames_are_skipped_and_counted(terms):
-    bad = ["{not json", "[]", '{"kind": "commit", "did": "x", "time_us": 5}', post_event(DID, "r9", T0 + 9, text="acme")]
+    bad = [
+        "{not json",
+        "[]",
+        '{"kind": "commit", "did": "x", "time_us": 5}',
+        post_event(DID, "r9", T0 + 9, text="acme"),
+    ]
     with FakeJetstream(bad) as fake:
         source = make_source(fake.url)
         stats = stream.StreamStats()
@@ -203,3 +208,15 @@ def test_listen_command_runs_enabled_stream_sources_and_stops_on_sigterm(team_le
     assert Mention.objects.count() == 3
     # Only the enabled source connected.
     assert len(fake.requests) == 1
+
+
+def test_config_needs_a_websocket_url_and_positive_numbers():
+    from django.core.exceptions import ValidationError
+
+    from incidents.listening.sources.connectors.bluesky import JetstreamConnector
+
+    connector = JetstreamConnector()
+    assert connector.clean_config({"base_url": "ws://127.0.0.1:1"})["rewind_seconds"] == 5
+    for bad in ({"base_url": "https://jetstream.example"}, {"base_url": "ws://h", "rewind_seconds": -1}):
+        with pytest.raises(ValidationError):
+            connector.clean_config(bad)

@@ -15,6 +15,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 from websockets.sync.server import serve
 
@@ -48,6 +49,7 @@ class FakeJetstream:
         self.reject_headers: dict = {}
         self.requests: list[dict] = []
         self.sent = 0
+        self.first_sent_at = self.last_sent_at = 0.0
         self._server = None
         self._thread = None
 
@@ -82,8 +84,14 @@ class FakeJetstream:
                 return
             if isinstance(event, dict) and event.get("time_us", 0) < cursor:
                 continue
-            websocket.send(event if isinstance(event, str) else json.dumps(event))
+            try:
+                websocket.send(event if isinstance(event, str) else json.dumps(event))
+            except ConnectionClosed:
+                return  # the client went (a restart, SIGTERM): nothing more to replay to it
+            if not self.sent:
+                self.first_sent_at = time.monotonic()
             self.sent += 1
+            self.last_sent_at = time.monotonic()
             count += 1
             if self.rate:
                 ahead = count / self.rate - (time.monotonic() - started)

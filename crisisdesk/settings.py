@@ -494,6 +494,8 @@ CRISISDESK_METRICS_ALLOW = env_list("CRISISDESK_METRICS_ALLOW")
 SOURCE_FAILING_WARN_MINUTES = env_int("SOURCE_FAILING_WARN_MINUTES", 30)
 SOURCE_BACKOFF_BASE_SECONDS = env_int("SOURCE_BACKOFF_BASE_SECONDS", 30)
 SOURCE_BACKOFF_MAX_SECONDS = env_int("SOURCE_BACKOFF_MAX_SECONDS", 3600)
+# manage.py listen: a dropped stream reconnects after 1, 2, 4… seconds, at most this (Retry-After wins).
+SOURCE_STREAM_BACKOFF_MAX_SECONDS = env_int("SOURCE_STREAM_BACKOFF_MAX_SECONDS", 60)
 SOURCE_HTTP_TIMEOUT_SECONDS = env_int("SOURCE_HTTP_TIMEOUT_SECONDS", 15)
 SOURCE_DEMO_TIMER_SECONDS = env_int("SOURCE_DEMO_TIMER_SECONDS", 60)
 # Without a broker (make demo), `manage.py runserver` polls due sources in-process on that timer.

@@ -392,6 +392,14 @@ class Command(BaseCommand):
             default="http",
             help="--ingest over real HTTP to gunicorn (default) or in-process through the test client.",
         )
+        parser.add_argument(
+            "--listen",
+            type=int,
+            default=0,
+            metavar="SECONDS",
+            help="Instead of the pages: a fake Jetstream through manage.py listen for SECONDS (crisisdesk/bench_listen.py).",
+        )
+        parser.add_argument("--listen-rate", type=int, default=2000, help="--listen: events per second offered.")
         parser.add_argument("--clients", type=int, default=2, help="--ingest: concurrent client threads.")
         parser.add_argument("--web", type=int, default=2, help="--ingest: gunicorn worker processes.")
 
@@ -401,6 +409,12 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             self.stdout.write(self.style.WARNING("Not PostgreSQL: figures do not represent production."))
         call_command("migrate", interactive=False, verbosity=0)
+        if options["listen"]:
+            from crisisdesk.bench_listen import bench_listen
+
+            for line in bench_listen(seconds=options["listen"], rate=options["listen_rate"], seed=options["seed"]):
+                self.note(line)
+            return
         if options["ingest"]:
             from crisisdesk.bench_ingest import bench_ingest
 

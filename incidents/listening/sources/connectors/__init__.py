@@ -1,6 +1,7 @@
 """The built-in connectors: importing this package registers each one (see ``base`` for the interface)."""
 
 from incidents.listening.sources.connectors import (
+    bluesky,  # noqa: F401
     feeds,  # noqa: F401
     hackernews,  # noqa: F401
     mastodon,  # noqa: F401

@@ -433,7 +433,7 @@ AUTHENTICATION_BACKENDS = [
 # explicit OIDC_OP_*_ENDPOINT variables. See README "Single sign-on".
 globals().update(sso_conf.oidc_settings())
 OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID", "").strip())
-OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "your organisation"
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "").strip()
 OIDC_ROLES_CLAIM = os.environ.get("OIDC_ROLES_CLAIM", "").strip() or "groups"
 OIDC_ROLE_VALUES = sso_conf.role_values_from_env()
 OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", default=True)

@@ -33,11 +33,6 @@ class LocalModelBackend(ModelBackend):
             return False
         return super().user_can_authenticate(user)
 
-    def get_user(self, user_id):
-        # The session of someone signed in by SSO names this backend too; reading it must not depend on the switch.
-        user = super().get_user(user_id)
-        return user
-
 
 def mapped_roles(claims: dict) -> set[str]:
     """The managed role groups the claims grant (claim name and values are configurable)."""

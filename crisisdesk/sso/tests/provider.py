@@ -66,7 +66,11 @@ class Provider:
             raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
             return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
-        return {"keys": [{"kty": "RSA", "kid": self.kid, "alg": "RS256", "use": "sig", "n": b64(numbers.n), "e": b64(numbers.e)}]}
+        return {
+            "keys": [
+                {"kty": "RSA", "kid": self.kid, "alg": "RS256", "use": "sig", "n": b64(numbers.n), "e": b64(numbers.e)}
+            ]
+        }
 
     def id_token(self, grant):
         now = int(time.time())
@@ -151,7 +155,12 @@ class Provider:
                 provider.access_tokens[access_token] = grant
                 return self._json(
                     200,
-                    {"access_token": access_token, "token_type": "Bearer", "expires_in": 300, "id_token": provider.id_token(grant)},
+                    {
+                        "access_token": access_token,
+                        "token_type": "Bearer",
+                        "expires_in": 300,
+                        "id_token": provider.id_token(grant),
+                    },
                 )
 
         return Handler

@@ -23,7 +23,12 @@ def provider(settings):
     settings.OIDC_PROVIDER_NAME = "Acme ID"
     settings.OIDC_CREATE_USER = True
     settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "crisisdesk.sso.backends.OIDCBackend"]
-    op.user = {"sub": "u-1", "email": "alice@example.org", "preferred_username": "alice", "groups": [COMMUNICATOR, LEGAL]}
+    op.user = {
+        "sub": "u-1",
+        "email": "alice@example.org",
+        "preferred_username": "alice",
+        "groups": [COMMUNICATOR, LEGAL],
+    }
     for role in (COMMUNICATOR, LEGAL, TEAM_LEAD, OBSERVER):
         Group.objects.get_or_create(name=role)
     yield op
@@ -158,7 +163,9 @@ def test_login_page_without_sso_has_no_button(client, settings):
     assert b"Sign in with" not in page.content
 
 
-@pytest.mark.parametrize("mode,person_ok,superuser_ok", [("all", True, True), ("superusers", False, True), ("off", False, False)])
+@pytest.mark.parametrize(
+    "mode,person_ok,superuser_ok", [("all", True, True), ("superusers", False, True), ("off", False, False)]
+)
 def test_local_login_switch(client, settings, django_user_model, mode, person_ok, superuser_ok):
     settings.CRISISDESK_LOCAL_LOGIN = mode
     django_user_model.objects.create_user(username="person", password="pw-Person-123")

@@ -180,3 +180,24 @@ def test_local_login_off_hides_password_form(client, settings):
     settings.CRISISDESK_LOCAL_LOGIN = "off"
     page = client.get(reverse("login"))
     assert b'name="password"' not in page.content
+
+
+def test_settings_from_discovery_document(monkeypatch):
+    from crisisdesk.sso.conf import oidc_settings, role_values_from_env
+
+    op = Provider().start()
+    try:
+        monkeypatch.setenv("OIDC_RP_CLIENT_ID", "crisisdesk")
+        monkeypatch.setenv("OIDC_OP_DISCOVERY", op.url + "/.well-known/openid-configuration")
+        monkeypatch.setenv("OIDC_OP_JWKS_ENDPOINT", "https://keys.example.org/jwks")
+        monkeypatch.setenv("OIDC_ROLE_TEAM_LEAD", "crisis-leads")
+        values = oidc_settings()
+        assert values["OIDC_OP_TOKEN_ENDPOINT"] == op.url + "/token"
+        assert values["OIDC_OP_AUTHORIZATION_ENDPOINT"] == op.url + "/authorize"
+        assert values["OIDC_OP_JWKS_ENDPOINT"] == "https://keys.example.org/jwks"
+        assert values["OIDC_OP_ISSUER"] == op.url
+        assert role_values_from_env()["crisis-leads"] == TEAM_LEAD
+        monkeypatch.delenv("OIDC_RP_CLIENT_ID")
+        assert oidc_settings() == {}
+    finally:
+        op.stop()

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.observability.sentry import init_sentry, sentry_options
+from crisisdesk.sso import conf as sso_conf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -434,8 +435,26 @@ else:
 # client's address is read from X-Forwarded-For, not the proxy's.
 AUTHENTICATION_BACKENDS = [
     "crisisdesk.auth_backends.AxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "crisisdesk.sso.backends.LocalModelBackend",
 ]
+
+# --- Single sign-on with OpenID Connect (mozilla-django-oidc) --------------------
+# Enabled when OIDC_RP_CLIENT_ID is set; endpoints come from OIDC_OP_DISCOVERY or the
+# explicit OIDC_OP_*_ENDPOINT variables. See README "Single sign-on".
+globals().update(sso_conf.oidc_settings())
+OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID", "").strip())
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "").strip()
+OIDC_ROLES_CLAIM = os.environ.get("OIDC_ROLES_CLAIM", "").strip() or "groups"
+OIDC_ROLE_VALUES = sso_conf.role_values_from_env()
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", default=True)
+OIDC_RP_SIGN_ALGO = globals().get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/refused/"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("crisisdesk.sso.backends.OIDCBackend")
+CRISISDESK_LOCAL_LOGIN = os.environ.get("CRISISDESK_LOCAL_LOGIN", "all").strip() or "all"
+if CRISISDESK_LOCAL_LOGIN not in sso_conf.LOCAL_LOGIN_CHOICES:
+    raise ImproperlyConfigured("CRISISDESK_LOCAL_LOGIN must be all, superusers or off.")
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))

@@ -12,6 +12,7 @@ from crisisdesk.favicon import favicon
 from crisisdesk.health import healthz
 from crisisdesk.live import poll as live_poll
 from crisisdesk.observability.metrics import metrics
+from crisisdesk.sso import views as sso_views
 from incidents import views as incident_views
 from incidents.response.views import ResponseTargetsView
 from playbooks import urls as playbook_urls
@@ -78,7 +79,8 @@ urlpatterns = [
     path("reviews/", include("crisisdesk.review.urls")),
     path("post-crisis/", include("postmortems.urls")),
     path("newsroom/", include("incidents.statements.newsroom")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", sso_views.LoginView.as_view(), name="login"),
+    path("accounts/sso/", include("crisisdesk.sso.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

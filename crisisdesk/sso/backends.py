@@ -1,0 +1,138 @@
+"""Authentication backends: OpenID Connect sign-in with role sync, and the switchable local password sign-in."""
+
+import logging
+
+import jwt
+import requests
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group
+from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from crisisdesk.audit.services import audit_record, state_of
+from crisisdesk.roles import ALL_ROLES
+from crisisdesk.sso.conf import default_role_values
+
+logger = logging.getLogger(__name__)
+
+REFUSAL_SESSION_KEY = "sso_refusal"
+
+
+def local_login_mode() -> str:
+    return getattr(settings, "CRISISDESK_LOCAL_LOGIN", "all")
+
+
+class LocalModelBackend(ModelBackend):
+    """Django's password sign-in, switchable: ``all``, ``superusers`` (break-glass) or ``off``."""
+
+    def user_can_authenticate(self, user):
+        mode = local_login_mode()
+        if mode == "off" or (mode == "superusers" and not user.is_superuser):
+            return False
+        return super().user_can_authenticate(user)
+
+
+def mapped_roles(claims: dict) -> set[str]:
+    """The managed role groups the claims grant (claim name and values are configurable)."""
+    claim = getattr(settings, "OIDC_ROLES_CLAIM", "groups")
+    values = claims.get(claim) or []
+    if isinstance(values, str):
+        values = [values]
+    mapping = getattr(settings, "OIDC_ROLE_VALUES", None) or default_role_values()
+    return {mapping[value] for value in values if isinstance(value, str) and value in mapping}
+
+
+def sync_roles(*, user, claims: dict) -> tuple[set[str], set[str]]:
+    """Make the user's managed role groups match the claims; other groups and is_superuser are untouched."""
+    wanted = mapped_roles(claims)
+    with transaction.atomic():
+        current = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        added, removed = wanted - current, current - wanted
+        if added or removed:
+            for name in added:
+                group, _ = Group.objects.get_or_create(name=name)
+                user.groups.add(group)
+            if removed:
+                user.groups.remove(*Group.objects.filter(name__in=removed))
+            audit_record(
+                actor=user,
+                action="sso.roles_synced",
+                target=user,
+                from_state=state_of(current),
+                to_state=state_of(wanted),
+                comment="OpenID Connect sign-in",
+            )
+    return added, removed
+
+
+class OIDCBackend(OIDCAuthenticationBackend):
+    """mozilla-django-oidc's code flow, with strict token checks and role sync on every sign-in."""
+
+    def authenticate(self, request, **kwargs):
+        try:
+            return super().authenticate(request, **kwargs)
+        except (SuspiciousOperation, requests.RequestException, ValueError, KeyError) as exc:
+            logger.warning("OpenID Connect sign-in refused: %s", exc)
+            if request is not None and hasattr(request, "session"):
+                request.session[REFUSAL_SESSION_KEY] = "invalid"
+            return None
+
+    def verify_token(self, token, **kwargs):
+        """Signature (RS256 key from the JWKS), expiry, audience, issuer (if configured) and nonce."""
+        key = self.OIDC_RP_IDP_SIGN_KEY or self.retrieve_matching_jwk(token)
+        issuer = getattr(settings, "OIDC_OP_ISSUER", "") or None
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[self.OIDC_RP_SIGN_ALGO],
+                audience=self.OIDC_RP_CLIENT_ID,
+                issuer=issuer,
+                options={"require": ["exp", "iat", "aud", "sub"], "verify_iss": bool(issuer)},
+                leeway=30,
+            )
+        except jwt.InvalidTokenError as exc:
+            raise SuspiciousOperation(f"ID token refused: {exc}") from exc
+        if self.get_settings("OIDC_USE_NONCE", True) and kwargs.get("nonce") != payload.get("nonce"):
+            raise SuspiciousOperation("JWT Nonce verification failed.")
+        return payload
+
+    def get_userinfo(self, access_token, id_token, payload):
+        claims = dict(payload)
+        claims.update(super().get_userinfo(access_token, id_token, payload))
+        if claims.get("sub") != payload.get("sub"):
+            raise SuspiciousOperation("Userinfo subject does not match the ID token.")
+        return claims
+
+    def verify_claims(self, claims):
+        return bool(claims.get("email"))
+
+    def get_or_create_user(self, access_token, id_token, payload):
+        user = super().get_or_create_user(access_token, id_token, payload)
+        if user is None and self.request is not None:
+            self.request.session[REFUSAL_SESSION_KEY] = "unknown"
+        return user
+
+    def get_username(self, claims):
+        return (claims.get("preferred_username") or claims["email"])[:150]
+
+    def create_user(self, claims):
+        with transaction.atomic():
+            user = self.UserModel.objects.create_user(
+                username=self.get_username(claims),
+                email=claims["email"],
+                first_name=(claims.get("given_name") or "")[:150],
+                last_name=(claims.get("family_name") or "")[:150],
+            )
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            sync_roles(user=user, claims=claims)
+        return user
+
+    def update_user(self, user, claims):
+        if not user.is_active:
+            return user
+        sync_roles(user=user, claims=claims)
+        return user

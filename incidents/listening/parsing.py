@@ -287,10 +287,14 @@ def _parse_mention(item, *, detect: bool) -> tuple[IncomingMention, bool]:
 
 def _detect_and_score(mentions: list[IncomingMention]) -> None:
     """Detect the languages of these mentions in one call (the detector works in parallel), then score them."""
-    for mention, language in zip(mentions, sentiment.detect_languages([m.text for m in mentions]), strict=True):
+    languages = sentiment.detect_languages([m.text for m in mentions])
+    scores = sentiment.score_many(sentiment.get_analyser(), [m.text for m in mentions], languages)
+    for mention, language, score in zip(mentions, languages, scores, strict=True):
         mention.language = language
-        mention.sentiment, mention.sentiment_label, mention.sentiment_source = sentiment.analyse(
-            mention.text, language, None, detect=False
+        mention.sentiment, mention.sentiment_label, mention.sentiment_source = (
+            score,
+            sentiment.label_for(score),
+            "builtin",
         )
 
 

@@ -333,6 +333,10 @@ class LexiconAnalyser:
     lexicons = {"en": EN_LEXICON, "fr": FR_LEXICON}
     negations = {"en": EN_NEGATIONS, "fr": FR_NEGATIONS}
 
+    def score_many(self, texts: list[str], languages: list[str]) -> list[float | None]:
+        """One score per text (same as ``score`` each); bulk ingest calls this once per batch."""
+        return [self.score(text, language) for text, language in zip(texts, languages, strict=True)]
+
     def score(self, text: str, language: str = "") -> float | None:
         tokens = tokenize(text or "")
         if not any(t not in SCOPE_BREAKS for t in tokens):
@@ -377,6 +381,14 @@ class LexiconAnalyser:
             return 0.0
         # VADER's normalisation: saturates smoothly towards ±1.
         return round(total / math.sqrt(total * total + 15), 4)
+
+
+def score_many(analyser, texts: list[str], languages: list[str]) -> list[float | None]:
+    """Batch scores from any analyser: its own ``score_many`` when it has one, else ``score`` in a loop."""
+    many = getattr(analyser, "score_many", None)
+    if many is not None:
+        return list(many(texts, languages))
+    return [analyser.score(text, language) for text, language in zip(texts, languages, strict=True)]
 
 
 def label_for(score: float | None) -> str:

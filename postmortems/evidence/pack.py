@@ -19,6 +19,7 @@ from datetime import UTC
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crisisdesk.audit.models import AuditRecord
@@ -141,6 +142,13 @@ def build_record(incident) -> dict:
     }
 
 
+def _pdf(record) -> bytes:
+    import weasyprint  # heavy: loaded only when a pack is built
+
+    html = render_to_string("postmortems/evidence/record.html", {"record": record})
+    return weasyprint.HTML(string=html).write_pdf()
+
+
 def _manifest(files: dict[str, bytes]) -> dict:
     entries = {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in files.items()}
     canonical = json.dumps(entries, sort_keys=True, separators=(",", ":")).encode()
@@ -154,7 +162,11 @@ def _manifest(files: dict[str, bytes]) -> dict:
 
 def build_pack(incident) -> tuple[bytes, str]:
     """The ZIP bytes and the manifest hash."""
-    files = {"record.json": json.dumps(build_record(incident), indent=2, ensure_ascii=False).encode()}
+    record = build_record(incident)
+    files = {
+        "record.json": json.dumps(record, indent=2, ensure_ascii=False).encode(),
+        "record.pdf": _pdf(record),
+    }
     manifest = _manifest(files)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

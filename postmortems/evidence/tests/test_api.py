@@ -18,7 +18,7 @@ def test_team_member_gets_the_zip_and_the_export_is_audited(client_for, confiden
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
-    assert set(names) == {"record.json", "manifest.json"}
+    assert set(names) == {"record.json", "record.pdf", "manifest.json"}
     row = AuditRecord.objects.get(action="incident.evidence_pack_exported", actor=team_lead)
     assert row.data["manifest_sha256"] == response["X-Manifest-SHA256"]
 

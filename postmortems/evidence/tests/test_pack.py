@@ -1,4 +1,5 @@
 import hashlib
+import io
 import json
 import zipfile
 from datetime import UTC, datetime
@@ -124,3 +125,25 @@ def test_not_a_zip_fails(tmp_path, capsys):
     path.write_bytes(b"not a zip")
     code, out = verify(path, capsys)
     assert code == 1
+
+
+def test_exercise_label_on_every_pdf_page(team_lead, communicator, legal):
+    import pypdf
+
+    from crisisdesk.testing.factories import TimelineEntryFactory
+    from postmortems.evidence.pack import build_pack
+
+    drill = play_crisis(lead=team_lead, communicator=communicator, legal=legal, detected=T0, is_exercise=True)
+    for n in range(120):
+        TimelineEntryFactory(incident=drill, body=f"note {n}")
+    data, _hash = build_pack(drill)
+    pdf = pypdf.PdfReader(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read("record.pdf")))
+    assert len(pdf.pages) > 1
+    assert all("EXERCISE" in page.extract_text() for page in pdf.pages)
+
+
+def test_changed_pdf_byte_fails(pack, capsys):
+    rewrite(pack, change="record.pdf")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "record.pdf: altered" in out.err

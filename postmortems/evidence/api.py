@@ -1,6 +1,8 @@
 """``GET/POST /api/v1/incidents/{ref}/evidence-pack/``: the incident's evidence pack as a ZIP."""
 
 from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
@@ -24,8 +26,14 @@ class EvidencePackView(APIView):
         response["X-Manifest-SHA256"] = manifest_hash
         return response
 
+    @extend_schema(
+        request=None, responses={(200, "application/zip"): OpenApiTypes.BINARY}, operation_id="evidence_pack_get"
+    )
     def get(self, request, reference):
         return self._export(request, reference)
 
+    @extend_schema(
+        request=None, responses={(200, "application/zip"): OpenApiTypes.BINARY}, operation_id="evidence_pack_export"
+    )
     def post(self, request, reference):
         return self._export(request, reference)

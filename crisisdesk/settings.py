@@ -293,6 +293,9 @@ WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
 # encrypts, every one decrypts). Unset: derived from SECRET_KEY with HKDF, so changing
 # SECRET_KEY makes the stored URLs unreadable (enter them again, or set this key first).
 CRISISDESK_SECRETS_KEY = os.environ.get("CRISISDESK_SECRETS_KEY", "")
+# Key for the HMAC that signs evidence pack manifests; unset: derived from SECRET_KEY (then a
+# pack verifies only on an installation with the same SECRET_KEY).
+CRISISDESK_EVIDENCE_KEY = os.environ.get("CRISISDESK_EVIDENCE_KEY", "")
 # The public address of this site, for the absolute links in chat messages (no link when empty).
 CRISISDESK_SITE_URL = os.environ.get("CRISISDESK_SITE_URL", "").rstrip("/")
 

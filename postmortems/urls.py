@@ -3,6 +3,7 @@
 from django.urls import path
 
 from postmortems import views
+from postmortems.evidence.views import EvidencePackDownloadView
 
 app_name = "postmortems"
 
@@ -19,5 +20,6 @@ urlpatterns = [
     path("<int:pk>/transition/", views.PostmortemTransitionView.as_view(), name="transition"),
     path("<int:pk>/action-items/new/", views.ActionItemCreateView.as_view(), name="action_create"),
     path("<int:pk>/print/", views.PostmortemPrintView.as_view(), name="print"),
+    path("evidence/<str:reference>/", EvidencePackDownloadView.as_view(), name="evidence_pack"),
     path("<int:pk>/export.md", views.PostmortemMarkdownView.as_view(), name="markdown"),
 ]

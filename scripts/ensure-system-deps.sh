@@ -3,6 +3,7 @@
 #   chromium + fonts-liberation  browser tests (Playwright drives Debian's /usr/bin/chromium, never a download)
 #   postgresql                   server binaries (initdb, pg_ctl) for the throwaway cluster of scripts/with-postgres.sh
 #   gettext                      msgfmt, for compilemessages
+#   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint (the evidence pack's record.pdf)
 #   redis-server                 the throwaway Redis of scripts/with-redis.sh (Celery broker in the worker tests)
 # Runs `apt-get update` once, and only when something is missing. Non-interactive: safe in CI (no stdin).
 set -euo pipefail
@@ -24,9 +25,11 @@ have_pg_server() {
 have_pg_server || missing+=(postgresql)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "System dependencies present (chromium, fonts-liberation, postgresql, gettext, redis-server)."
+    echo "System dependencies present (chromium, fonts-liberation, postgresql, gettext, redis-server, pango)."
     exit 0
 fi
 

@@ -1,0 +1,149 @@
+import hashlib
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+
+from crisisdesk.audit.models import AuditRecord
+from postmortems.evidence.pack import build_record
+from postmortems.tests.helpers import play_crisis
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def crisis(team_lead, communicator, legal):
+    return play_crisis(
+        lead=team_lead, communicator=communicator, legal=legal, detected=T0, ack=5, submit=10, approve=20, publish=30
+    )
+
+
+@pytest.fixture
+def pack(crisis, tmp_path):
+    path = tmp_path / "pack.zip"
+    call_command("export_evidence_pack", crisis.reference, output=str(path))
+    return path
+
+
+def rewrite(path, *, change=None, drop=None, add=None):
+    """Copy the ZIP with one member changed, dropped or added."""
+    with zipfile.ZipFile(path) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    if change:
+        data = bytearray(members[change])
+        data[len(data) // 2] ^= 0x01
+        members[change] = bytes(data)
+    if drop:
+        del members[drop]
+    if add:
+        members[add] = b"extra"
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def verify(path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_evidence_pack", str(path))
+    return exit_info.value.code, capsys.readouterr()
+
+
+def test_record_holds_revisions_approval_publication_and_audit(crisis, legal, communicator):
+    record = build_record(crisis)
+    assert record["schema_version"] == 1
+    assert record["incident"]["reference"] == crisis.reference
+    [statement] = record["statements"]
+    assert [r["number"] for r in statement["revisions"]] == [1]
+    assert statement["revisions"][0]["content"]["body"] == "We are aware and investigating."
+    assert statement["revisions"][0]["created_by"]["username"] == communicator.username
+    events = {(e["action"], e["actor"]["username"], e["revision"]) for e in statement["review_events"]}
+    assert any("approv" in action and who == legal.username and rev == 1 for action, who, rev in events), events
+    assert any("publish" in action for action, _who, _rev in events), events
+    assert all(e["factor"] for e in statement["review_events"])  # recorded factor or "not recorded"
+    assert record["timeline"]
+    assert record["exported_at"].endswith("+00:00")
+
+
+def test_untouched_pack_verifies(pack, capsys):
+    call_command("verify_evidence_pack", str(pack))
+    assert "OK" in capsys.readouterr().out
+
+
+def test_export_is_audited_with_the_manifest_hash(pack, crisis):
+    manifest = json.loads(zipfile.ZipFile(pack).read("manifest.json"))
+    row = AuditRecord.objects.get(action="incident.evidence_pack_exported", target_id=str(crisis.pk))
+    assert row.data["manifest_sha256"] == manifest["manifest_sha256"]
+
+
+def test_changed_record_byte_fails_naming_the_file(pack, capsys):
+    rewrite(pack, change="record.json")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "record.json: altered" in out.err
+
+
+def test_removed_file_fails(pack, capsys):
+    rewrite(pack, drop="record.json")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "record.json: missing" in out.err
+
+
+def test_added_file_fails(pack, capsys):
+    rewrite(pack, add="attachments/planted.txt")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "attachments/planted.txt: not in the manifest" in out.err
+
+
+def test_rewritten_manifest_without_the_key_fails(pack, capsys):
+    rewrite(pack, change="record.json")
+    with zipfile.ZipFile(pack) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    manifest = json.loads(members["manifest.json"])
+
+    data = members["record.json"]
+    manifest["files"]["record.json"] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    canonical = json.dumps(manifest["files"], sort_keys=True, separators=(",", ":")).encode()
+    manifest["manifest_sha256"] = hashlib.sha256(canonical).hexdigest()
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(pack, "w") as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "manifest.json: hash or signature does not match" in out.err
+    assert "record.json" not in out.err
+
+
+def test_not_a_zip_fails(tmp_path, capsys):
+    path = tmp_path / "junk.zip"
+    path.write_bytes(b"not a zip")
+    code, out = verify(path, capsys)
+    assert code == 1
+
+
+def test_exercise_label_on_every_pdf_page(team_lead, communicator, legal):
+    import pypdf
+
+    from crisisdesk.testing.factories import TimelineEntryFactory
+    from postmortems.evidence.pack import build_pack
+
+    drill = play_crisis(lead=team_lead, communicator=communicator, legal=legal, detected=T0, is_exercise=True)
+    for n in range(120):
+        TimelineEntryFactory(incident=drill, body=f"note {n}")
+    data, _hash = build_pack(drill)
+    pdf = pypdf.PdfReader(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read("record.pdf")))
+    assert len(pdf.pages) > 1
+    assert all("EXERCISE" in page.extract_text() for page in pdf.pages)
+
+
+def test_changed_pdf_byte_fails(pack, capsys):
+    rewrite(pack, change="record.pdf")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "record.pdf: altered" in out.err

@@ -247,11 +247,6 @@ CELERY_BEAT_SCHEDULE = {
     "playbook-review-reminders": {"task": "playbooks.send_review_reminders", "schedule": 3600.0},
     # Spike rules are evaluated as mentions arrive; this sweep catches a lost message.
     "spike-rules": {"task": "incidents.evaluate_spikes", "schedule": 60.0, "options": {"expires": 60.0}},
-    "poll-feeds": {
-        "task": "incidents.poll_feeds",
-        "schedule": float(env_int("FEED_POLL_SECONDS", 300)),
-        "options": {"expires": float(env_int("FEED_POLL_SECONDS", 300))},
-    },
     # Listening sources (incidents.listening.sources.polling): each source has its own interval and
     # back-off; this tick only decides how often the due ones are looked for.
     "poll-sources": {

@@ -20,12 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import SERVICE_ERRORS, ReadOnlyInline, ServiceAdminMixin, ServiceForm, error_text
 from incidents.listening import alerts as alert_services
-from incidents.listening import feeds as mention_feeds
 from incidents.listening import services
 from incidents.listening.forms import active_incidents
 from incidents.listening.models import (
     Alert,
-    FeedSource,
     Mention,
     MentionStatus,
     MentionTerm,
@@ -200,56 +198,6 @@ class AlertAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-# --- feeds ---------------------------------------------------------------------------------------------
-
-
-class FeedSourceAdminForm(ServiceForm):
-    """Adds a feed with ``feed_source_add``; an existing feed is read-only here."""
-
-    class Meta:
-        model = FeedSource
-        fields = ["name", "url", "platform"]
-        formfield_callback = https_urls
-
-    def apply(self, cleaned_data):
-        return mention_feeds.feed_source_add(
-            actor=self.actor, name=cleaned_data["name"], url=cleaned_data["url"], platform=cleaned_data["platform"]
-        )
-
-
-@admin.register(FeedSource)
-class FeedSourceAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
-    """RSS/Atom sources with their last poll and last error."""
-
-    form = FeedSourceAdminForm
-    list_display = ["name", "url", "platform", "active", "last_polled_at", "last_stored", "last_error_at"]
-    list_filter = ["active", "platform"]
-    search_fields = ["name", "url"]
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["name", "url", "platform"]
-        return [
-            "name",
-            "url",
-            "platform",
-            "active",
-            "last_polled_at",
-            "last_stored",
-            "last_error",
-            "last_error_at",
-            "created_by",
-            "created_at",
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj else []
-
-    def has_change_permission(self, request, obj=None):
-        # No service changes a feed; the change page is a read-only view.
         return False
 
 

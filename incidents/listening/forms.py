@@ -80,12 +80,6 @@ class CSVUploadForm(forms.Form):
     )
 
 
-class FeedSourceForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    url = forms.URLField(label=_("Feed URL"), assume_scheme="https")
-    platform = forms.SlugField(label=_("Platform"), max_length=32, initial="rss")
-
-
 class SpikeRuleForm(forms.ModelForm):
     """The settings of a spike rule; saved by ``mention_services.spike_rule_save``, never by ``save()``."""
 

@@ -425,33 +425,9 @@ class Alert(models.Model):
         return f"{self.rule} @ {self.fired_at:%Y-%m-%d %H:%M}"
 
 
-class FeedSource(models.Model):
-    """An RSS/Atom feed polled by the worker; its entries become mentions, its last error is shown."""
-
-    name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(_("feed URL"), max_length=1000, unique=True)
-    platform = models.SlugField(_("platform"), max_length=32, default="rss")
-    active = models.BooleanField(_("active"), default=True)
-    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
-    last_stored = models.PositiveIntegerField(_("entries stored at last poll"), default=0, editable=False)
-    last_error = models.TextField(_("last error"), blank=True, editable=False)
-    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name", "id"]
-        verbose_name = _("feed source")
-        verbose_name_plural = _("feed sources")
-
-    def __str__(self):
-        return self.name
-
-
 __all__ = [
     "Alert",
     "AlertHandling",
-    "FeedSource",
     "FollowUpChannel",
     "Mention",
     "MentionStatus",

@@ -11,14 +11,6 @@ def evaluate_spikes(term_ids: list[int] | None = None) -> int:
     return len(spikes.spikes_evaluate(term_ids=term_ids))
 
 
-@shared_task(name="incidents.poll_feeds", ignore_result=True)
-def poll_feeds() -> int:
-    """Poll every active RSS/Atom source; returns how many entries were stored."""
-    from incidents.listening import feeds
-
-    return feeds.feeds_poll_all()
-
-
 @shared_task(name="incidents.poll_sources", ignore_result=True)
 def poll_sources() -> int:
     """Poll every due listening source (Hacker News, Mastodon, news feeds…); returns how many were polled."""

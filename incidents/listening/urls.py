@@ -1,6 +1,7 @@
 """Browser URLs of social listening, mounted at /mentions/ (namespace ``mentions``)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from incidents.listening import alert_views, views
 from incidents.listening.sources import views as source_views
@@ -18,7 +19,8 @@ urlpatterns = [
     path("rules/", views.SpikeRuleListView.as_view(), name="rules"),
     path("rules/new/", views.SpikeRuleFormView.as_view(), name="rule_create"),
     path("rules/<int:pk>/", views.SpikeRuleFormView.as_view(), name="rule_edit"),
-    path("feeds/", views.FeedSourcesView.as_view(), name="feeds"),
+    # The first version's feeds page: feeds are listening sources now (bookmarks still land).
+    path("feeds/", RedirectView.as_view(pattern_name="mentions:sources", permanent=True), name="feeds"),
     path("sources/", source_views.SourceListView.as_view(), name="sources"),
     path("sources/new/", source_views.SourceFormView.as_view(), name="source_create"),
     path("sources/<int:pk>/", source_views.SourceDetailView.as_view(), name="source"),

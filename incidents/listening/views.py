@@ -15,21 +15,19 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from incidents.listening import charts, csv_import, inbox, services
-from incidents.listening import feeds as mention_feeds
 from incidents.listening.alerts import can_handle_alerts
 from incidents.listening.filtersets import MentionFilterSet
 from incidents.listening.forms import (
     AnswerForm,
     BulkTriageForm,
     CSVUploadForm,
-    FeedSourceForm,
     FollowUpForm,
     OpenIncidentForm,
     SpikeRuleForm,
     WatchTermForm,
     active_incidents,
 )
-from incidents.listening.models import Alert, FeedSource, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
+from incidents.listening.models import Alert, Mention, MentionTerm, PrivateFollowUp, SpikeRule, WatchTerm
 from incidents.models import Incident
 
 
@@ -323,30 +321,6 @@ class IncidentChartView(LoginRequiredMixin, TemplateView):
         context["incident"] = incident
         context["chart"] = charts.incident_chart(incident=incident)
         return context
-
-
-class FeedSourcesView(PermissionRequiredMixin, FormView):
-    """RSS/Atom sources with their last poll and last error; team leads add them."""
-
-    permission_required = "incidents.view_mention"
-    template_name = "mentions/feeds.html"
-    form_class = FeedSourceForm
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["sources"] = FeedSource.objects.all()
-        context["can_manage"] = services.can_manage_terms(self.request.user)
-        return context
-
-    def form_valid(self, form):
-        try:
-            mention_feeds.feed_source_add(actor=self.request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Feed added; the worker polls it on its next round."))
-        return redirect("mentions:feeds")
 
 
 class SpikeRuleListView(PermissionRequiredMixin, ListView):

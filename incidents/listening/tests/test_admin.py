@@ -9,12 +9,11 @@ from django.urls import reverse
 
 from crisisdesk.roles import TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
-from incidents.listening import feeds as mention_feeds
 from incidents.listening import services as mention_services
-from incidents.listening.models import Alert, FeedSource, Mention, MentionStatus, PrivateFollowUp, SpikeRule, WatchTerm
+from incidents.listening.models import Alert, Mention, MentionStatus, PrivateFollowUp, SpikeRule, WatchTerm
 
 POSTED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-MODELS = ["watchterm", "spikerule", "alert", "feedsource", "mention", "privatefollowup"]
+MODELS = ["watchterm", "spikerule", "alert", "mention", "privatefollowup"]
 
 
 def staff_reader(user):
@@ -42,7 +41,6 @@ def listening(db, admin_user, team_lead, confidential_incident, monkeypatch):
         baseline_negative_share=0.1,
         incident=confidential_incident,
     )
-    feed = mention_feeds.feed_source_add(actor=team_lead, name="News", url="https://example.org/feed.xml")
     mention = Mention(platform="x", external_id="1", text="Acme jar cracked", posted_at=POSTED)
     mention_services.mentions_ingest(mentions=[mention], source="api")
     follow_up = mention_services.mention_answer_privately(
@@ -52,7 +50,6 @@ def listening(db, admin_user, team_lead, confidential_incident, monkeypatch):
         "watchterm": term,
         "spikerule": rule,
         "alert": alert,
-        "feedsource": feed,
         "mention": Mention.objects.get(pk=mention.pk),
         "privatefollowup": follow_up,
     }
@@ -165,9 +162,9 @@ def test_spike_rule_edited_through_the_service(listening, admin_user, client_for
 
 def test_feed_follow_up_and_alert_cannot_be_changed_or_deleted(listening, admin_user, client_for):
     client = client_for(admin_user)
-    for model in ("feedsource", "privatefollowup", "alert", "mention", "spikerule", "watchterm"):
+    for model in ("privatefollowup", "alert", "mention", "spikerule", "watchterm"):
         obj = listening[model]
         assert (
             client.post(reverse(f"admin:incidents_{model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
         )
-    assert FeedSource.objects.count() == 1 and PrivateFollowUp.objects.count() == 1
+    assert PrivateFollowUp.objects.count() == 1

@@ -8,19 +8,54 @@ is kept.
 
 Cursor: ``etag`` and ``last_modified`` of the last answer, sent back as ``If-None-Match`` /
 ``If-Modified-Since``: a ``304 Not Modified`` is a success with nothing new. Entries are parsed
-by feedparser like the legacy feed poller (``incidents.listening.feeds.entries_to_items``) and are
-idempotent on the entry id.
+by feedparser (``entries_to_items``) and are idempotent on the entry id. (This connector replaced the
+first version's separate feed poller and its ``FeedSource`` rows: migrations 0021 and 0023.)
 """
 
+import calendar
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import feedparser
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from incidents.listening import feeds as legacy_feeds
+from incidents.listening import parsing
 from incidents.listening.sources.connectors.base import BadPayload, Connector, PollResult, register, source_http
 from incidents.listening.sources.models import SourceKind
+
+MAX_ENTRIES = parsing.MAX_BATCH
+
+
+def _entry_time(entry) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC).isoformat()
+
+
+def entries_to_items(parsed, *, platform: str) -> list[dict]:
+    """A parsed feed's entries (at most one ingest batch) as mention items: title — summary, tags stripped."""
+    items = []
+    for entry in parsed.entries[:MAX_ENTRIES]:
+        text = " — ".join(
+            part for part in (strip_tags(entry.get("title", "")), strip_tags(entry.get("summary", ""))) if part
+        )
+        items.append(
+            {
+                "platform": platform,
+                "external_id": (entry.get("id") or entry.get("link") or "")[:200],
+                "url": entry.get("link", ""),
+                "author": (entry.get("author") or "")[:200],
+                "text": text,
+                "language": (parsed.feed.get("language") or "")[:8],
+                # An entry without a date is taken as seen now: better late than dropped.
+                "posted_at": _entry_time(entry) or timezone.now().isoformat(),
+            }
+        )
+    return items
 
 
 def unwrap_google_redirect(url: str) -> str:
@@ -60,7 +95,7 @@ class RssConnector(Connector):
         parsed = feedparser.parse(response.content)
         if parsed.bozo and not parsed.entries:
             raise BadPayload(f"Not a feed: {type(parsed.get('bozo_exception')).__name__}")
-        items = legacy_feeds.entries_to_items(parsed, platform=config.get("platform") or self.platform)
+        items = entries_to_items(parsed, platform=config.get("platform") or self.platform)
         for item in items:
             item["url"] = unwrap_google_redirect(item["url"])
         new_cursor = {}

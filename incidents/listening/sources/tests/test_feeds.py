@@ -85,3 +85,29 @@ def test_rss_garbage_and_5xx_fail_visibly(fake_server):
     polling.source_poll(source=source, force=True)
     source.refresh_from_db()
     assert "502" in source.last_error and source.consecutive_failures == 2
+
+
+def test_rss_entries_become_mentions_title_then_summary_tags_stripped(fake_server):
+    """What the first version's feed poller stored, the rss source stores: text, date, language, sentiment."""
+    body = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Consumer news</title><language>en</language>
+<item><guid>n-1</guid><title>Acme recalls blender jars</title>
+<description>&lt;p&gt;Jars may crack, dangerous.&lt;/p&gt;</description>
+<link>https://news.example.org/1</link><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>"""
+    fake_server.route("GET", "/feed", Feed(body))
+    source = Source.objects.create(name="News", kind=SourceKind.RSS, config={"url": f"{fake_server.url}/feed"})
+    assert polling.source_poll(source=source, force=True).created == 1
+    recall = Mention.objects.get(external_id="n-1")
+    assert recall.platform == "rss"
+    assert recall.text == "Acme recalls blender jars — Jars may crack, dangerous."
+    assert recall.sentiment_label == "negative"
+    assert recall.posted_at.isoformat() == "2026-11-20T10:00:00+00:00"
+    assert (recall.url, recall.language) == ("https://news.example.org/1", "en")
+
+
+def test_the_old_feeds_page_sends_bookmarks_to_the_sources(client_for, observer):
+    from django.urls import reverse
+
+    response = client_for(observer).get("/mentions/feeds/")
+    assert response.status_code == 301 and response["Location"] == reverse("mentions:sources")

@@ -1,11 +1,11 @@
 """Sources in the Django admin: every change through ``source_save``; credentials write-only; Fetch now action."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.admin import ServiceAdminMixin, ServiceForm
 from incidents.listening.sources import polling, services
+from incidents.listening.sources.forms import CredentialFieldsMixin
 from incidents.listening.sources.models import Source
 
 HEALTH_FIELDS = (
@@ -23,16 +23,7 @@ HEALTH_FIELDS = (
 )
 
 
-class SourceAdminForm(ServiceForm):
-    credential_name = forms.CharField(label=_("Credential name"), required=False, max_length=64)
-    credential_value = forms.CharField(
-        label=_("Credential value"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Write-only: stored encrypted, never shown again. Or env:NAME."),
-    )
-
+class SourceAdminForm(CredentialFieldsMixin, ServiceForm):
     class Meta:
         model = Source
         fields = [
@@ -47,9 +38,6 @@ class SourceAdminForm(ServiceForm):
 
     def apply(self, cleaned_data):
         data = {name: cleaned_data[name] for name in services.SOURCE_FIELDS if name in cleaned_data}
-        credentials = None
-        if cleaned_data.get("credential_value"):
-            credentials = {cleaned_data.get("credential_name") or "token": cleaned_data["credential_value"]}
         existing = self.instance if self.instance.pk else None
         if existing is not None:
             data.pop("kind", None)
@@ -57,7 +45,7 @@ class SourceAdminForm(ServiceForm):
             actor=self.actor,
             source=existing,
             data=data,
-            credentials=credentials,
+            credentials=self.credentials(),
             watch_terms=cleaned_data.get("watch_terms"),
         )
 

@@ -9,7 +9,36 @@ from incidents.listening.models import WatchTerm
 from incidents.listening.sources.models import Source, SourceKind
 
 
-class SourceForm(forms.Form):
+class CredentialFieldsMixin(forms.Form):
+    """One write-only credential per submit (browser and admin): a name and a value never shown again."""
+
+    credential_name = forms.CharField(
+        label=_("Credential name"), required=False, max_length=64, help_text=_("E.g. access_token, webhook_secret.")
+    )
+    credential_value = forms.CharField(
+        label=_("Credential value"),
+        required=False,
+        max_length=4000,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Write-only: stored encrypted, never shown again. Or env:NAME to read it from the environment."),
+    )
+
+    def clean_credential_value(self):
+        # A field clean (after credential_name's), so the admin's service step never sees a nameless value.
+        value = self.cleaned_data["credential_value"]
+        if value and not self.cleaned_data.get("credential_name"):
+            self.add_error("credential_name", _("Name the credential."))
+        return value
+
+    def credentials(self) -> dict[str, str] | None:
+        """``{name: value}`` for ``source_save`` when a value was typed; None leaves the stored ones alone."""
+        if not self.cleaned_data.get("credential_value"):
+            return None
+        return {self.cleaned_data["credential_name"]: self.cleaned_data["credential_value"]}
+
+
+class SourceForm(CredentialFieldsMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
     config = forms.CharField(
@@ -24,17 +53,6 @@ class SourceForm(forms.Form):
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     poll_interval_seconds = forms.IntegerField(label=_("Poll every (seconds)"), min_value=10, initial=300)
     max_requests_per_minute = forms.IntegerField(label=_("Rate limit (requests per minute)"), min_value=1, initial=30)
-    credential_name = forms.CharField(
-        label=_("Credential name"), required=False, max_length=64, help_text=_("E.g. access_token, webhook_secret.")
-    )
-    credential_value = forms.CharField(
-        label=_("Credential value"),
-        required=False,
-        max_length=4000,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Write-only: stored encrypted, never shown again. Or env:NAME to read it from the environment."),
-    )
 
     def __init__(self, *args, source: Source | None = None, **kwargs):
         if source is not None:
@@ -65,9 +83,3 @@ class SourceForm(forms.Form):
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Expected a JSON object."))
         return value
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("credential_value") and not cleaned.get("credential_name"):
-            self.add_error("credential_name", _("Name the credential."))
-        return cleaned

@@ -63,7 +63,6 @@ class SourceFormView(PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         source = self.get_source()
-        credentials = {data["credential_name"]: data["credential_value"]} if data.get("credential_value") else None
         fields = {k: data[k] for k in ("name", "config", "enabled", "poll_interval_seconds", "max_requests_per_minute")}
         if source is None:
             fields["kind"] = data["kind"]
@@ -72,7 +71,7 @@ class SourceFormView(PermissionRequiredMixin, FormView):
                 actor=self.request.user,
                 source=source,
                 data=fields,
-                credentials=credentials,
+                credentials=form.credentials(),
                 watch_terms=data["watch_terms"],
             )
         except ValidationError as exc:

@@ -2,10 +2,10 @@
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from crisisdesk.testing.fakeserver import FakeServer
 from incidents.listening.sentiment import LexiconAnalyser, score_many
 from incidents.listening.sentiment_http import HTTPAnalyser
 
@@ -30,42 +30,24 @@ def test_generic_batch_loops_score_for_analysers_without_one():
 def server():
     state = {"mode": "ok", "requests": []}
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+    def score(request):
+        body = json.loads(request["body"])
+        state["requests"].append(body)
+        mode = state["mode"]
+        if mode == "500":
+            return 500, {}, b""
+        if mode == "slow":
+            threading.Event().wait(1.0)
+        if mode == "garbage":
+            return 200, {"Content-Type": "application/json"}, b"not json"
+        if mode == "short":
+            return 200, {}, {"scores": [0.1]}
+        return 200, {}, {"scores": [-0.8 if "awful" in t else 0.3 for t in body["texts"]]}
 
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state["requests"].append(body)
-            mode = state["mode"]
-            if mode == "500":
-                self.send_response(500)
-                self.end_headers()
-                return
-            if mode == "slow":
-                threading.Event().wait(1.0)
-            if mode == "garbage":
-                reply = b"not json"
-            elif mode == "short":
-                reply = json.dumps({"scores": [0.1]}).encode()
-            else:
-                reply = json.dumps({"scores": [-0.8 if "awful" in t else 0.3 for t in body["texts"]]}).encode()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-            except BrokenPipeError:  # the client gave up (the timeout case)
-                pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{httpd.server_address[1]}/score"
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with FakeServer() as fake:
+        fake.route("POST", "/score", score)
+        state["url"] = f"{fake.url}/score"
+        yield state
 
 
 def test_http_adapter_posts_texts_and_languages(server):

@@ -1,6 +1,6 @@
 import pytest
 
-from incidents.listening.sources.tests.fakes import FakeServer
+from crisisdesk.testing.fakeserver import FakeServer
 
 
 @pytest.fixture

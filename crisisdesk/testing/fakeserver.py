@@ -1,4 +1,8 @@
-"""A local fake HTTP server (real HTTP on 127.0.0.1, a thread) for connector tests: no test touches the network."""
+"""A local fake HTTP server (real HTTP on 127.0.0.1, a thread) for tests of outbound calls: no test touches the network.
+
+Used by the listening sources' connector tests (fixture ``fake_server``) and the sentiment HTTP adapter's.
+A handler may block (a slow server); if the client gives up meanwhile, the write is dropped quietly.
+"""
 
 import json
 import threading
@@ -36,12 +40,15 @@ class FakeServer:
                     headers = {"Content-Type": "application/json", **headers}
                 elif isinstance(body, str):
                     body = body.encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
+                    pass
 
             def do_GET(self):  # noqa: N802
                 self._serve("GET")

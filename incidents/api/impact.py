@@ -7,7 +7,6 @@ the statements and listening packages stay independent of each other.
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +17,7 @@ from incidents.statements.models import Statement
 class StatementImpactView(APIView):
     """Mention volume, reach and negative share before and after a published statement (2 h, 6 h, 24 h)."""
 
-    permission_classes = [IsAuthenticated]
+    # Signed-in users (the API default); an integration key is refused: the view declares no required_scope.
 
     @extend_schema(
         summary=_("The impact of a published statement: mentions before and after it"),

@@ -189,3 +189,17 @@ def test_war_room_chart_lists_before_and_after_per_statement(client_for, replay,
         html = client_for(communicator).get(url).content.decode()
     assert 'id="impact-markers"' in html
     assert "Statements published: mentions 2 h before and after" in html
+
+
+def test_api_refuses_integration_keys_like_the_statements_api(incident, communicator, legal, admin_user):
+    from rest_framework.test import APIClient
+
+    from crisisdesk.apikeys import services as apikey_services
+
+    statement = published_at(T, incident=incident, communicator=communicator, legal=legal)
+    _, raw = apikey_services.apikey_create(actor=admin_user, name="Dash", scopes=["read", "write"], user=communicator)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    response = client.get(f"/api/v1/statements/{statement.pk}/impact/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "API keys are not accepted on this endpoint."}

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.admin import SERVICE_ERRORS, ServiceAdminMixin, ServiceForm, error_text
+from crisisdesk.admin import SERVICE_ERRORS, ReadOnlyInline, ServiceAdminMixin, ServiceForm, error_text
 from crisisdesk.webhooks import events
 
 from . import permissions, services
@@ -78,18 +78,11 @@ class DestinationAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 self.message_user(request, gettext("%s: test message queued.") % destination, messages.SUCCESS)
 
 
-class ChatAttemptInline(admin.TabularInline):
+class ChatAttemptInline(ReadOnlyInline):
     model = ChatAttempt
-    extra = 0
-    can_delete = False
+    show_change_link = False
     fields = ["number", "started_at", "duration_ms", "error", "succeeded"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChatDelivery)

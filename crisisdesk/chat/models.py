@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.webhooks.models import DeliveryStatus, OutboxEvent, visible_incidents
+from crisisdesk.webhooks.models import DeliveryState, DeliveryStatus, OutboxEvent, visible_incidents
 
 from . import secrets
 
@@ -123,7 +123,7 @@ class ChatDeliveryQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
 
 
-class ChatDelivery(models.Model):
+class ChatDelivery(DeliveryState):
     """One event (or a test message) to one destination: sent until Apprise reports success, retried, dead-lettered."""
 
     destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="deliveries")
@@ -137,16 +137,6 @@ class ChatDelivery(models.Model):
     )
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("message"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ChatDeliveryQuerySet.as_manager()
 

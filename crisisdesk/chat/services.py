@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crisisdesk.audit.services import audit_record
-from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.webhooks import events
 from crisisdesk.webhooks import services as outbox
 from crisisdesk.webhooks.models import DeliveryStatus
@@ -193,20 +192,13 @@ def chat_delivery_redeliver(*, actor, delivery: ChatDelivery) -> ChatDelivery:
         raise PermissionDenied(_("You may not see this delivery."))
     if not permissions.can_manage(actor, delivery.destination):
         raise PermissionDenied(_("You may not change this chat destination."))
-    if delivery.status not in (DeliveryStatus.DEAD, DeliveryStatus.RETRYING):
-        raise InvalidTransition(
-            _("Only a dead or failing delivery can be redelivered; this one is %s.")
-            % DeliveryStatus(delivery.status).label,
-            current=delivery.status,
-        )
-    if not delivery.destination.is_active:
-        raise InvalidTransition(_("Activate the destination first."), current=delivery.status)
-    delivery.status = DeliveryStatus.PENDING
-    delivery.failures = 0
-    delivery.next_attempt_at = timezone.now()
-    delivery.save(update_fields=["status", "failures", "next_attempt_at"])
+    outbox.reopen(
+        delivery,
+        target_active=delivery.destination.is_active,
+        inactive_message=_("Activate the destination first."),
+        enqueue=enqueue_chat_deliveries,
+    )
     logger.info("Chat delivery %s redelivered by %s.", delivery.pk, actor.get_username())
-    transaction.on_commit(partial(enqueue_chat_deliveries, [delivery.pk]))
     return delivery
 
 

@@ -158,6 +158,34 @@ class DeliveryStatus(models.TextChoices):
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 
+class DeliveryState(models.Model):
+    """Where one outbound delivery stands (webhook deliveries and chat deliveries share it and its rules).
+
+    ``outbox.settle`` moves it after each attempt (delivered, retried with backoff, dead after
+    ``WEBHOOK_MAX_ATTEMPTS``) and ``outbox.reopen`` gives a dead or failing one a fresh run.
+    """
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    # Every attempt ever made (the log numbers them); ``failures`` counts the current run of
+    # failures, which drives the backoff and the retry limit (a redelivery starts a new run).
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def can_redeliver(self) -> bool:
+        return self.status in (DeliveryStatus.DEAD, DeliveryStatus.RETRYING)
+
+
 class DeliveryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Deliveries a user may see: with the permission, and never one of a confidential incident they cannot see."""
@@ -171,24 +199,12 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
 
 
-class Delivery(models.Model):
+class Delivery(DeliveryState):
     """One event to one subscription: sent until a 2xx answer, retried with backoff, then dead-lettered."""
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.PROTECT, related_name="deliveries")
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="deliveries")
-    status = models.CharField(
-        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    # Every attempt ever made (the log numbers them); ``failures`` counts the current run of
-    # failures, which drives the backoff and the retry limit (a redelivery starts a new run).
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -220,10 +236,6 @@ class Delivery(models.Model):
     def envelope(self) -> dict:
         """Exactly what was (or will be) sent to this delivery's subscription."""
         return self.event.envelope(subscription=self.subscription)
-
-    @property
-    def can_redeliver(self) -> bool:
-        return self.status in (DeliveryStatus.DEAD, DeliveryStatus.RETRYING)
 
 
 class DeliveryAttempt(models.Model):

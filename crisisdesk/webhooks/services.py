@@ -340,21 +340,34 @@ def delivery_redeliver(*, actor, delivery: Delivery) -> Delivery:
     delivery = Delivery.objects.select_for_update().select_related("subscription", "event").get(pk=delivery.pk)
     if not Delivery.objects.visible_to(actor).filter(pk=delivery.pk).exists():
         raise PermissionDenied(_("You may not see this delivery."))
+    reopen(
+        delivery,
+        target_active=delivery.subscription.is_active,
+        inactive_message=_("Activate the subscription first."),
+        enqueue=enqueue_deliveries,
+    )
+    logger.info("Webhook delivery %s redelivered by %s.", delivery.pk, actor.get_username())
+    return delivery
+
+
+def reopen(delivery, *, target_active: bool, inactive_message: str, enqueue) -> None:
+    """A dead or failing delivery (webhook or chat) is due again now, with a fresh retry budget.
+
+    The caller has locked the row and checked who may do this; ``enqueue(ids)`` runs after commit.
+    """
     if not delivery.can_redeliver:
         raise InvalidTransition(
             _("Only a dead or failing delivery can be redelivered; this one is %s.")
             % DeliveryStatus(delivery.status).label,
             current=delivery.status,
         )
-    if not delivery.subscription.is_active:
-        raise InvalidTransition(_("Activate the subscription first."), current=delivery.status)
+    if not target_active:
+        raise InvalidTransition(inactive_message, current=delivery.status)
     delivery.status = DeliveryStatus.PENDING
     delivery.failures = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "failures", "next_attempt_at"])
-    logger.info("Webhook delivery %s redelivered by %s.", delivery.pk, actor.get_username())
-    transaction.on_commit(partial(enqueue_deliveries, [delivery.pk]))
-    return delivery
+    transaction.on_commit(partial(enqueue, [delivery.pk]))
 
 
 # --- subscriptions ----------------------------------------------------------------------------

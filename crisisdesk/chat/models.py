@@ -11,11 +11,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.webhooks.models import DeliveryState, DeliveryStatus, OutboxEvent, visible_incidents
+from crisisdesk.webhooks.models import (
+    DeliveryState,
+    DeliveryStateQuerySet,
+    DeliveryStatus,
+    OutboxEvent,
+    visible_incidents,
+)
 
 from . import secrets
 
-OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 # Incident severity: 1 is the most severe. A destination receives events of incidents at least
 # as severe as its ``min_severity`` (1 = critical only … 4 = every incident).
 SEVERITY_CHOICES = [
@@ -110,7 +115,7 @@ class Destination(models.Model):
         return severity is None or severity <= self.min_severity
 
 
-class ChatDeliveryQuerySet(models.QuerySet):
+class ChatDeliveryQuerySet(DeliveryStateQuerySet):
     def visible_to(self, user):
         """With the permission, and never one of a confidential incident the user cannot see."""
         if not (user.is_authenticated and user.is_active and user.has_perm("chat.view_chatdelivery")):
@@ -118,9 +123,6 @@ class ChatDeliveryQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
-
-    def due(self, now):
-        return self.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
 
 
 class ChatDelivery(DeliveryState):

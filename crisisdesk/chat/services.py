@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from crisisdesk.audit.services import audit_record
 from crisisdesk.webhooks import events
 from crisisdesk.webhooks import services as outbox
-from crisisdesk.webhooks.models import DeliveryStatus
+from crisisdesk.webhooks.models import OPEN_STATUSES, DeliveryStatus
 
 from . import messages, permissions, secrets
-from .models import OPEN_STATUSES, ChatAttempt, ChatDelivery, Destination
+from .models import ChatAttempt, ChatDelivery, Destination
 
 logger = logging.getLogger(__name__)
 ERROR_MAX = 1000

@@ -186,7 +186,13 @@ class DeliveryState(models.Model):
         return self.status in (DeliveryStatus.DEAD, DeliveryStatus.RETRYING)
 
 
-class DeliveryQuerySet(models.QuerySet):
+class DeliveryStateQuerySet(models.QuerySet):
+    def due(self, now):
+        """Open deliveries whose next attempt is at or before ``now``."""
+        return self.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
+
+
+class DeliveryQuerySet(DeliveryStateQuerySet):
     def visible_to(self, user):
         """Deliveries a user may see: with the permission, and never one of a confidential incident they cannot see."""
         if not (user.is_authenticated and user.is_active and user.has_perm("webhooks.view_delivery")):
@@ -194,9 +200,6 @@ class DeliveryQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(Q(event__incident__isnull=True) | Q(event__incident__in=visible_incidents(user)))
-
-    def due(self, now):
-        return self.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
 
 
 class Delivery(DeliveryState):

@@ -39,6 +39,19 @@ class CredentialFieldsMixin(forms.Form):
 
 
 class SourceForm(CredentialFieldsMixin, forms.Form):
+    # The credential last, as before the mixin (a mixin's fields would otherwise come first).
+    field_order = [
+        "name",
+        "kind",
+        "config",
+        "watch_terms",
+        "enabled",
+        "poll_interval_seconds",
+        "max_requests_per_minute",
+        "credential_name",
+        "credential_value",
+    ]
+
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
     config = forms.CharField(

@@ -49,3 +49,10 @@ def test_admin_refuses_a_credential_value_without_a_name_and_saves_nothing(clien
     assert "Name the credential." in response.content.decode()
     assert "adm1n-t0ken" not in response.content.decode()
     assert not Source.objects.exists()
+
+
+def test_browser_form_asks_for_the_credential_last():
+    from incidents.listening.sources.forms import SourceForm
+
+    assert list(SourceForm().fields)[-2:] == ["credential_name", "credential_value"]
+    assert list(SourceForm().fields)[0] == "name"

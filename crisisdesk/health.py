@@ -10,6 +10,10 @@ in-process (no broker configured).
 cache round trip): ``ok``, or ``stale`` — not seen for ``CRISISDESK_HEARTBEAT_STALE_MINUTES``
 — which fails the check, so a dead scheduler or worker is noticed. With in-process tasks
 (the demo) both are ``in-process`` and never fail.
+
+Apps add their own checks from ``AppConfig.ready()`` with ``register_check`` (``incidents``
+adds ``listen``: the stream process's heartbeat, checked only when a stream source is enabled).
+A check returns a status word or raises ``Stale``; any other exception fails it as an error.
 """
 
 import logging
@@ -78,6 +82,13 @@ CHECKS = {
     "worker": check_heartbeat(heartbeat.WORKER),
     "beat": check_heartbeat(heartbeat.BEAT),
 }
+
+
+def register_check(name: str, check) -> None:
+    """Add an app's check to ``/healthz`` under ``name`` (registering the same name again replaces it)."""
+    if name in ("database", "queue", heartbeat.WORKER, heartbeat.BEAT):
+        raise ValueError(f"{name!r} is a kernel check")
+    CHECKS[name] = check
 
 
 @never_cache

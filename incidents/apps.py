@@ -41,6 +41,12 @@ class IncidentsConfig(DomainPackagesAppConfig):
         for provider in (listening_metrics.alerts, listening_metrics.mentions, response_metrics.response_clocks):
             register_metric_provider(provider)
 
+        # /healthz: the stream process's heartbeat, when a stream source is enabled.
+        from crisisdesk.health import register_check
+        from incidents.listening.sources.stream import HEARTBEAT_PROCESS, check_listen
+
+        register_check(HEARTBEAT_PROCESS, check_listen)
+
         # manage.py seed_demo (crisisdesk.demo): the demo users, crises and mentions.
         from incidents.demo import steps as demo_steps
 

@@ -43,11 +43,15 @@ def record(process: str, *, now: datetime | None = None) -> None:
     cache.set(cache_key(process), now.timestamp(), timeout=None)
 
 
-def last_seen(now: datetime | None = None) -> dict[str, datetime | None]:
-    """When each process was last seen (None: never, or the cache was emptied), in one cache round trip."""
-    values = cache.get_many([cache_key(process) for process in PROCESSES])
+def last_seen(now: datetime | None = None, processes=PROCESSES) -> dict[str, datetime | None]:
+    """When each process was last seen (None: never, or the cache was emptied), in one cache round trip.
+
+    ``processes``: the Celery ones by default; any other name recorded with ``record`` (e.g. the
+    ``listen`` process of the stream sources) can be asked for.
+    """
+    values = cache.get_many([cache_key(process) for process in processes])
     seen = {}
-    for process in PROCESSES:
+    for process in processes:
         value = values.get(cache_key(process))
         seen[process] = datetime.fromtimestamp(value, tz=UTC) if value is not None else None
     return seen
@@ -67,10 +71,12 @@ def statuses(now: datetime | None = None) -> dict[str, str]:
     if in_process():
         return dict.fromkeys(PROCESSES, IN_PROCESS)
     now = now or timezone.now()
-    limit = stale_after()
-    return {
-        process: OK if seen is not None and now - seen <= limit else STALE for process, seen in last_seen(now).items()
-    }
+    return {process: status_of(seen, now) for process, seen in last_seen(now).items()}
+
+
+def status_of(seen: datetime | None, now: datetime) -> str:
+    """``ok`` when ``seen`` is at most ``stale_after()`` before ``now``; ``stale`` otherwise (never seen included)."""
+    return OK if seen is not None and now - seen <= stale_after() else STALE
 
 
 def on_before_task_publish(sender=None, **kwargs) -> None:

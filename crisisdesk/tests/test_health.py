@@ -22,7 +22,13 @@ def test_healthy_without_a_broker(client, db, settings):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"] == {"database": "ok", "queue": "skipped", "worker": "in-process", "beat": "in-process"}
+    assert body["checks"] == {
+        "database": "ok",
+        "queue": "skipped",
+        "worker": "in-process",
+        "beat": "in-process",
+        "listen": "no-stream-source",
+    }
     assert "no-store" in response["Cache-Control"]
 
 
@@ -103,7 +109,13 @@ def test_queue_up_is_200(client, db, settings, redis_url):
     heartbeat.record(heartbeat.BEAT)
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "queue": "ok", "worker": "ok", "beat": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "queue": "ok",
+        "worker": "ok",
+        "beat": "ok",
+        "listen": "no-stream-source",
+    }
 
 
 def test_healthz_is_exempt_from_the_https_redirect(client, db, settings):

@@ -57,7 +57,13 @@ def test_healthz_ok_with_fresh_heartbeats(client, on_workers, time_machine):
     time_machine.move_to(now, tick=False)
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "queue": "ok", "worker": "ok", "beat": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "queue": "ok",
+        "worker": "ok",
+        "beat": "ok",
+        "listen": "no-stream-source",
+    }
 
 
 def test_healthz_503_when_beat_stopped(client, on_workers, time_machine):

@@ -9,16 +9,16 @@ after an exponential back-off (``Retry-After`` wins when longer), capped at
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 
 from incidents.listening.sources import services
-from incidents.listening.sources.connectors.base import ConnectorError, get_connector
+from incidents.listening.sources.connectors.base import ConnectorError, get_connector, registered_kinds
 from incidents.listening.sources.models import Source
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,37 @@ class StreamStats:
             self.last_time_us = max(self.last_time_us, last_time_us)
 
 
+def streaming_kinds() -> list[str]:
+    return [kind for kind in registered_kinds() if getattr(get_connector(kind), "streaming", False)]
+
+
 def stream_sources():
     """Enabled sources whose connector streams."""
-    return [s for s in Source.objects.filter(enabled=True) if getattr(get_connector(s.kind), "streaming", False)]
+    return list(Source.objects.filter(enabled=True, kind__in=streaming_kinds()))
+
+
+NO_STREAM = "no-stream-source"
+
+
+def check_listen() -> str:
+    """``/healthz`` check ``listen``: with an enabled stream source, ``manage.py listen`` must beat.
+
+    One query and one cache read. ``no-stream-source`` when nothing needs the process (it may run
+    or not); otherwise ``ok``, or ``Stale`` raised when its heartbeat (every ``--heartbeat-seconds``)
+    is older than ``CRISISDESK_HEARTBEAT_STALE_MINUTES`` or was never recorded.
+    """
+    from django.utils import timezone
+
+    from crisisdesk.health import Stale
+    from crisisdesk.observability import heartbeat
+
+    if not Source.objects.filter(enabled=True, kind__in=streaming_kinds()).exists():
+        return NO_STREAM
+    now = timezone.now()
+    seen = heartbeat.last_seen(now, processes=(HEARTBEAT_PROCESS,))[HEARTBEAT_PROCESS]
+    if heartbeat.status_of(seen, now) == heartbeat.STALE:
+        raise Stale
+    return heartbeat.OK
 
 
 def reconnect_delay(failures: int, retry_after: float | None) -> float:
@@ -98,33 +126,71 @@ def _thread_main(source_id: int, *, stop: threading.Event, stats: StreamStats) -
         connection.close()
 
 
+def _fingerprint(source: Source) -> str:
+    """What a running stream was started with: a change restarts it (watch terms refresh on their own)."""
+    return json.dumps([source.kind, source.config, source.credentials_secret], sort_keys=True, default=str)
+
+
+@dataclass
+class _Running:
+    thread: threading.Thread
+    stop: threading.Event
+    fingerprint: str
+
+
+def reconcile(running: dict[int, _Running], *, stats: StreamStats) -> None:
+    """Make the running threads match the enabled stream sources: start new ones, stop removed or changed ones.
+
+    A stopped stream records its last batch (and cursor) before its thread ends; a changed one is
+    started again from that cursor.
+    """
+    wanted = {source.pk: source for source in stream_sources()}
+    for source_id, run in list(running.items()):
+        source = wanted.get(source_id)
+        if source is None or _fingerprint(source) != run.fingerprint or not run.thread.is_alive():
+            run.stop.set()
+            run.thread.join(timeout=30)
+            del running[source_id]
+            logger.info("listen: stream source %s stopped (%s)", source_id, "removed" if source is None else "changed")
+    for source_id, source in wanted.items():
+        if source_id in running:
+            continue
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_thread_main, args=(source_id,), kwargs={"stop": stop, "stats": stats}, name=f"stream-{source_id}"
+        )
+        running[source_id] = _Running(thread=thread, stop=stop, fingerprint=_fingerprint(source))
+        thread.start()
+        logger.info("listen: stream source %s started", source_id)
+
+
 def run_all(*, stop: threading.Event, stats: StreamStats, heartbeat_seconds: float = 30.0) -> None:
-    """Start a thread per stream source and keep a heartbeat until ``stop``; returns when every thread ended."""
+    """Run a thread per enabled stream source and keep a heartbeat until ``stop``; returns when every thread ended.
+
+    At every heartbeat the set of sources is read again: a source enabled, added, changed or
+    disabled in the browser, the admin or the API takes effect without restarting the process.
+    """
     from crisisdesk.observability import heartbeat
 
-    sources = stream_sources()
-    if not sources:
-        logger.warning("listen: no enabled stream source")
-    threads = [
-        threading.Thread(
-            target=_thread_main, args=(s.pk,), kwargs={"stop": stop, "stats": stats}, name=f"stream-{s.pk}"
-        )
-        for s in sources
-    ]
-    for thread in threads:
-        thread.start()
-    connection.close()
-    while not stop.is_set():
-        heartbeat.record(HEARTBEAT_PROCESS)
-        logger.info(
-            "listen: %d stream(s), %d events, %d matched, cursor %s",
-            len(threads),
-            stats.events,
-            stats.matched,
-            stats.last_time_us,
-        )
-        stop.wait(heartbeat_seconds)
-    for thread in threads:
-        thread.join(timeout=30)
-    close_old_connections()
-    time.sleep(0)
+    running: dict[int, _Running] = {}
+    try:
+        while not stop.is_set():
+            reconcile(running, stats=stats)
+            if not running:
+                logger.warning("listen: no enabled stream source")
+            connection.close()
+            heartbeat.record(HEARTBEAT_PROCESS)
+            logger.info(
+                "listen: %d stream(s), %d events, %d matched, cursor %s",
+                len(running),
+                stats.events,
+                stats.matched,
+                stats.last_time_us,
+            )
+            stop.wait(heartbeat_seconds)
+    finally:
+        for run in running.values():
+            run.stop.set()
+        for run in running.values():
+            run.thread.join(timeout=30)
+        close_old_connections()

@@ -208,6 +208,8 @@ def test_listen_command_runs_enabled_stream_sources_and_stops_on_sigterm(team_le
     assert Mention.objects.count() == 3
     # Only the enabled source connected.
     assert len(fake.requests) == 1
+    # Its heartbeats are what /healthz reads for an enabled stream source.
+    assert stream.check_listen() == "ok"
 
 
 def test_config_needs_a_websocket_url_and_positive_numbers():
@@ -220,3 +222,47 @@ def test_config_needs_a_websocket_url_and_positive_numbers():
     for bad in ({"base_url": "https://jetstream.example"}, {"base_url": "ws://h", "rewind_seconds": -1}):
         with pytest.raises(ValidationError):
             connector.clean_config(bad)
+
+
+def wait_for(predicate, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listen_picks_up_added_changed_and_disabled_sources_without_a_restart(team_lead):
+    watch_term_add(actor=team_lead, term="acme", kind="brand")
+    running, stats = {}, stream.StreamStats()
+    with FakeJetstream(events(), close_after=False) as fake:
+        try:
+            stream.reconcile(running, stats=stats)
+            assert running == {}
+            source = make_source(fake.url)
+            stream.reconcile(running, stats=stats)
+            first = running[source.pk].thread
+            wait_for(lambda: Source.objects.get(pk=source.pk).cursor == {"time_us": T0 + 7})
+            assert len(fake.requests) == 1
+            # Unchanged: the same thread goes on.
+            stream.reconcile(running, stats=stats)
+            assert running[source.pk].thread is first
+            # Changed configuration: stopped, started again from the stored cursor.
+            source.config = {**source.config, "rewind_seconds": 0}
+            source.save(update_fields=["config"])
+            stream.reconcile(running, stats=stats)
+            assert not first.is_alive() and running[source.pk].thread is not first
+            wait_for(lambda: len(fake.requests) == 2)
+            assert int(fake.requests[1]["cursor"]) == T0 + 7
+            # Disabled: stopped and forgotten.
+            second = running[source.pk].thread
+            Source.objects.filter(pk=source.pk).update(enabled=False)
+            stream.reconcile(running, stats=stats)
+            assert running == {} and not second.is_alive()
+        finally:
+            for run in running.values():
+                run.stop.set()
+                run.thread.join(timeout=30)
+    assert Mention.objects.count() == 3

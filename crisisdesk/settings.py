@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("SOURCE_POLL_TICK_SECONDS", 30)),
         "options": {"expires": float(env_int("SOURCE_POLL_TICK_SECONDS", 30))},
     },
+    # Source history (one row per minute per source) kept SOURCE_RUN_RETENTION_DAYS.
+    "prune-source-runs": {"task": "incidents.prune_source_runs", "schedule": 3600.0, "options": {"expires": 3600.0}},
     "webhooks-sweep": {
         "task": "webhooks.sweep_due_deliveries",
         "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", 30)),
@@ -515,6 +517,9 @@ SOURCE_BACKOFF_MAX_SECONDS = env_int("SOURCE_BACKOFF_MAX_SECONDS", 3600)
 SOURCE_STREAM_BACKOFF_MAX_SECONDS = env_int("SOURCE_STREAM_BACKOFF_MAX_SECONDS", 60)
 SOURCE_HTTP_TIMEOUT_SECONDS = env_int("SOURCE_HTTP_TIMEOUT_SECONDS", 15)
 SOURCE_DEMO_TIMER_SECONDS = env_int("SOURCE_DEMO_TIMER_SECONDS", 60)
+# Source history: error-free batches within one bucket share a row; rows older than the retention go.
+SOURCE_RUN_BUCKET_SECONDS = env_int("SOURCE_RUN_BUCKET_SECONDS", 60)
+SOURCE_RUN_RETENTION_DAYS = env_int("SOURCE_RUN_RETENTION_DAYS", 7)
 # Without a broker (make demo), `manage.py runserver` polls due sources in-process on that timer.
 SOURCE_DEMO_TIMER = env_bool("SOURCE_DEMO_TIMER", default=False)
 

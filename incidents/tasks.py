@@ -6,7 +6,7 @@ idempotent (each reminder has a unique key), so an overlapping or repeated run s
 twice. Task names are fixed strings, so moving a task between modules never strands queued work.
 """
 
-from incidents.listening.tasks import evaluate_spikes, poll_sources
+from incidents.listening.tasks import evaluate_spikes, poll_sources, prune_source_runs
 from incidents.response.tasks import send_due_reminders
 
-__all__ = ["evaluate_spikes", "poll_sources", "send_due_reminders"]
+__all__ = ["evaluate_spikes", "poll_sources", "prune_source_runs", "send_due_reminders"]

@@ -17,3 +17,11 @@ def poll_sources() -> int:
     from incidents.listening.sources import polling
 
     return polling.sources_poll_due()
+
+
+@shared_task(name="incidents.prune_source_runs", ignore_result=True)
+def prune_source_runs() -> int:
+    """Delete listening-source history past its retention (``SOURCE_RUN_RETENTION_DAYS``); returns how many rows."""
+    from incidents.listening.sources import services
+
+    return services.sources_prune_runs()

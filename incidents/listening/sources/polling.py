@@ -118,6 +118,7 @@ def start_demo_timer(interval: float | None = None) -> bool:
             try:
                 close_old_connections()
                 sources_poll_due()
+                services.sources_prune_runs()
             except Exception:  # noqa: BLE001 - the timer must survive a bad round
                 logger.exception("in-process source polling failed")
             finally:

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from incidents.listening import parsing
@@ -118,9 +119,9 @@ def source_record_batch(
                 "last_error_at",
             ]
         )
-        SourceRun.objects.create(
-            source=locked,
-            started_at=now,
+        _record_run(
+            locked,
+            now,
             fetched=result.fetched,
             created=result.created,
             updated=result.updated,
@@ -130,6 +131,41 @@ def source_record_batch(
         )
     source.cursor = locked.cursor
     return result
+
+
+def run_bucket_seconds() -> int:
+    return int(getattr(settings, "SOURCE_RUN_BUCKET_SECONDS", 60))
+
+
+def _record_run(source: Source, now, *, error: str = "", **counts) -> None:
+    """Add a batch to the source's history: error-free batches within one bucket share a row.
+
+    A stream records a batch every second or so; one row per bucket (``SOURCE_RUN_BUCKET_SECONDS``,
+    60) keeps the history at ~1,440 rows a day per stream with the same hourly and daily sums.
+    A failure or a batch with rejected items always gets its own row (its error is kept).
+    Called with the source row locked, so two batches cannot both start a bucket.
+    """
+    if not error:
+        bucket = (
+            SourceRun.objects.filter(
+                source=source, error="", started_at__gt=now - timedelta(seconds=run_bucket_seconds())
+            )
+            .order_by("-started_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if bucket is not None:
+            SourceRun.objects.filter(pk=bucket).update(**{name: F(name) + value for name, value in counts.items()})
+            return
+    SourceRun.objects.create(source=source, started_at=now, error=error, **counts)
+
+
+def sources_prune_runs(*, now=None) -> int:
+    """Delete source history older than ``SOURCE_RUN_RETENTION_DAYS`` (default 7, at least 2); returns how many."""
+    now = now or timezone.now()
+    days = max(2, int(getattr(settings, "SOURCE_RUN_RETENTION_DAYS", 7)))
+    deleted, _ = SourceRun.objects.filter(started_at__lt=now - timedelta(days=days)).delete()
+    return deleted
 
 
 def _platform_of(source: Source) -> str:
@@ -181,7 +217,7 @@ def source_record_failure(*, source: Source, error: Exception | str, retry_after
                 "backoff_until",
             ]
         )
-        SourceRun.objects.create(source=locked, started_at=now, error=locked.last_error)
+        _record_run(locked, now, error=locked.last_error)
     return locked
 
 

@@ -46,13 +46,13 @@ class StreamStats:
             self.last_time_us = max(self.last_time_us, last_time_us)
 
 
-def streaming_kinds() -> list[str]:
+def stream_kinds() -> list[str]:
     return [kind for kind in registered_kinds() if getattr(get_connector(kind), "streaming", False)]
 
 
 def stream_sources():
     """Enabled sources whose connector streams."""
-    return list(Source.objects.filter(enabled=True, kind__in=streaming_kinds()))
+    return list(Source.objects.filter(enabled=True, kind__in=stream_kinds()))
 
 
 NO_STREAM = "no-stream-source"
@@ -70,7 +70,7 @@ def check_listen() -> str:
     from crisisdesk.health import Stale
     from crisisdesk.observability import heartbeat
 
-    if not Source.objects.filter(enabled=True, kind__in=streaming_kinds()).exists():
+    if not Source.objects.filter(enabled=True, kind__in=stream_kinds()).exists():
         return NO_STREAM
     now = timezone.now()
     seen = heartbeat.last_seen(now, processes=(HEARTBEAT_PROCESS,))[HEARTBEAT_PROCESS]

@@ -9,7 +9,7 @@ from incidents.listening.models import Mention, MentionTerm
 from incidents.listening.services import watch_term_add
 from incidents.listening.sources import services
 from incidents.listening.sources.connectors.base import RateLimited, parse_retry_after
-from incidents.listening.sources.models import Source, SourceKind
+from incidents.listening.sources.models import Source, SourceKind, SourceRun
 
 
 def post(n, **extra):
@@ -112,3 +112,34 @@ def test_a_deleted_post_delivered_again_stays_out_of_the_evidence(source, team_l
     mention = Mention.objects.get()
     assert mention.deleted_at is not None and mention.text == "Acme again"
     assert MentionTerm.objects.filter(watch_term=term).count() == 0
+
+
+# --- the source's history: one row per bucket, pruned past its retention ----------------------
+
+
+def test_error_free_batches_within_a_bucket_share_a_row_and_failures_get_their_own(source, settings):
+    settings.SOURCE_RUN_BUCKET_SECONDS = 60
+    t0 = timezone.now()
+    services.source_record_batch(source=source, items=[post(1), post(2)], cursor={"n": 2}, now=t0)
+    services.source_record_batch(source=source, items=[post(3)], cursor={"n": 3}, now=t0 + timedelta(seconds=30))
+    assert list(SourceRun.objects.values_list("fetched", "created")) == [(3, 3)]
+    services.source_record_failure(source=source, error="HTTP 503", now=t0 + timedelta(seconds=40))
+    # A new bucket after the window; the failure row stays on its own.
+    services.source_record_batch(source=source, items=[post(4)], cursor={"n": 4}, now=t0 + timedelta(seconds=61))
+    rows = list(SourceRun.objects.order_by("started_at").values_list("fetched", "error"))
+    assert rows == [(3, ""), (0, "HTTP 503"), (1, "")]
+    assert source.fetched_since(t0 - timedelta(seconds=1)) == 4
+
+
+def test_pruning_keeps_the_retention_window_and_never_less_than_two_days(source, settings):
+    from incidents.listening.tasks import prune_source_runs
+
+    now = timezone.now()
+    for days in (0.5, 1.5, 3, 8):
+        SourceRun.objects.create(source=source, started_at=now - timedelta(days=days), fetched=1)
+    settings.SOURCE_RUN_RETENTION_DAYS = 7
+    assert prune_source_runs() == 1
+    settings.SOURCE_RUN_RETENTION_DAYS = 0  # a misconfiguration cannot empty the last day's figures
+    assert prune_source_runs() == 1
+    assert SourceRun.objects.count() == 2
+    assert settings.CELERY_BEAT_SCHEDULE["prune-source-runs"]["task"] == "incidents.prune_source_runs"

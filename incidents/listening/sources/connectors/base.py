@@ -46,7 +46,6 @@ record)`` loops forever, calling ``record(items=…, cursor=…, deleted_ids=…
 from __future__ import annotations
 
 import email.utils
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -176,24 +175,35 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 class _RateLimiter:
-    """A per-source sliding window of request times, shared by the threads of one process."""
+    """A per-source budget of requests per calendar minute, shared by every process through the cache.
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._times: dict[int, list[float]] = {}
+    The Celery workers that poll a source in turn and the ``listen`` process all count against
+    one budget: the counter lives in the shared cache (Redis, or the database cache table
+    without ``REDIS_URL``; ``crisisdesk/settings.py``), keyed by source and minute. Redis counts
+    atomically; the database cache's increment is a read then a write, so concurrent requests of
+    one source in several processes may overshoot it slightly. A full minute waits for the next
+    one (``RateLimited`` when that is longer than ``max_wait``).
+    """
 
-    def wait(self, key: int, per_minute: int, *, sleep=time.sleep, clock=time.monotonic, max_wait: float = 60.0):
-        """Block until one more request fits in the last minute; raises ``RateLimited`` past ``max_wait``."""
+    WINDOW = 60.0
+
+    def wait(self, key: int, per_minute: int, *, sleep=time.sleep, clock=time.time, max_wait: float = 60.0, store=None):
+        from django.core.cache import cache as default_cache
+
+        store = store or default_cache
         while True:
-            with self._lock:
-                now = clock()
-                times = [t for t in self._times.get(key, []) if now - t < 60.0]
-                if len(times) < per_minute:
-                    times.append(now)
-                    self._times[key] = times
-                    return
-                delay = 60.0 - (now - times[0])
-                self._times[key] = times
+            now = clock()
+            window = int(now // self.WINDOW)
+            counter = f"crisisdesk:source-rate:{key}:{window}"
+            store.add(counter, 0, timeout=int(self.WINDOW * 2))
+            try:
+                used = store.incr(counter)
+            except ValueError:  # expired or evicted between add and incr: this request starts it
+                store.set(counter, 1, timeout=int(self.WINDOW * 2))
+                used = 1
+            if used <= per_minute:
+                return
+            delay = (window + 1) * self.WINDOW - now
             if delay > max_wait:
                 raise RateLimited("Local rate limit reached", retry_after=delay)
             sleep(delay)

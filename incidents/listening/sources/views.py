@@ -22,7 +22,7 @@ class SourceListView(PermissionRequiredMixin, ListView):
     context_object_name = "sources"
 
     def get_queryset(self):
-        return Source.objects.visible_to(self.request.user).prefetch_related("watch_terms")
+        return Source.objects.visible_to(self.request.user).with_fetched()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -30,6 +30,9 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleMod
     required_scopes = SCOPES
     input_serializer_classes = {"create": s.SourceInputSerializer, "partial_update": s.SourceUpdateSerializer}
 
+    def get_queryset(self):
+        return super().get_queryset().with_fetched()
+
     def _require_manage(self):
         if not services.can_manage_sources(self.request.user):
             raise PermissionDenied(_("Only team leads manage sources."))

@@ -158,3 +158,37 @@ def test_browser_pages_and_fetch_now(client_for, team_lead, communicator, outsid
     hook = Source.objects.get(name="Hook")
     assert hook.credential_names == ["webhook_secret"]
     assert "s3cret-hook" not in lead.get(hook.get_absolute_url()).content.decode()
+
+
+# Flat in the number of sources (12 sources under the cap proves no query per row); measured 6 and 8.
+API_QUERIES = 6
+PAGE_QUERIES = 8
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_source_lists_cost_the_same_sql_for_1_or_12_sources_and_show_the_fetched_counts(
+    count, api, client_for, team_lead, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.listening.sources.models import SourceRun
+
+    now = timezone.now()
+    for n in range(count):
+        source = Source.objects.create(name=f"Feed {n:02}", kind=SourceKind.RSS, config={"url": "http://x/feed"})
+        SourceRun.objects.create(source=source, started_at=now - timedelta(minutes=5), fetched=3)
+        SourceRun.objects.create(source=source, started_at=now - timedelta(hours=5), fetched=4)
+        SourceRun.objects.create(source=source, started_at=now - timedelta(days=2), fetched=100)
+    client = api(team_lead)
+    client.get("/api/v1/sources/")
+    # Session, user, the user's permissions (2), the sources with their sums, their watch terms.
+    with django_assert_max_num_queries(API_QUERIES):
+        body = client.get("/api/v1/sources/").json()
+    assert [(row["fetched_last_hour"], row["fetched_last_day"]) for row in body["results"]] == [(3, 7)] * count
+    browser = client_for(team_lead)
+    browser.get("/mentions/sources/")  # session and permission caches warmed
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        page = browser.get("/mentions/sources/").content.decode()
+    assert page.count("3 / 7") == count

@@ -70,7 +70,12 @@ def verify_pack(path) -> list[str]:
     except (OSError, zipfile.BadZipFile) as exc:
         return [f"{path}: not a readable ZIP ({exc})"]
     with archive:
-        names = set(archive.namelist())
+        listed = archive.namelist()
+        names = set(listed)
+        # A second member under a known name would let a reader see other bytes than those verified.
+        duplicated = sorted({name for name in listed if listed.count(name) > 1})
+        if duplicated:
+            return [f"{name}: stored twice in the ZIP" for name in duplicated]
         if MANIFEST not in names:
             return [f"{MANIFEST}: missing"]
         try:

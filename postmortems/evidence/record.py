@@ -95,8 +95,9 @@ def _reviewable_history(model, items) -> dict[int, dict]:
 
     history = {}
     for item_id in ids:
+        # A decision and the audit event written with it share reviewer, revision, action and role.
         factors = {
-            (event.actor_id, event.revision_id, event.action): _factor(event.data)
+            (event.actor_id, event.revision_id, event.action, (event.data or {}).get("role", "")): _factor(event.data)
             for event in events[item_id]
             if event.action in DECISION_ACTIONS
         }
@@ -130,7 +131,9 @@ def _reviewable_history(model, items) -> dict[int, dict]:
                     "role": decision.role,
                     "comment": decision.comment,
                     "inherited": decision.based_on_id is not None,
-                    "factor": factors.get((decision.reviewer_id, decision.revision_id, decision.decision)),
+                    "factor": factors.get(
+                        (decision.reviewer_id, decision.revision_id, decision.decision, decision.role)
+                    ),
                 }
                 for decision in decisions[item_id]
             ],

@@ -84,6 +84,7 @@ def test_changed_record_byte_fails_naming_the_file(pack, capsys):
     code, out = verify(pack, capsys)
     assert code == 1
     assert "record.json: altered" in out.err
+    assert "FAILED:" in out.err and "(1 problem(s))" in out.err
 
 
 def test_removed_file_fails(pack, capsys):
@@ -147,3 +148,76 @@ def test_changed_pdf_byte_fails(pack, capsys):
     code, out = verify(pack, capsys)
     assert code == 1
     assert "record.pdf: altered" in out.err
+
+
+def pdf_text(data: bytes) -> str:
+    import pypdf
+
+    pdf = pypdf.PdfReader(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read("record.pdf")))
+    return "\n".join(page.extract_text() for page in pdf.pages)
+
+
+def test_pdf_prints_the_diff_the_decision_and_the_publication(team_lead, communicator, legal, incident):
+    from crisisdesk.review import services as review
+    from incidents.statements.services import statement_create, statement_record_url, statement_update
+    from postmortems.evidence.pack import build_pack
+
+    statement = statement_create(
+        actor=communicator, incident=incident, title="Holding line", body="We are investigating.", channels=["x"]
+    )
+    statement = statement_update(actor=communicator, statement=statement, body="Refunds start today.")
+    review.review_submit(actor=communicator, item=statement)
+    statement.refresh_from_db()
+    review.review_approve(actor=legal, item=statement, revision=statement.current_revision)
+    review.review_publish(actor=communicator, item=statement)
+    statement_record_url(actor=communicator, statement=statement, channel="x", url="https://x.example/live/1")
+    data, _hash = build_pack(incident)
+    text = pdf_text(data)
+    assert "- We are investigating." in text
+    assert "+ Refunds start today." in text
+    assert f"approve r2 {legal.username}" in text
+    assert "factor: not recorded" in text
+    assert "https://x.example/live/1" in text
+    assert "CrisisDesk stores no attachments" in text
+    assert "EXERCISE" not in text
+
+
+def test_changed_manifest_byte_fails(pack, capsys):
+    with zipfile.ZipFile(pack) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    signature = manifest["hmac_sha256"]
+    manifest["hmac_sha256"] = ("0" if signature[0] != "0" else "1") + signature[1:]
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(pack, "w") as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "manifest.json: hash or signature does not match" in out.err
+
+
+def test_removed_manifest_fails(pack, capsys):
+    rewrite(pack, drop="manifest.json")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "manifest.json: missing" in out.err
+
+
+def test_garbled_manifest_fails(pack, capsys):
+    rewrite(pack, change="manifest.json")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "manifest.json:" in out.err
+
+
+def test_a_second_member_with_a_known_name_fails(pack, capsys):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(pack, "a") as archive:
+            archive.writestr("record.json", b"{}")
+    code, out = verify(pack, capsys)
+    assert code == 1
+    assert "record.json: stored twice in the ZIP" in out.err

@@ -1,31 +1,23 @@
 """What the evidence record holds, gap by gap: each test reads the content Legal would hand over."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from crisisdesk.review import services as review
 from crisisdesk.testing.factories import TimelineEntryFactory, role
 from incidents import services as incident_services
 from incidents.checklist.services import playbook_activate, task_complete
-from incidents.listening import services as mention_services
 from incidents.listening.alerts import alert_attach
-from incidents.listening.models import Alert, Mention
+from incidents.listening.models import Mention
+from incidents.listening.tests.alert_helpers import make_alert, make_rule
 from incidents.statements.services import statement_create, statement_record_url, statement_update
 from playbooks.tests.playbook_helpers import active_playbook, second_team_lead
 from postmortems.evidence.record import ATTACHMENTS_NOTE, EXERCISE_LABEL, build_record
+from postmortems.evidence.tests.conftest import T0
 from postmortems.tests.helpers import play_crisis, published_review
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def crisis(team_lead, communicator, legal):
-    return play_crisis(
-        lead=team_lead, communicator=communicator, legal=legal, detected=T0, ack=5, submit=10, approve=20, publish=30
-    )
 
 
 def only_statement(record):
@@ -109,36 +101,16 @@ def test_facts_register_says_who_verified_what(crisis, team_lead, communicator):
     assert row["verification_note"] == "QA report 7"
 
 
-def make_alert(incident, team_lead, mentions) -> Alert:
-    term = mention_services.watch_term_add(actor=team_lead, term="Acme", kind="brand")
-    rule = mention_services.spike_rule_save(actor=team_lead, data={"name": "Acme spike", "watch_term": term})
-    now = timezone.now()
-    return Alert.objects.create(
-        rule=rule,
-        watch_term=term,
-        fired_at=now,
-        window_start=now - timedelta(hours=1),
-        window_end=now,
-        count=len(mentions),
-        baseline=1.0,
-        negative_share=0.5,
-        baseline_negative_share=0.1,
-        evidence={"mention_ids": [m.pk for m in mentions] + [999999], "curve": []},
-        incident=incident,
-    )
-
-
 def test_alerts_come_with_their_evidence_mentions(crisis, team_lead):
-    angry = Mention.objects.create(
-        platform="x", external_id="m-1", text="Acme refund scandal", posted_at=timezone.now(), url="https://x.example/1"
-    )
-    calm = Mention.objects.create(platform="x", external_id="m-2", text="Acme ok", posted_at=timezone.now())
-    alert = make_alert(crisis, team_lead, [angry, calm])
+    alert = make_alert(make_rule(team_lead), mentions=2, incident=crisis)
+    sample = alert.evidence["mention_ids"]
+    alert.evidence["mention_ids"] = [*sample, 999999]  # a mention deleted since
+    alert.save(update_fields=["evidence"])
     [row] = build_record(crisis)["alerts"]
     assert row["id"] == alert.pk
     assert row["rule"] == "Acme spike" and row["watch_term"] == "Acme"
-    assert [m["id"] for m in row["evidence_mentions"]] == [angry.pk, calm.pk]  # the deleted 999999 is left out
-    assert row["evidence_mentions"][0]["text"] == "Acme refund scandal"
+    assert [m["id"] for m in row["evidence_mentions"]] == sample
+    assert row["evidence_mentions"][0]["text"] == Mention.objects.get(pk=sample[0]).text
     assert row["evidence"]["mention_ids"][-1] == 999999
 
 
@@ -175,7 +147,7 @@ def test_no_review_yet_is_null(crisis):
 
 
 def test_audit_trail_covers_the_incident_its_team_and_its_alerts(crisis, team_lead, communicator):
-    alert = make_alert(None, team_lead, [])
+    alert = make_alert(make_rule(team_lead), mentions=0)
     alert_attach(actor=team_lead, alert=alert, incident=crisis)
     incident_services.membership_add(actor=team_lead, incident=crisis, user=communicator, role=role("communications"))
     audit = build_record(crisis)["audit"]

@@ -3,11 +3,12 @@
 import pytest
 
 from crisisdesk.review import services as review
+from incidents.listening.tests.alert_helpers import make_alert, make_rule
 from incidents.statements.services import statement_create, statement_record_url, statement_update
 from postmortems.evidence.record import build_record
 
 pytestmark = pytest.mark.django_db
-MAX_QUERIES = 13  # one per kind of row (see record.py), whatever the number of rows
+MAX_QUERIES = 14  # one per kind of row (see record.py), whatever the number of rows
 
 
 def published_statements(incident, *, communicator, legal, count):
@@ -24,11 +25,15 @@ def published_statements(incident, *, communicator, legal, count):
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_record_queries_stay_flat(count, incident, communicator, legal, django_assert_max_num_queries):
+def test_record_queries_stay_flat(count, incident, communicator, legal, team_lead, django_assert_max_num_queries):
     published_statements(incident, communicator=communicator, legal=legal, count=count)
+    rule = make_rule(team_lead)
+    for _n in range(count):
+        make_alert(rule, mentions=2, incident=incident)
     build_record(incident)  # warm the content type cache, as any running server has
     with django_assert_max_num_queries(MAX_QUERIES):
         record = build_record(incident)
     assert len(record["statements"]) == count
     assert all(len(s["revisions"]) == 2 and len(s["decisions"]) == 1 for s in record["statements"])
     assert all(s["publications"][0]["url"].startswith("https://x.example/") for s in record["statements"])
+    assert [len(a["evidence_mentions"]) for a in record["alerts"]] == [2] * count

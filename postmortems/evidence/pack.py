@@ -47,9 +47,9 @@ def _manifest(files: dict[str, bytes]) -> dict:
     }
 
 
-def build_pack(incident) -> tuple[bytes, str]:
-    """The ZIP bytes and the manifest hash."""
-    record = build_record(incident)
+def build_pack(incident, *, viewer=None) -> tuple[bytes, str]:
+    """The ZIP bytes and the manifest hash; ``viewer`` is who exports (``None``: the command line)."""
+    record = build_record(incident, viewer=viewer)
     files = {
         "record.json": json.dumps(record, indent=2, ensure_ascii=False).encode(),
         "record.pdf": _pdf(record),

@@ -20,7 +20,7 @@ from crisisdesk.review.views import text_diff
 from incidents.checklist.models import IncidentTask
 from incidents.listening.alerts import evidence_ids
 from incidents.listening.models import Alert, Mention
-from incidents.models import Fact
+from incidents.models import Fact, Incident
 from incidents.statements.models import Statement, StatementPublication
 from postmortems.models import ActionItem, PostmortemReview
 
@@ -226,14 +226,28 @@ def _mention(mention) -> dict:
     }
 
 
-def _alerts(incident) -> list[dict]:
+def _evidence_mentions(incident, ids, viewer):
+    """The alerts' sample mentions, by id; for a ``viewer``, without those linked to an incident hidden from them.
+
+    As on the alert's API page: a mention of another confidential incident stays out of the pack
+    (its id remains in the stored ``evidence``). The command line (no viewer) exports them all.
+    """
+    mentions = Mention.objects.filter(pk__in=ids)
+    if viewer is not None:
+        mentions = mentions.filter(
+            Q(incident__isnull=True) | Q(incident=incident) | Q(incident__in=Incident.objects.visible_to(viewer))
+        )
+    return {mention.pk: mention for mention in mentions}
+
+
+def _alerts(incident, viewer) -> list[dict]:
     alerts = list(
         Alert.objects.filter(incident=incident)
         .select_related("rule", "watch_term", "handled_by")
         .order_by("fired_at", "pk")
     )
     wanted = {pk for alert in alerts for pk in evidence_ids(alert)}
-    mentions = {m.pk: m for m in Mention.objects.filter(pk__in=wanted)} if wanted else {}
+    mentions = _evidence_mentions(incident, wanted, viewer) if wanted else {}
     return [
         {
             "id": alert.pk,
@@ -251,7 +265,7 @@ def _alerts(incident) -> list[dict]:
             "handled_by": _user(alert.handled_by),
             "dismiss_reason": alert.dismiss_reason,
             "evidence": alert.evidence,
-            # Ids listed in the evidence whose mention no longer exists are kept in ``evidence`` only.
+            # Ids whose mention no longer exists, or is hidden from the viewer, stay in ``evidence`` only.
             "evidence_mentions": [_mention(mentions[pk]) for pk in evidence_ids(alert) if pk in mentions],
         }
         for alert in alerts
@@ -349,13 +363,13 @@ def _audit(targets: list[tuple[type, list]]) -> list[dict]:
     ]
 
 
-def build_record(incident) -> dict:
-    """Everything stored about ``incident``, for ``record.json`` and the PDF."""
+def build_record(incident, *, viewer=None) -> dict:
+    """Everything stored about ``incident``, for ``record.json`` and the PDF, as ``viewer`` may see it."""
     timeline = incident.timeline.select_related("author").order_by("created_at", "pk")
     facts = list(incident.facts.select_related("created_by", "verified_by").order_by("pk"))
     team = incident.memberships.select_related("user", "role", "added_by").order_by("added_at", "pk")
     tasks = _tasks(incident)
-    alerts = _alerts(incident)
+    alerts = _alerts(incident, viewer)
     statements = _statements(incident)
     postmortem, postmortem_ids, action_item_ids = _postmortem(incident)
     audit = _audit(

@@ -19,7 +19,7 @@ def exportable_incident(*, user, reference: str) -> Incident | None:
 
 def evidence_pack_export(*, actor, incident) -> tuple[bytes, str]:
     with transaction.atomic():
-        data, manifest_hash = build_pack(incident)
+        data, manifest_hash = build_pack(incident, viewer=actor)
         audit_record(
             actor=actor,
             action="incident.evidence_pack_exported",

@@ -185,3 +185,16 @@ def test_timeline_is_in_order(crisis):
     TimelineEntryFactory(incident=crisis, body="late note")
     bodies = [e["body"] for e in build_record(crisis)["timeline"]]
     assert bodies[-1] == "late note"
+
+
+def test_evidence_mention_of_another_hidden_incident_stays_out(crisis, team_lead, communicator, confidential_incident):
+    """As on the alert's page: the exporter sees no mention linked to a confidential incident hidden from them."""
+    secret = confidential_incident  # communicator is not on its team
+    alert = make_alert(make_rule(team_lead), mentions=2, incident=crisis)
+    hidden_id, shown_id = alert.evidence["mention_ids"]
+    Mention.objects.filter(pk=hidden_id).update(incident=secret)
+    as_communicator = build_record(crisis, viewer=communicator)["alerts"][0]
+    assert [m["id"] for m in as_communicator["evidence_mentions"]] == [shown_id]
+    assert as_communicator["evidence"]["mention_ids"] == [hidden_id, shown_id]
+    as_operator = build_record(crisis)["alerts"][0]  # the command line exports everything
+    assert [m["id"] for m in as_operator["evidence_mentions"]] == [hidden_id, shown_id]

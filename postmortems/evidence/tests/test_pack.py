@@ -196,3 +196,21 @@ def test_a_second_member_with_a_known_name_fails(pack, capsys):
     code, out = verify(pack, capsys)
     assert code == 1
     assert "record.json: stored twice in the ZIP" in out.err
+
+
+def test_command_line_export_as_a_user_is_audited_with_them(crisis, team_lead, tmp_path):
+    path = tmp_path / "as-lead.zip"
+    call_command("export_evidence_pack", crisis.reference, output=str(path), actor=team_lead.username)
+    row = AuditRecord.objects.get(action="incident.evidence_pack_exported")
+    assert row.actor == team_lead
+    assert row.data["manifest_sha256"] == json.loads(zipfile.ZipFile(path).read("manifest.json"))["manifest_sha256"]
+
+
+def test_command_line_export_refuses_a_hidden_incident_or_unknown_user(confidential_incident, communicator, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="that .* may export"):
+        call_command("export_evidence_pack", confidential_incident.reference, actor=communicator.username)
+    with pytest.raises(CommandError, match="No user nobody"):
+        call_command("export_evidence_pack", confidential_incident.reference, actor="nobody")
+    assert not AuditRecord.objects.filter(action="incident.evidence_pack_exported").exists()

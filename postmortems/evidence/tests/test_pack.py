@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from crisisdesk.audit.models import AuditRecord
+from incidents.listening.tests.alert_helpers import make_alert, make_rule
 from postmortems.evidence.pack import build_record
 from postmortems.evidence.tests.conftest import T0
 from postmortems.tests.helpers import play_crisis
@@ -164,6 +165,7 @@ def test_pdf_prints_the_diff_the_decision_and_the_publication(team_lead, communi
     review.review_approve(actor=legal, item=statement, revision=statement.current_revision)
     review.review_publish(actor=communicator, item=statement)
     statement_record_url(actor=communicator, statement=statement, channel="x", url="https://x.example/live/1")
+    alert = make_alert(make_rule(team_lead), mentions=1, incident=incident)
     data, _hash = build_pack(incident)
     text = pdf_text(data)
     assert "- We are investigating." in text
@@ -172,6 +174,8 @@ def test_pdf_prints_the_diff_the_decision_and_the_publication(team_lead, communi
     assert "factor: not recorded" in text
     assert "https://x.example/live/1" in text
     assert "CrisisDesk stores no attachments" in text
+    assert "mentions in window: 42" in text
+    assert f"#{alert.evidence['mention_ids'][0]} x" in text and "Acme jar cracked 0" in text
     assert "EXERCISE" not in text
 
 

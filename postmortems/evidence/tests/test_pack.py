@@ -218,3 +218,18 @@ def test_command_line_export_refuses_a_hidden_incident_or_unknown_user(confident
     with pytest.raises(CommandError, match="No user nobody"):
         call_command("export_evidence_pack", confidential_incident.reference, actor="nobody")
     assert not AuditRecord.objects.filter(action="incident.evidence_pack_exported").exists()
+
+
+def test_pdf_prints_the_tasks_and_the_post_crisis_review(crisis, team_lead):
+    from incidents.checklist.services import playbook_activate
+    from playbooks.tests.playbook_helpers import active_playbook, second_team_lead
+    from postmortems.evidence.pack import build_pack
+    from postmortems.tests.helpers import published_review
+
+    approver = second_team_lead()
+    playbook_activate(actor=team_lead, incident=crisis, playbook=active_playbook(author=approver, approver=team_lead))
+    item = published_review(author=team_lead, approver=approver, incident=crisis, lessons="Pre-approve a holding line.")
+    text = pdf_text(build_pack(crisis)[0])
+    assert "1. Confirm the facts with the product team — open" in text
+    assert "Pre-approve a holding line." in text
+    assert f"approve r{item.published_revision.number} {approver.username}" in text

@@ -6,9 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from incidents.models import Incident
-from incidents.permissions import can_view
-from postmortems.evidence.services import evidence_pack_export
+from postmortems.evidence.services import evidence_pack_export, exportable_incident
 
 
 class EvidencePackView(APIView):
@@ -17,8 +15,8 @@ class EvidencePackView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _export(self, request, reference):
-        incident = Incident.objects.visible_to(request.user).filter(reference=reference).first()
-        if incident is None or not can_view(request.user, incident):
+        incident = exportable_incident(user=request.user, reference=reference)
+        if incident is None:
             raise Http404
         data, manifest_hash = evidence_pack_export(actor=request.user, incident=incident)
         response = HttpResponse(data, content_type="application/zip")

@@ -14,132 +14,19 @@ import hmac
 import io
 import json
 import zipfile
-from datetime import UTC
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
 
-from crisisdesk.audit.models import AuditRecord
+from postmortems.evidence.record import SCHEMA_VERSION, build_record
 
-SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
+__all__ = ["MANIFEST", "SCHEMA_VERSION", "build_pack", "build_record", "verify_pack"]
 
 
 def _key() -> bytes:
     secret = getattr(settings, "CRISISDESK_EVIDENCE_KEY", "") or settings.SECRET_KEY
     return hashlib.sha256(b"crisisdesk-evidence-pack:" + secret.encode()).digest()
-
-
-def _time(value):
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _user(user):
-    if user is None:
-        return None
-    return {"id": user.pk, "username": user.get_username(), "name": user.get_full_name()}
-
-
-def _factor(data) -> str:
-    """Which authentication factor approved: recorded by the audit trail when available."""
-    return str(data["factor"]) if isinstance(data, dict) and data.get("factor") else "not recorded"
-
-
-def build_record(incident) -> dict:
-    statements = []
-    for statement in incident.statements.order_by("pk"):
-        statements.append(
-            {
-                "id": statement.pk,
-                "status": getattr(statement, "status", ""),
-                "revisions": [
-                    {
-                        "number": revision.number,
-                        "content": revision.content,
-                        "content_hash": revision.content_hash,
-                        "created_by": _user(revision.created_by),
-                        "created_at": _time(revision.created_at),
-                    }
-                    for revision in statement.revisions().select_related("created_by").order_by("number")
-                ],
-                "review_events": [
-                    {
-                        "at": _time(event.created_at),
-                        "actor": _user(event.actor),
-                        "action": event.action,
-                        "from": event.from_state,
-                        "to": event.to_state,
-                        "revision": event.revision.number if event.revision_id else None,
-                        "comment": event.comment,
-                        "factor": _factor(event.data),
-                    }
-                    for event in statement.audit_events()
-                    .select_related("actor", "revision")
-                    .order_by("created_at", "pk")
-                ],
-                "publications": [
-                    {"id": pub.pk, "recorded_by": _user(pub.recorded_by)}
-                    for pub in statement.publications.select_related("recorded_by").order_by("pk")
-                ],
-            }
-        )
-    targets = Q(target_type=ContentType.objects.get_for_model(type(incident)), target_id=str(incident.pk))
-    if statements:
-        targets |= Q(
-            target_type=ContentType.objects.get_for_model(incident.statements.model),
-            target_id__in=[str(s["id"]) for s in statements],
-        )
-    audit = [
-        {
-            "at": _time(row.at),
-            "actor": _user(row.actor),
-            "action": row.action,
-            "target": row.target_repr,
-            "from": row.from_state,
-            "to": row.to_state,
-            "comment": row.comment,
-            "factor": _factor(row.data),
-            "data": row.data,
-        }
-        for row in AuditRecord.objects.filter(targets).select_related("actor").order_by("at", "pk")
-    ]
-    return {
-        "schema": "crisisdesk.evidence-pack",
-        "schema_version": SCHEMA_VERSION,
-        "exported_at": _time(timezone.now()),
-        "incident": {
-            "reference": incident.reference,
-            "title": incident.title,
-            "summary": incident.summary,
-            "status": incident.status,
-            "confidential": incident.confidential,
-            "is_exercise": incident.is_exercise,
-            "lead": _user(incident.lead),
-            "detected_at": _time(incident.detected_at),
-            "created_at": _time(incident.created_at),
-        },
-        "timeline": [
-            {"at": _time(e.created_at), "kind": e.kind, "event": e.event, "body": e.body, "author": _user(e.author)}
-            for e in incident.timeline.select_related("author").order_by("created_at", "pk")
-        ],
-        "facts": [
-            {
-                "claim": f.claim,
-                "source": f.source,
-                "status": f.status,
-                "created_by": _user(f.created_by),
-                "verified_by": _user(f.verified_by),
-                "verified_at": _time(f.verified_at),
-                "verification_note": f.verification_note,
-            }
-            for f in incident.facts.select_related("created_by", "verified_by").order_by("pk")
-        ],
-        "statements": statements,
-        "audit": audit,
-    }
 
 
 def _pdf(record) -> bytes:
@@ -160,9 +47,9 @@ def _manifest(files: dict[str, bytes]) -> dict:
     }
 
 
-def build_pack(incident) -> tuple[bytes, str]:
-    """The ZIP bytes and the manifest hash."""
-    record = build_record(incident)
+def build_pack(incident, *, viewer=None) -> tuple[bytes, str]:
+    """The ZIP bytes and the manifest hash; ``viewer`` is who exports (``None``: the command line)."""
+    record = build_record(incident, viewer=viewer)
     files = {
         "record.json": json.dumps(record, indent=2, ensure_ascii=False).encode(),
         "record.pdf": _pdf(record),
@@ -183,7 +70,12 @@ def verify_pack(path) -> list[str]:
     except (OSError, zipfile.BadZipFile) as exc:
         return [f"{path}: not a readable ZIP ({exc})"]
     with archive:
-        names = set(archive.namelist())
+        listed = archive.namelist()
+        names = set(listed)
+        # A second member under a known name would let a reader see other bytes than those verified.
+        duplicated = sorted({name for name in listed if listed.count(name) > 1})
+        if duplicated:
+            return [f"{name}: stored twice in the ZIP" for name in duplicated]
         if MANIFEST not in names:
             return [f"{MANIFEST}: missing"]
         try:

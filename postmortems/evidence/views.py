@@ -4,15 +4,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.views import View
 
-from incidents.models import Incident
-from incidents.permissions import can_view
-from postmortems.evidence.services import evidence_pack_export
+from postmortems.evidence.services import evidence_pack_export, exportable_incident
 
 
 class EvidencePackDownloadView(LoginRequiredMixin, View):
     def post(self, request, reference):
-        incident = Incident.objects.visible_to(request.user).filter(reference=reference).first()
-        if incident is None or not can_view(request.user, incident):
+        incident = exportable_incident(user=request.user, reference=reference)
+        if incident is None:
             raise Http404
         data, _manifest_hash = evidence_pack_export(actor=request.user, incident=incident)
         response = HttpResponse(data, content_type="application/zip")

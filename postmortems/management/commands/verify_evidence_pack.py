@@ -16,5 +16,6 @@ class Command(BaseCommand):
         if problems:
             for problem in problems:
                 self.stderr.write(problem)
+            self.stderr.write(f"FAILED: {path} does not match its signed manifest ({len(problems)} problem(s)).")
             sys.exit(1)
         self.stdout.write("OK: every file matches the manifest and the manifest signature is valid.")

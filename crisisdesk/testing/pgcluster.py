@@ -60,7 +60,7 @@ def server_binaries_installed() -> bool:
 
 @dataclass(frozen=True)
 class Cluster:
-    """How to reach a running cluster: over its unix socket, as its superuser, without a password."""
+    """How to reach a running cluster: over its unix socket, as any of its roles, without a password (trust)."""
 
     bin_dir: Path
     socket_dir: Path
@@ -71,17 +71,13 @@ class Cluster:
         """A client program (pg_dump, pg_restore, psql, createdb) of the server's version."""
         return str(self.bin_dir / name)
 
-    def conninfo(self, dbname: str = "postgres") -> str:
-        """For ``psycopg.connect``."""
-        return f"host={self.socket_dir} port={self.port} user={self.user} dbname={dbname}"
+    def conninfo(self, dbname: str = "postgres", *, user: str | None = None) -> str:
+        """For ``psycopg.connect`` and libpq clients' ``--dbname``; as the superuser unless ``user`` is given."""
+        return f"host={self.socket_dir} port={self.port} user={user or self.user} dbname={dbname}"
 
-    def url(self, dbname: str) -> str:
+    def url(self, dbname: str, *, user: str | None = None) -> str:
         """A ``DATABASE_URL`` (the socket dir percent-encoded as the host, as dj-database-url reads it)."""
-        return f"postgres://{self.user}@{quote(str(self.socket_dir), safe='')}:{self.port}/{dbname}"
-
-    def env(self) -> dict[str, str]:
-        """``PG*`` variables that point libpq clients at this cluster."""
-        return {"PGHOST": str(self.socket_dir), "PGPORT": str(self.port), "PGUSER": self.user}
+        return f"postgres://{user or self.user}@{quote(str(self.socket_dir), safe='')}:{self.port}/{dbname}"
 
 
 def _cluster_owner() -> str | None:

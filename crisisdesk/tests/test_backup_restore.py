@@ -2,7 +2,7 @@
 
 A crisis is written through the services and committed; ``pg_dump --format=custom`` dumps the test
 database; a fresh cluster (``crisisdesk.testing.pgcluster``) takes the dump with ``pg_restore``, as
-another role (``--no-owner``); ``manage.py migrate`` runs against it in a subprocess, as an upgrade
+another role that is no superuser (``--no-owner``); ``manage.py migrate`` runs against it in a subprocess, as an upgrade
 after a restore would. Then the restored database is read with psycopg and must hold the same
 incidents, timeline, revisions (text and hashes), approvals and audit trails, row for row — with the
 hashes still matching the content and the append-only triggers still refusing an edit.
@@ -118,26 +118,28 @@ def test_a_dump_restored_into_a_fresh_cluster_and_migrated_holds_the_same_record
     # The README's backup command, against the committed test database.
     run([str(find_pg_bin() / "pg_dump"), "--format=custom", f"--file={dump}", f"--dbname={source_conninfo()}"])
 
-    # Another server, another superuser: the restore must not depend on the source's role names.
+    # Another server, and the README's restore: an administrator creates the database for the application's
+    # role, which restores and migrates it. That role has another name than the source's and is no superuser.
     with pg_cluster(user="restorer") as cluster:
         with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE crisisdesk_restored")
+            conn.execute("CREATE ROLE app LOGIN")
+            conn.execute("CREATE DATABASE crisisdesk_restored OWNER app")
+        restored_conninfo = cluster.conninfo("crisisdesk_restored", user="app")
         run(
             [
                 cluster.tool("pg_restore"),
                 "--no-owner",
                 "--no-privileges",
                 "--exit-on-error",
-                f"--dbname={cluster.conninfo('crisisdesk_restored')}",
+                f"--dbname={restored_conninfo}",
                 str(dump),
             ]
         )
         migrated = run(
             [sys.executable, "manage.py", "migrate", "--no-input"],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": cluster.url("crisisdesk_restored"), "DATABASE_POOL": "0"},
+            env={**os.environ, "DATABASE_URL": cluster.url("crisisdesk_restored", user="app"), "DATABASE_POOL": "0"},
         )
-        restored_conninfo = cluster.conninfo("crisisdesk_restored")
         restored = snapshot(restored_conninfo)
         with psycopg.connect(restored_conninfo) as conn:
             revisions = conn.execute(

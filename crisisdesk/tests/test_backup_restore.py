@@ -140,7 +140,10 @@ def test_a_dump_restored_into_a_fresh_cluster_and_migrated_holds_the_same_record
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": cluster.url("crisisdesk_restored", user="app"), "DATABASE_POOL": "0"},
         )
+        # Already at the latest migration: migrate after a restore of a same-version dump is a no-op.
+        assert "No migrations to apply." in migrated.stdout
         restored = snapshot(restored_conninfo)
+        assert restored == source
         with psycopg.connect(restored_conninfo) as conn:
             revisions = conn.execute(
                 f"SELECT id, number, content, content_hash, text_hash FROM {Revision._meta.db_table} "
@@ -165,9 +168,6 @@ def test_a_dump_restored_into_a_fresh_cluster_and_migrated_holds_the_same_record
                 with pytest.raises(psycopg.Error, match="append-only"):
                     conn.execute(f"UPDATE {table} SET {column} = 'forged'")
 
-    # Already at the latest migration: migrate after a restore of a same-version dump is a no-op.
-    assert "No migrations to apply." in migrated.stdout
-    assert restored == source
     # Not an empty comparison: the crisis is all there.
     counts = {table: len(rows) for table, rows in restored.items()}
     assert counts[Incident._meta.db_table] == 1

@@ -93,7 +93,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
     def authenticate(self, request, **kwargs):
         # Whatever the provider answers, the person gets the refusal page, never a 500: its answers are
-        # checked below (``_json_object``) and every way the exchange can fail ends here, logged once.
+        # checked below (``_malformed_json_refused``, ``_require_object``) and every way the exchange can fail
+        # ends here (or in ``get_or_create_user``), logged once.
         try:
             return super().authenticate(request, **kwargs)
         except requests.RequestException as exc:

@@ -463,6 +463,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_LOCKOUT_CALLABLE = "crisisdesk.auth_backends.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# The SSO callback has no password to guess; its failures are the provider's (crisisdesk.sso.backends).
+AXES_WHITELIST_CALLABLE = "crisisdesk.sso.backends.axes_exempt"
 AXES_VERBOSE = False
 if env_int("DJANGO_TRUSTED_PROXY_COUNT", 0):
     AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)

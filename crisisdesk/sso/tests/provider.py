@@ -2,7 +2,9 @@
 
 Discovery document, authorize endpoint issuing a one-time code, token endpoint returning an
 RS256-signed ID token, JWKS and userinfo. Knobs on the instance let a test make the provider
-misbehave (sign with a key the JWKS does not publish, a wrong audience, an expired token).
+misbehave: sign with a key the JWKS does not publish, a wrong audience or issuer, an expired token,
+an ID token that is not a JWT, and ``answer(path, ...)`` for an endpoint that fails (a 503, a 429,
+malformed JSON) or ``delay`` for one that answers too late.
 """
 
 import base64
@@ -34,6 +36,10 @@ class Provider:
         self.sign_with_other_key = False
         self.audience = None
         self.expired = False
+        self.issuer = None
+        self.id_token_text = None
+        self.canned: dict[str, tuple[int, bytes, dict]] = {}
+        self.delay: dict[str, float] = {}
         self.token_requests = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -46,6 +52,11 @@ class Provider:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def answer(self, path, status, body, *, content_type="application/json", headers=None):
+        """From now on ``path`` answers ``status`` with ``body`` (str, or JSON for anything else)."""
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.canned[path] = (status, data, {"Content-Type": content_type, **(headers or {})})
 
     def settings(self):
         return {
@@ -75,7 +86,7 @@ class Provider:
     def id_token(self, grant):
         now = int(time.time())
         claims = {
-            "iss": self.url,
+            "iss": self.issuer or self.url,
             "sub": grant["user"]["sub"],
             "aud": self.audience or self.client_id,
             "iat": now - (7200 if self.expired else 0),
@@ -83,6 +94,8 @@ class Provider:
             "nonce": grant["nonce"],
             "email": grant["user"]["email"],
         }
+        if self.id_token_text is not None:
+            return self.id_token_text
         key = self.other_key if self.sign_with_other_key else self.key
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
 
@@ -92,6 +105,21 @@ class Provider:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
+
+            def _misbehave(self, path) -> bool:
+                """Wait and/or send the canned answer set for ``path``; True when it was sent."""
+                if path in provider.delay:
+                    time.sleep(provider.delay[path])
+                if path not in provider.canned:
+                    return False
+                status, data, headers = provider.canned[path]
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return True
 
             def _json(self, status, body):
                 data = json.dumps(body).encode()
@@ -104,6 +132,8 @@ class Provider:
             def do_GET(self):
                 parsed = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+                if self._misbehave(parsed.path):
+                    return None
                 if parsed.path == "/.well-known/openid-configuration":
                     return self._json(
                         200,
@@ -146,6 +176,8 @@ class Provider:
                 if urlparse(self.path).path != "/token":
                     return self._json(404, {"error": "not_found"})
                 provider.token_requests += 1
+                if self._misbehave("/token"):
+                    return None
                 if form.get("client_id") != provider.client_id or form.get("client_secret") != provider.client_secret:
                     return self._json(401, {"error": "invalid_client"})
                 grant = provider.codes.pop(form.get("code", ""), None)

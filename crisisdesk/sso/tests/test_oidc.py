@@ -1,5 +1,7 @@
 """End to end OpenID Connect sign-in against a real provider on 127.0.0.1 (no mocking of the RP)."""
 
+import logging
+import socket
 from urllib.parse import urlparse
 
 import pytest
@@ -119,25 +121,100 @@ def test_jit_off_lets_existing_user_in(client, provider, settings, django_user_m
     assert roles_of(existing) == {COMMUNICATOR, LEGAL}
 
 
-@pytest.mark.parametrize(
-    "misbehaviour",
-    [
-        pytest.param({"sign_with_other_key": True}, id="wrong-signature"),
-        pytest.param({"audience": "someone-else"}, id="wrong-audience"),
-        pytest.param({"expired": True}, id="expired"),
-    ],
-)
-def test_bad_id_token_is_refused(client, provider, misbehaviour, django_user_model):
-    for name, value in misbehaviour.items():
-        setattr(provider, name, value)
-    response = sign_in(client, provider)
+def closed_port_url(path: str) -> str:
+    """A URL nothing listens on: the connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
+
+
+INVALID = b"could not be verified"
+UNAVAILABLE = b"did not answer properly"
+
+# Each way the provider can fail a sign-in: how to make it fail, and which refusal the person sees.
+MISBEHAVIOURS = {
+    # The ID token itself.
+    "wrong-signature": (lambda op, settings: setattr(op, "sign_with_other_key", True), INVALID),
+    "wrong-audience": (lambda op, settings: setattr(op, "audience", "someone-else"), INVALID),
+    "wrong-issuer": (lambda op, settings: setattr(op, "issuer", "https://id.evil.example"), INVALID),
+    "expired": (lambda op, settings: setattr(op, "expired", True), INVALID),
+    "id-token-not-a-jwt": (lambda op, settings: setattr(op, "id_token_text", "not-a-jwt"), INVALID),
+    # The token endpoint.
+    "token-5xx": (
+        lambda op, settings: op.answer("/token", 503, "<h1>Down</h1>", content_type="text/html"),
+        UNAVAILABLE,
+    ),
+    "token-429": (
+        lambda op, settings: op.answer("/token", 429, {"error": "slow_down"}, headers={"Retry-After": "30"}),
+        UNAVAILABLE,
+    ),
+    "token-4xx": (lambda op, settings: op.answer("/token", 400, {"error": "invalid_grant"}), INVALID),
+    "token-malformed-json": (lambda op, settings: op.answer("/token", 200, '{"id_token": '), INVALID),
+    "token-json-not-an-object": (lambda op, settings: op.answer("/token", 200, ["id_token"]), INVALID),
+    "token-without-id-token": (
+        lambda op, settings: op.answer("/token", 200, {"access_token": "a", "token_type": "Bearer"}),
+        INVALID,
+    ),
+    "token-too-slow": (
+        lambda op, settings: (setattr(settings, "OIDC_TIMEOUT", 0.5), op.delay.update({"/token": 2})),
+        UNAVAILABLE,
+    ),
+    # The JWKS endpoint.
+    "jwks-5xx": (lambda op, settings: op.answer("/jwks", 503, "down", content_type="text/plain"), UNAVAILABLE),
+    "jwks-down": (
+        lambda op, settings: setattr(settings, "OIDC_OP_JWKS_ENDPOINT", closed_port_url("/jwks")),
+        UNAVAILABLE,
+    ),
+    "jwks-malformed-json": (lambda op, settings: op.answer("/jwks", 200, "<html>"), INVALID),
+    "jwks-not-an-object": (lambda op, settings: op.answer("/jwks", 200, [{"kid": "test-key-1"}]), INVALID),
+    "jwks-unusable-key": (
+        lambda op, settings: op.answer("/jwks", 200, {"keys": [{"kid": "test-key-1", "alg": "RS256", "kty": "RSA"}]}),
+        INVALID,
+    ),
+    # The userinfo endpoint.
+    "userinfo-5xx": (
+        lambda op, settings: op.answer("/userinfo", 502, "bad gateway", content_type="text/plain"),
+        UNAVAILABLE,
+    ),
+    "userinfo-not-an-object": (lambda op, settings: op.answer("/userinfo", 200, ["alice"]), INVALID),
+}
+
+
+@pytest.mark.parametrize("misbehaviour", list(MISBEHAVIOURS))
+def test_a_failing_provider_gives_a_clear_refusal_and_no_user_or_session(
+    client, provider, settings, misbehaviour, django_user_model, caplog
+):
+    make_it_fail, explanation = MISBEHAVIOURS[misbehaviour]
+    make_it_fail(provider, settings)
+    with caplog.at_level(logging.WARNING, logger="crisisdesk.sso.backends"):
+        response = sign_in(client, provider)
     assert response.status_code == 302
     assert response["Location"] == reverse("sso_refused")
-    assert provider.token_requests == 1  # the RP really fetched the token
+    assert provider.token_requests == 1  # the RP really asked for the token
     assert not django_user_model.objects.exists()
+    assert "_auth_user_id" not in client.session
+    refusals = [r for r in caplog.records if r.name == "crisisdesk.sso.backends" and r.levelno == logging.WARNING]
+    assert len(refusals) == 1
+    assert refusals[0].getMessage().startswith("OpenID Connect sign-in refused")
     page = client.get(response["Location"])
     assert page.status_code == 403
-    assert b"could not be verified" in page.content
+    assert explanation in page.content
+    assert b"Back to sign-in" in page.content
+
+
+def test_an_unreachable_token_endpoint_gives_a_clear_refusal(client, provider, settings, django_user_model, caplog):
+    settings.OIDC_OP_TOKEN_ENDPOINT = closed_port_url("/token")
+    with caplog.at_level(logging.WARNING, logger="crisisdesk.sso.backends"):
+        response = sign_in(client, provider)
+    assert response["Location"] == reverse("sso_refused")
+    assert provider.token_requests == 0
+    assert not django_user_model.objects.exists()
+    assert "_auth_user_id" not in client.session
+    assert [r.getMessage()[:45] for r in caplog.records if r.name == "crisisdesk.sso.backends"] == [
+        "OpenID Connect sign-in refused (unavailable):"
+    ]
+    assert UNAVAILABLE in client.get(response["Location"]).content
 
 
 def test_state_mismatch_is_refused(client, provider, django_user_model):
@@ -201,3 +278,13 @@ def test_settings_from_discovery_document(monkeypatch):
         assert oidc_settings() == {}
     finally:
         op.stop()
+
+
+def test_provider_failures_do_not_lock_the_address_out_of_sso(client, provider, settings, django_user_model):
+    provider.answer("/token", 503, "down", content_type="text/plain")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        assert sign_in(client, provider)["Location"] == reverse("sso_refused")
+    del provider.canned["/token"]
+    response = sign_in(client, provider)
+    assert response["Location"] == reverse("dashboard")
+    assert int(client.session["_auth_user_id"]) == django_user_model.objects.get(username="alice").pk

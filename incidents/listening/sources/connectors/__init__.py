@@ -5,5 +5,6 @@ from incidents.listening.sources.connectors import (
     feeds,  # noqa: F401
     hackernews,  # noqa: F401
     mastodon,  # noqa: F401
+    reddit,  # noqa: F401
     webhook,  # noqa: F401
 )

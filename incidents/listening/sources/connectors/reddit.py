@@ -1,0 +1,393 @@
+"""Reddit: subreddit new-post listings and post searches, through praw with an app's OAuth credentials.
+
+praw (app-only OAuth, the ``client_credentials`` grant) gets a token from
+``{reddit_url}/api/v1/access_token`` with the ``client_id``/``client_secret`` credentials and
+reads the documented ``Listing`` answers from ``{oauth_url}``:
+
+- ``GET /r/{subreddit}/new?limit=100[&after=t3_…]`` for each configured subreddit;
+- ``GET /search?q=…&sort=new&type=link&limit=100[&after=t3_…]`` for each search (default: the
+  source's active watch terms, when no subreddit nor search is configured);
+- ``GET /api/info?id=t3_a,t3_b,…`` to re-read the posts stored in the last ``recheck_hours``.
+
+A listing is ``{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {…}}], "after"}}``,
+newest first. Cursor, per listing: ``since`` (the ``created_utc`` of the newest post stored) and
+``since_ids`` (the fullnames at exactly that time, so a restart fetches none of them again). A poll
+reads the newest page and walks back with ``after=<fullname>`` until it meets ``since``; while
+walking, ``after``/``top`` keep the place (a restart resumes the walk at the same post). Anchoring on
+a time rather than on Reddit's ``before=<fullname>`` keeps working when the newest post is removed
+(``before`` a removed post answers an empty page for ever). The first poll takes the newest page only.
+
+Edits and deletions: Reddit does not announce them, so the posts stored in the last
+``recheck_hours`` (at most ``recheck_max``, kept in the cursor as ``recent``) are re-read with
+``/api/info`` once the listings are caught up. A post whose ``edited`` time moved is an edit
+version; one removed or deleted (``removed_by_category`` set, or ``[deleted]``/``[removed]`` as
+its text) is marked deleted, in a listing or on re-reading.
+
+praw's own retries are off (each slept the worker for seconds): 429 (``Retry-After``), 5xx and
+connection errors are the connectors' typed errors, so the source backs off visibly. A refused
+token request (401, or an OAuth ``error`` answer) is an ``AuthError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from incidents.listening.sources.connectors.base import (
+    USER_AGENT,
+    AuthError,
+    BadPayload,
+    Connector,
+    PollResult,
+    RateLimited,
+    TransientError,
+    _where,
+    parse_retry_after,
+    rate_limiter,
+    register,
+)
+from incidents.listening.sources.models import SourceKind
+
+PUBLIC_URL = "https://www.reddit.com"
+DELETED_MARKERS = ("[deleted]", "[removed]")
+INFO_BATCH = 100
+
+
+# --- praw, pointed at the configured URLs, rate-limited per source, without its own retries --------
+
+
+class _SourceSession(requests.Session):
+    """praw's HTTP session: every request waits for the source's rate limit first."""
+
+    def __init__(self, source_pk: int):
+        super().__init__()
+        self.source_pk = source_pk
+        self.per_minute = 60
+
+    def request(self, *args, **kwargs):
+        rate_limiter.wait(self.source_pk, self.per_minute)
+        return super().request(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class _NoRetry:
+    """A prawcore retry strategy that never retries nor sleeps: the source's back-off decides."""
+
+    retries: int = 0
+
+    def sleep(self) -> None:
+        return None
+
+    def consume_available_retry(self) -> _NoRetry:
+        return self
+
+    def should_retry_on_failure(self) -> bool:
+        return False
+
+
+_clients: dict[tuple, object] = {}
+_clients_lock = threading.Lock()
+
+
+def forget_clients() -> None:
+    """Drop the cached praw clients (tests; a process that changed a source's URLs)."""
+    with _clients_lock:
+        _clients.clear()
+
+
+def reddit_client(source, config: dict):
+    """A praw ``Reddit`` for this source and credentials, kept per process (its token lasts a day)."""
+    import praw
+
+    client_id = source.credential("client_id")
+    client_secret = source.credential("client_secret")
+    if not client_id or not client_secret:
+        raise AuthError("Reddit needs the client_id and client_secret credentials")
+    # The key holds a digest of the secret, never the secret itself.
+    fingerprint = hashlib.sha256(f"{client_id}\0{client_secret}".encode()).hexdigest()
+    key = (source.pk, fingerprint, config["oauth_url"], config["reddit_url"], config["user_agent"])
+    with _clients_lock:
+        reddit = _clients.get(key)
+        if reddit is None:
+            for stale in [k for k in _clients if k[0] == source.pk]:
+                del _clients[stale]
+            session = _SourceSession(source.pk or 0)
+            reddit = praw.Reddit(
+                client_id=client_id,
+                client_secret=client_secret,
+                user_agent=config["user_agent"],
+                oauth_url=config["oauth_url"].rstrip("/"),
+                reddit_url=config["reddit_url"].rstrip("/"),
+                check_for_updates=False,
+                check_for_async=False,
+                timeout=getattr(settings, "SOURCE_HTTP_TIMEOUT_SECONDS", 15),
+                requestor_kwargs={"session": session},
+            )
+            for core in (reddit._read_only_core, reddit._authorized_core):
+                if core is not None:
+                    core._retry_strategy_class = _NoRetry
+            reddit._crisisdesk_session = session
+            _clients[key] = reddit
+    reddit._crisisdesk_session.per_minute = getattr(source, "max_requests_per_minute", 60) or 60
+    return reddit
+
+
+def _status_error(exc) -> Exception:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    where = _where(response.url) if getattr(response, "url", None) else "Reddit"
+    if status == 429:
+        return RateLimited(f"HTTP 429 from {where}", retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    if status in (401, 403):
+        return AuthError(f"HTTP {status} from {where}: credentials refused or expired")
+    if status is not None and (status >= 500 or status == 408):
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return TransientError(f"HTTP {status} from {where}", retry_after=retry_after)
+    return BadPayload(f"HTTP {status} from {where}")
+
+
+@contextmanager
+def reddit_errors():
+    """praw's and prawcore's exceptions as the connectors' typed errors (messages carry no credential)."""
+    import prawcore
+    from praw.exceptions import PRAWException
+
+    try:
+        yield
+    except prawcore.OAuthException as exc:
+        raise AuthError(f"Reddit refused the app credentials: {str(exc.error)[:100]}") from exc
+    except prawcore.BadJSON as exc:
+        raise BadPayload("Reddit answer is not JSON") from exc
+    except prawcore.ResponseException as exc:
+        raise _status_error(exc) from exc
+    except prawcore.RequestException as exc:
+        raise TransientError(f"Cannot reach Reddit: {type(exc.original_exception).__name__}") from exc
+    except (prawcore.PrawcoreException, PRAWException) as exc:
+        raise BadPayload(f"Reddit: {type(exc).__name__}") from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        # prawcore reads the token answer without checking it (a missing "access_token", not JSON…).
+        raise BadPayload(f"Malformed Reddit answer ({type(exc).__name__})") from exc
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+
+
+def _number(value) -> float | None:
+    return float(value) if type(value) in (int, float) else None
+
+
+def listing_posts(body) -> tuple[list[dict], str | None]:
+    """The ``t3`` data of a documented ``Listing`` and its ``after``; raises ``BadPayload`` otherwise."""
+    if not isinstance(body, dict) or body.get("kind") != "Listing" or not isinstance(body.get("data"), dict):
+        raise BadPayload("Reddit answer is not a Listing")
+    children = body["data"].get("children")
+    if not isinstance(children, list):
+        raise BadPayload("Reddit Listing without children")
+    after = body["data"].get("after")
+    posts = [
+        c["data"] for c in children if isinstance(c, dict) and c.get("kind") == "t3" and isinstance(c.get("data"), dict)
+    ]
+    return posts, after if isinstance(after, str) and after else None
+
+
+def positioned(post: dict) -> tuple[str, float] | None:
+    """The post's fullname and creation time, or None when it lacks them (it cannot be placed)."""
+    name, created = post.get("name"), _number(post.get("created_utc"))
+    if not isinstance(name, str) or not name.startswith("t3_") or created is None:
+        return None
+    return name, created
+
+
+def is_deleted(post: dict) -> bool:
+    return bool(post.get("removed_by_category")) or post.get("selftext") in DELETED_MARKERS
+
+
+def to_item(post: dict) -> dict:
+    """A ``t3`` as a mention item; a malformed one keeps what it has, so the ingest rejects it visibly."""
+    place = positioned(post)
+    title = post.get("title") if isinstance(post.get("title"), str) else ""
+    body = post.get("selftext") if isinstance(post.get("selftext"), str) else ""
+    permalink = post.get("permalink") if isinstance(post.get("permalink"), str) else ""
+    edited = _number(post.get("edited"))
+    subscribers = post.get("subreddit_subscribers")
+    return {
+        "platform": RedditConnector.platform,
+        "external_id": place[0] if place else str(post.get("name") or "")[:200],
+        "url": f"{PUBLIC_URL}{permalink}" if permalink.startswith("/") else "",
+        "author": str(post.get("author") or "")[:200],
+        "audience": subscribers if type(subscribers) is int and subscribers >= 0 else 0,
+        "text": "\n\n".join(part for part in (title.strip(), body.strip()) if part)[:20000],
+        "posted_at": _iso(place[1]) if place else None,
+        "edited_at": _iso(edited) if edited else None,
+    }
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+
+
+# --- the connector ---------------------------------------------------------------------------------
+
+
+@register
+class RedditConnector(Connector):
+    kind = SourceKind.REDDIT
+    platform = "reddit"
+    credential_fields = ("client_id", "client_secret")
+    default_config: ClassVar[dict] = {
+        "oauth_url": "https://oauth.reddit.com",
+        "reddit_url": PUBLIC_URL,
+        "subreddits": [],
+        "searches": [],
+        "limit": 100,
+        "recheck_hours": 24,
+        "recheck_max": 300,
+        "user_agent": USER_AGENT,
+    }
+
+    def clean_config(self, config: dict) -> dict:
+        config = super().clean_config(config)
+        for key in ("oauth_url", "reddit_url"):
+            if not str(config[key]).startswith(("http://", "https://")):
+                raise ValidationError({"config": _("“%(key)s” must be an http(s) URL.") % {"key": key}})
+        for key in ("subreddits", "searches"):
+            if not isinstance(config[key], list) or not all(isinstance(v, str) for v in config[key]):
+                raise ValidationError({"config": _("“%(key)s” must be a list of strings.") % {"key": key}})
+        for key, low, high in (("limit", 1, 100), ("recheck_hours", 0, 24 * 7), ("recheck_max", 0, 1000)):
+            if type(config[key]) is not int or not low <= config[key] <= high:
+                raise ValidationError(
+                    {
+                        "config": _("“%(key)s” must be a whole number from %(low)s to %(high)s.")
+                        % {"key": key, "low": low, "high": high}
+                    }
+                )
+        if not isinstance(config["user_agent"], str) or len(config["user_agent"].strip()) < 7:
+            raise ValidationError({"config": _("“user_agent” must describe the application.")})
+        return config
+
+    def listings(self, source, config) -> list[tuple[str, str, dict]]:
+        """(cursor key, path, params) per listing: each subreddit's new posts, each search."""
+        subreddits = sorted({s.strip().removeprefix("r/").strip("/") for s in config["subreddits"] if s.strip("/ ")})
+        searches = sorted({s.strip() for s in config["searches"] if s.strip()})
+        if not subreddits and not searches and source.pk:
+            searches = sorted(set(source.watch_terms.filter(active=True).values_list("term", flat=True)))
+        result = [(f"r:{s.lower()}", f"/r/{s}/new", {}) for s in subreddits]
+        result += [(f"search:{q}", "/search", {"q": q, "sort": "new", "type": "link"}) for q in searches]
+        return result
+
+    def poll(self, source, cursor: dict) -> PollResult:
+        config = self.clean_config(source.config)
+        listings_state = dict(cursor.get("listings") or {})
+        recent = {k: list(v) for k, v in (cursor.get("recent") or {}).items()}
+        items, deleted, more = [], [], False
+        with reddit_errors():
+            reddit = reddit_client(source, config)
+            for key, path, params in self.listings(source, config):
+                state, page_items, page_deleted, walking = self.poll_listing(
+                    reddit, path, params, listings_state.get(key), config["limit"]
+                )
+                listings_state[key] = state
+                items += page_items
+                deleted += page_deleted
+                more = more or walking
+            for item in items:
+                if item["posted_at"]:
+                    recent[item["external_id"]] = [_number_from_iso(item["posted_at"]), _edited_of(item)]
+            if not more:
+                fetched = {item["external_id"] for item in items}
+                edited, gone = self.recheck(reddit, recent, config, skip=fetched)
+                items += edited
+                deleted += gone
+        for name in deleted:
+            recent.pop(name, None)
+        return PollResult(
+            items=items,
+            deleted_ids=deleted,
+            new_cursor={"listings": listings_state, "recent": prune_recent(recent, config)},
+            more=more,
+        )
+
+    def poll_listing(self, reddit, path, params, state, limit) -> tuple[dict, list, list, bool]:
+        """One page of one listing: (its new state, items, deleted fullnames, still walking back)."""
+        state = dict(state or {})
+        request = {**params, "limit": limit}
+        if state.get("after"):
+            request["after"] = state["after"]
+        posts, after = listing_posts(reddit.request(method="GET", path=path, params=request))
+        first_poll = "since" not in state
+        since = float(state.get("since") or 0)
+        since_ids = set(state.get("since_ids") or ())
+        items, deleted = [], []
+        placed = []
+        for post in posts:
+            place = positioned(post)
+            if place is None:
+                items.append(to_item(post))  # rejected by the ingest, counted on the source
+                continue
+            name, created = place
+            placed.append(place)
+            if not first_poll and (created < since or (created == since and name in since_ids)):
+                continue
+            (deleted.append(name) if is_deleted(post) else items.append(to_item(post)))
+        # The newest time of this walk (frozen once walking) and the posts at exactly that time.
+        top = float(state["top"]) if "top" in state else max([c for _, c in placed] + [since])
+        top_ids = set(state.get("top_ids") or ())
+        top_ids |= {n for n, c in placed if c == top}
+        if top == since:
+            top_ids |= since_ids
+        reached = first_poll or after is None or len(posts) < limit or any(c < since or c == since for _, c in placed)
+        if reached:
+            return {"since": top, "since_ids": sorted(top_ids)}, items, deleted, False
+        walking = {"since": since, "since_ids": sorted(since_ids), "after": after, "top": top}
+        walking["top_ids"] = sorted(top_ids)
+        return walking, items, deleted, True
+
+    def recheck(self, reddit, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:
+        """Re-read the recent posts (``/api/info``): edited ones as new versions, removed ones as deletions."""
+        names = sorted(set(prune_recent(recent, config)) - set(skip))
+        edited, gone = [], []
+        for start in range(0, len(names), INFO_BATCH):
+            batch = names[start : start + INFO_BATCH]
+            posts, _after = listing_posts(
+                reddit.request(method="GET", path="/api/info", params={"id": ",".join(batch)})
+            )
+            for post in posts:
+                place = positioned(post)
+                if place is None or place[0] not in recent:
+                    continue
+                if is_deleted(post):
+                    gone.append(place[0])
+                    continue
+                edited_at = _number(post.get("edited")) or 0.0
+                if edited_at > (recent[place[0]][1] or 0.0):
+                    edited.append(to_item(post))
+                    recent[place[0]][1] = edited_at
+        return edited, gone
+
+
+def prune_recent(recent: dict, config) -> dict:
+    """The posts still worth re-reading: created in the last ``recheck_hours``, newest ``recheck_max``."""
+    horizon = time.time() - int(config["recheck_hours"]) * 3600
+    kept = sorted(
+        ((name, value) for name, value in recent.items() if value and value[0] and value[0] >= horizon),
+        key=lambda pair: -pair[1][0],
+    )
+    return dict(kept[: int(config["recheck_max"])])
+
+
+def _number_from_iso(value: str) -> float:
+    return datetime.fromisoformat(value).timestamp()
+
+
+def _edited_of(item: dict) -> float:
+    return _number_from_iso(item["edited_at"]) if item.get("edited_at") else 0.0

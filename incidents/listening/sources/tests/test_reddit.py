@@ -72,19 +72,22 @@ class FakeReddit:
         self.tokens.add(token)
         return 200, {}, {"access_token": token, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
 
-    def _authorised(self, request):
-        header = request["headers"].get("Authorization", "")
-        return header.startswith("bearer ") and header.split(" ", 1)[1] in self.tokens
-
-    def _answer(self, request, posts):
+    def _refusal(self, request):
+        """A queued failure, or Reddit's 401 for a missing or unknown bearer token; None to answer."""
         if self.fail:
             return self.fail.pop(0)
-        if not self._authorised(request):
+        header = request["headers"].get("Authorization", "")
+        if not (header.startswith("bearer ") and header.split(" ", 1)[1] in self.tokens):
             return (
                 401,
                 {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
                 {"message": "Unauthorized"},
             )
+        return None
+
+    def _answer(self, request, posts):
+        if refusal := self._refusal(request):
+            return refusal
         q = request["query"]
         ordered = sorted(posts, key=lambda p: (-_created(p), p["data"]["name"]))
         if "after" in q:
@@ -106,14 +109,8 @@ class FakeReddit:
         return self._answer(request, [p for p in self.posts if q in p["data"]["title"].lower()])
 
     def info(self, request):
-        if self.fail:
-            return self.fail.pop(0)
-        if not self._authorised(request):
-            return (
-                401,
-                {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
-                {"message": "Unauthorized"},
-            )
+        if refusal := self._refusal(request):
+            return refusal
         wanted = request["query"]["id"].split(",")
         found = [p for p in self.posts if p["data"]["name"] in wanted]
         return 200, {}, {"kind": "Listing", "data": {"after": None, "before": None, "children": found}}

@@ -10,7 +10,7 @@ reads the documented ``Listing`` answers from ``{oauth_url}``:
 - ``GET /api/info?id=t3_a,t3_b,…`` to re-read the posts stored in the last ``recheck_hours``.
 
 A listing is ``{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {…}}], "after"}}``,
-newest first. Cursor, per listing: ``since`` (the ``created_utc`` of the newest post stored) and
+newest first. Cursor, per listing (see ``walk``): ``since`` (the ``created_utc`` of the newest post stored) and
 ``since_ids`` (the fullnames at exactly that time, so a restart fetches none of them again). A poll
 reads the newest page and walks back with ``after=<fullname>`` until it meets ``since``; while
 walking, ``after``/``top`` keep the place (a restart resumes the walk at the same post). Anchoring on
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from incidents.listening.sources.connectors import walk
 from incidents.listening.sources.connectors.base import (
     USER_AGENT,
     AuthError,
@@ -56,6 +56,7 @@ from incidents.listening.sources.connectors.base import (
     rate_limiter,
     register,
 )
+from incidents.listening.sources.connectors.walk import walk_step
 from incidents.listening.sources.models import SourceKind
 
 PUBLIC_URL = "https://www.reddit.com"
@@ -319,38 +320,21 @@ class RedditConnector(Connector):
 
     def poll_listing(self, reddit, path, params, state, limit) -> tuple[dict, list, list, bool]:
         """One page of one listing: (its new state, items, deleted fullnames, still walking back)."""
-        state = dict(state or {})
         request = {**params, "limit": limit}
-        if state.get("after"):
+        if (state or {}).get("after"):
             request["after"] = state["after"]
         posts, after = listing_posts(reddit.request(method="GET", path=path, params=request))
-        first_poll = "since" not in state
-        since = float(state.get("since") or 0)
-        since_ids = set(state.get("since_ids") or ())
+        placed = [(post, positioned(post)) for post in posts]
+        state, is_new, walking = walk_step(
+            state, [place for _, place in placed if place], after=after, full=len(posts) >= limit
+        )
         items, deleted = [], []
-        placed = []
-        for post in posts:
-            place = positioned(post)
+        for post, place in placed:
             if place is None:
                 items.append(to_item(post))  # rejected by the ingest, counted on the source
-                continue
-            name, created = place
-            placed.append(place)
-            if not first_poll and (created < since or (created == since and name in since_ids)):
-                continue
-            (deleted.append(name) if is_deleted(post) else items.append(to_item(post)))
-        # The newest time of this walk (frozen once walking) and the posts at exactly that time.
-        top = float(state["top"]) if "top" in state else max([c for _, c in placed] + [since])
-        top_ids = set(state.get("top_ids") or ())
-        top_ids |= {n for n, c in placed if c == top}
-        if top == since:
-            top_ids |= since_ids
-        reached = first_poll or after is None or len(posts) < limit or any(c < since or c == since for _, c in placed)
-        if reached:
-            return {"since": top, "since_ids": sorted(top_ids)}, items, deleted, False
-        walking = {"since": since, "since_ids": sorted(since_ids), "after": after, "top": top}
-        walking["top_ids"] = sorted(top_ids)
-        return walking, items, deleted, True
+            elif is_new(*place):
+                (deleted.append(place[0]) if is_deleted(post) else items.append(to_item(post)))
+        return state, items, deleted, walking
 
     def recheck(self, reddit, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:
         """Re-read the recent posts (``/api/info``): edited ones as new versions, removed ones as deletions."""
@@ -376,13 +360,7 @@ class RedditConnector(Connector):
 
 
 def prune_recent(recent: dict, config) -> dict:
-    """The posts still worth re-reading: created in the last ``recheck_hours``, newest ``recheck_max``."""
-    horizon = time.time() - int(config["recheck_hours"]) * 3600
-    kept = sorted(
-        ((name, value) for name, value in recent.items() if value and value[0] and value[0] >= horizon),
-        key=lambda pair: -pair[1][0],
-    )
-    return dict(kept[: int(config["recheck_max"])])
+    return walk.prune_recent(recent, hours=config["recheck_hours"], keep=config["recheck_max"])
 
 
 def _number_from_iso(value: str) -> float:

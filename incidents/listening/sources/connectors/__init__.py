@@ -7,4 +7,5 @@ from incidents.listening.sources.connectors import (
     mastodon,  # noqa: F401
     reddit,  # noqa: F401
     webhook,  # noqa: F401
+    youtube,  # noqa: F401
 )

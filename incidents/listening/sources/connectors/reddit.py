@@ -34,7 +34,6 @@ import hashlib
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import ClassVar
 
 import requests
@@ -49,12 +48,12 @@ from incidents.listening.sources.connectors.base import (
     BadPayload,
     Connector,
     PollResult,
-    RateLimited,
     TransientError,
     _where,
     parse_retry_after,
     rate_limiter,
     register,
+    status_error,
 )
 from incidents.listening.sources.connectors.walk import walk_step
 from incidents.listening.sources.models import SourceKind
@@ -144,17 +143,9 @@ def reddit_client(source, config: dict):
 
 
 def _status_error(exc) -> Exception:
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    where = _where(response.url) if getattr(response, "url", None) else "Reddit"
-    if status == 429:
-        return RateLimited(f"HTTP 429 from {where}", retry_after=parse_retry_after(response.headers.get("Retry-After")))
-    if status in (401, 403):
-        return AuthError(f"HTTP {status} from {where}: credentials refused or expired")
-    if status is not None and (status >= 500 or status == 408):
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return TransientError(f"HTTP {status} from {where}", retry_after=retry_after)
-    return BadPayload(f"HTTP {status} from {where}")
+    response = exc.response
+    where = _where(response.url) if response.url else "Reddit"
+    return status_error(response.status_code, where, retry_after=parse_retry_after(response.headers.get("Retry-After")))
 
 
 @contextmanager
@@ -228,13 +219,9 @@ def to_item(post: dict) -> dict:
         "author": str(post.get("author") or "")[:200],
         "audience": subscribers if type(subscribers) is int and subscribers >= 0 else 0,
         "text": "\n\n".join(part for part in (title.strip(), body.strip()) if part)[:20000],
-        "posted_at": _iso(place[1]) if place else None,
-        "edited_at": _iso(edited) if edited else None,
+        "posted_at": walk.to_iso(place[1]) if place else None,
+        "edited_at": walk.to_iso(edited) if edited else None,
     }
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
 
 
 # --- the connector ---------------------------------------------------------------------------------
@@ -303,7 +290,7 @@ class RedditConnector(Connector):
                 more = more or walking
             for item in items:
                 if item["posted_at"]:
-                    recent[item["external_id"]] = [_number_from_iso(item["posted_at"]), _edited_of(item)]
+                    recent[item["external_id"]] = [walk.from_iso(item["posted_at"]), walk.from_iso(item["edited_at"])]
             if not more:
                 fetched = {item["external_id"] for item in items}
                 edited, gone = self.recheck(reddit, recent, config, skip=fetched)
@@ -361,11 +348,3 @@ class RedditConnector(Connector):
 
 def prune_recent(recent: dict, config) -> dict:
     return walk.prune_recent(recent, hours=config["recheck_hours"], keep=config["recheck_max"])
-
-
-def _number_from_iso(value: str) -> float:
-    return datetime.fromisoformat(value).timestamp()
-
-
-def _edited_of(item: dict) -> float:
-    return _number_from_iso(item["edited_at"]) if item.get("edited_at") else 0.0

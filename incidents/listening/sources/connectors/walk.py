@@ -16,6 +16,7 @@ The first poll of a listing takes its newest page only.
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 
 def walk_step(
@@ -52,3 +53,13 @@ def prune_recent(recent: dict, *, hours: int, keep: int) -> dict:
         key=lambda pair: -pair[1][0],
     )
     return dict(kept[: int(keep)])
+
+
+def to_iso(timestamp: float) -> str:
+    """A Unix time as the ISO 8601 (UTC) string mention items carry."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+
+
+def from_iso(value: str | None) -> float:
+    """An item's ISO 8601 time back as a Unix time (0 for none)."""
+    return datetime.fromisoformat(value).timestamp() if value else 0.0

@@ -328,3 +328,13 @@ def test_missing_credentials_and_bad_config():
     for bad in ({"subreddits": "acme"}, {"limit": 500}, {"oauth_url": "ftp://x"}, {"user_agent": "x"}):
         with pytest.raises(ValidationError):
             connector.clean_config(bad)
+
+
+def test_every_request_waits_for_the_sources_rate_limit(subreddit, fake_server, monkeypatch):
+    source, fake = subreddit
+    calls = []
+    monkeypatch.setattr(reddit.rate_limiter, "wait", lambda key, per_minute: calls.append((key, per_minute)))
+    Source.objects.filter(pk=source.pk).update(max_requests_per_minute=7)
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert len(fake_server.requests) == 2  # the token, the listing
+    assert calls == [(source.pk, 7), (source.pk, 7)]

@@ -1,5 +1,6 @@
 """YouTube connector (google-api-python-client, shipped discovery document) against a fake YouTube Data API v3."""
 
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -350,3 +351,22 @@ def test_config_is_validated():
     for bad in ({"video_ids": "abc"}, {"max_results": 0}, {"api_url": "file:///x"}, {"channel_id": 3}):
         with pytest.raises(ValidationError):
             connector.clean_config(bad)
+
+
+def test_every_request_waits_for_the_sources_rate_limit(channel, fake_server, monkeypatch):
+    source, yt = channel
+    calls = []
+    monkeypatch.setattr(youtube.rate_limiter, "wait", lambda key, per_minute: calls.append((key, per_minute)))
+    Source.objects.filter(pk=source.pk).update(max_requests_per_minute=7)
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert len(fake_server.requests) == 1 and calls == [(source.pk, 7)]
+
+
+def test_the_key_is_in_no_log_line_even_at_debug_level(channel, caplog):
+    source, yt = channel
+    caplog.set_level(logging.DEBUG)
+    polling.source_poll(source=source, force=True)
+    yt.fail.append((500, {}, error(500, "backendError")))
+    polling.source_poll(source=source, force=True)
+    assert "500" in caplog.text and KEY not in caplog.text
+    assert Mention.objects.count() == 2

@@ -31,6 +31,7 @@ token request (401, or an OAuth ``error`` answer) is an ``AuthError``.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ from incidents.listening.sources.models import SourceKind
 PUBLIC_URL = "https://www.reddit.com"
 DELETED_MARKERS = ("[deleted]", "[removed]")
 INFO_BATCH = 100
+# A subreddit name (or several joined by "+", as Reddit allows), optionally written r/name.
+SUBREDDIT = re.compile(r"^(?:/?r/)?[A-Za-z0-9_+]{2,200}/?$")
 
 
 # --- praw, pointed at the configured URLs, rate-limited per source, without its own retries --------
@@ -251,6 +254,8 @@ class RedditConnector(Connector):
         for key in ("subreddits", "searches"):
             if not isinstance(config[key], list) or not all(isinstance(v, str) for v in config[key]):
                 raise ValidationError({"config": _("“%(key)s” must be a list of strings.") % {"key": key}})
+        if not all(SUBREDDIT.match(name.strip()) for name in config["subreddits"]):
+            raise ValidationError({"config": _("“subreddits” holds names such as r/acme (letters, digits, _).")})
         for key, low, high in (("limit", 1, 100), ("recheck_hours", 0, 24 * 7), ("recheck_max", 0, 1000)):
             if type(config[key]) is not int or not low <= config[key] <= high:
                 raise ValidationError(
@@ -275,14 +280,16 @@ class RedditConnector(Connector):
 
     def poll(self, source, cursor: dict) -> PollResult:
         config = self.clean_config(source.config)
-        listings_state = dict(cursor.get("listings") or {})
+        stored = cursor.get("listings") or {}
+        # Only the listings configured now: a dropped search's state goes with it.
+        listings_state = {}
         recent = {k: list(v) for k, v in (cursor.get("recent") or {}).items()}
         items, deleted, more = [], [], False
         with reddit_errors():
             reddit = reddit_client(source, config)
             for key, path, params in self.listings(source, config):
                 state, page_items, page_deleted, walking = self.poll_listing(
-                    reddit, path, params, listings_state.get(key), config["limit"]
+                    reddit, path, params, stored.get(key), config["limit"]
                 )
                 listings_state[key] = state
                 items += page_items
@@ -319,8 +326,10 @@ class RedditConnector(Connector):
         for post, place in placed:
             if place is None:
                 items.append(to_item(post))  # rejected by the ingest, counted on the source
+            elif is_new(*place) and is_deleted(post):
+                deleted.append(place[0])
             elif is_new(*place):
-                (deleted.append(place[0]) if is_deleted(post) else items.append(to_item(post)))
+                items.append(to_item(post))
         return state, items, deleted, walking
 
     def recheck(self, reddit, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:

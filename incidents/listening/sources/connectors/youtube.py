@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -55,7 +56,8 @@ from incidents.listening.sources.models import SourceKind
 logging.getLogger("googleapiclient.discovery").setLevel(logging.INFO)
 
 WATCH_URL = "https://www.youtube.com/watch"
-ID_BATCH = 50  # ids per comments.list / videos.list request
+ID_BATCH = 50
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")  # ids per comments.list / videos.list request
 AUTH_REASONS = {"keyInvalid", "keyExpired", "forbidden", "accessNotConfigured", "ipRefererBlocked", "authError"}
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
@@ -250,11 +252,15 @@ class YouTubeConnector(Connector):
         config = super().clean_config(config)
         if not str(config["api_url"]).startswith(("http://", "https://")):
             raise ValidationError({"config": _("“%(key)s” must be an http(s) URL.") % {"key": "api_url"}})
-        if not isinstance(config["channel_id"], str):
+        if not isinstance(config["channel_id"], str) or not (
+            config["channel_id"].strip() == "" or YOUTUBE_ID.match(config["channel_id"].strip())
+        ):
             raise ValidationError({"config": _("“channel_id” must be a channel id (UC…).")})
         for key in ("video_ids", "searches"):
             if not isinstance(config[key], list) or not all(isinstance(v, str) for v in config[key]):
                 raise ValidationError({"config": _("“%(key)s” must be a list of strings.") % {"key": key}})
+        if not all(YOUTUBE_ID.match(v.strip()) for v in config["video_ids"]):
+            raise ValidationError({"config": _("“video_ids” holds video ids (the v= of a watch URL).")})
         for key, low, high in (
             ("max_results", 1, 100),
             ("search_interval_seconds", 0, 7 * 86400),
@@ -297,16 +303,19 @@ class YouTubeConnector(Connector):
         api_key = source.credential("api_key")
         if not api_key:
             raise AuthError("YouTube needs the api_key credential")
-        states = dict(cursor.get("streams") or {})
+        stored = cursor.get("streams") or {}
+        # Only the listings configured now: a dropped search's state goes with it.
+        states = {}
         recent = {name: {k: list(v) for k, v in (cursor.get(name) or {}).items()} for name in ("comments", "videos")}
         items, deleted, more = [], [], False
         now = time.time()
         with youtube_errors():
             youtube = youtube_client(source, config, api_key)
             for key, kind, params in self.streams(source, config):
-                state = states.get(key) or {}
+                state = stored.get(key) or {}
                 due = now - float(state.get("searched_at") or 0) >= config["search_interval_seconds"]
                 if kind == "search" and "after" not in state and not due:
+                    states[key] = state
                     continue
                 new_state, found, walking = self.read_page(youtube, kind, params, state, config)
                 if kind == "search":

@@ -325,7 +325,15 @@ def test_missing_credentials_and_bad_config():
     assert source.last_error == "AuthError: Reddit needs the client_id and client_secret credentials"
     connector = get_connector(SourceKind.REDDIT)
     assert connector.credential_fields == ("client_id", "client_secret")
-    for bad in ({"subreddits": "acme"}, {"limit": 500}, {"oauth_url": "ftp://x"}, {"user_agent": "x"}):
+    assert connector.clean_config({"subreddits": ["r/acme", "acme+acmeSupport"]})["limit"] == 100
+    bad_configs = (
+        {"subreddits": "acme"},
+        {"subreddits": ["acme/new?x=1"]},
+        {"limit": 500},
+        {"oauth_url": "ftp://x"},
+        {"user_agent": "x"},
+    )
+    for bad in bad_configs:
         with pytest.raises(ValidationError):
             connector.clean_config(bad)
 

@@ -348,7 +348,15 @@ def test_config_is_validated():
     connector = get_connector(SourceKind.YOUTUBE)
     assert connector.credential_fields == ("api_key",)
     assert connector.clean_config({"video_ids": ["abc"]})["max_results"] == 100
-    for bad in ({"video_ids": "abc"}, {"max_results": 0}, {"api_url": "file:///x"}, {"channel_id": 3}):
+    bad_configs = (
+        {"video_ids": "abc"},
+        {"video_ids": ["a b"]},
+        {"max_results": 0},
+        {"api_url": "file:///x"},
+        {"channel_id": 3},
+        {"channel_id": "UC/../x"},
+    )
+    for bad in bad_configs:
         with pytest.raises(ValidationError):
             connector.clean_config(bad)
 

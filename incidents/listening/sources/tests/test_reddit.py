@@ -346,3 +346,17 @@ def test_every_request_waits_for_the_sources_rate_limit(subreddit, fake_server, 
     polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
     assert len(fake_server.requests) == 2  # the token, the listing
     assert calls == [(source.pk, 7), (source.pk, 7)]
+
+
+def test_a_post_served_twice_or_replayed_is_stored_once(subreddit):
+    source, fake = subreddit
+    polling.source_poll(source=source, force=True)
+    fake.posts.append(post(4))
+    twice = {"kind": "Listing", "data": {"after": None, "children": [post(4), post(4), post(3)]}}
+    fake.fail.append((200, {}, twice))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.fetched, result.created) == (2, 1)  # p4 twice in the page; p3 is behind the cursor
+    Source.objects.filter(pk=source.pk).update(cursor={})  # an older cursor: the page comes again
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.created, result.unchanged) == (0, 2)
+    assert Mention.objects.filter(external_id="t3_p4").count() == 1 and Mention.objects.count() == 3

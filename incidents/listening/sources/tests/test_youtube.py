@@ -378,3 +378,17 @@ def test_the_key_is_in_no_log_line_even_at_debug_level(channel, caplog):
     polling.source_poll(source=source, force=True)
     assert "500" in caplog.text and KEY not in caplog.text
     assert Mention.objects.count() == 2
+
+
+def test_a_comment_served_twice_or_replayed_is_stored_once(channel):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads.append(thread(4))
+    twice = {"kind": "youtube#commentThreadListResponse", "items": [thread(4), thread(4), thread(3)]}
+    yt.fail.append((200, {}, twice))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.fetched, result.created) == (2, 1)  # thread 4 twice in the page; 3 is behind the cursor
+    Source.objects.filter(pk=source.pk).update(cursor={})  # an older cursor: the page comes again
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.created, result.unchanged) == (0, 2)
+    assert Mention.objects.filter(external_id="Ugthread4").count() == 1 and Mention.objects.count() == 3

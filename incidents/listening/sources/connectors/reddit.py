@@ -31,6 +31,7 @@ token request (401, or an OAuth ``error`` answer) is an ``AuthError``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from contextlib import contextmanager
@@ -58,6 +59,8 @@ from incidents.listening.sources.connectors.base import (
 )
 from incidents.listening.sources.connectors.walk import walk_step
 from incidents.listening.sources.models import SourceKind
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_URL = "https://www.reddit.com"
 DELETED_MARKERS = ("[deleted]", "[removed]")
@@ -98,7 +101,7 @@ class _NoRetry:
         return False
 
 
-_clients: dict[tuple, object] = {}
+_clients: dict[tuple, tuple] = {}  # key → (praw.Reddit, its _SourceSession)
 _clients_lock = threading.Lock()
 
 
@@ -120,7 +123,7 @@ def reddit_client(source, config: dict):
     fingerprint = hashlib.sha256(f"{client_id}\0{client_secret}".encode()).hexdigest()
     key = (source.pk, fingerprint, config["oauth_url"], config["reddit_url"], config["user_agent"])
     with _clients_lock:
-        reddit = _clients.get(key)
+        reddit, session = _clients.get(key) or (None, None)
         if reddit is None:
             for stale in [k for k in _clients if k[0] == source.pk]:
                 del _clients[stale]
@@ -136,12 +139,12 @@ def reddit_client(source, config: dict):
                 timeout=getattr(settings, "SOURCE_HTTP_TIMEOUT_SECONDS", 15),
                 requestor_kwargs={"session": session},
             )
+            # praw offers no setting for prawcore's retry strategy: set it on the sessions it built.
             for core in (reddit._read_only_core, reddit._authorized_core):
                 if core is not None:
                     core._retry_strategy_class = _NoRetry
-            reddit._crisisdesk_session = session
-            _clients[key] = reddit
-    reddit._crisisdesk_session.per_minute = getattr(source, "max_requests_per_minute", 60) or 60
+            _clients[key] = (reddit, session)
+    session.per_minute = getattr(source, "max_requests_per_minute", 60) or 60
     return reddit
 
 
@@ -287,10 +290,12 @@ class RedditConnector(Connector):
         items, deleted, more = [], [], False
         with reddit_errors():
             reddit = reddit_client(source, config)
+            seen = set()
             for key, path, params in self.listings(source, config):
-                state, page_items, page_deleted, walking = self.poll_listing(
-                    reddit, path, params, stored.get(key), config["limit"]
+                state, page_items, page_deleted, walking, page_seen = self.poll_listing(
+                    reddit, path, params, stored.get(key), config["limit"], recent
                 )
+                seen |= page_seen
                 listings_state[key] = state
                 items += page_items
                 deleted += page_deleted
@@ -299,8 +304,7 @@ class RedditConnector(Connector):
                 if item["posted_at"]:
                     recent[item["external_id"]] = [walk.from_iso(item["posted_at"]), walk.from_iso(item["edited_at"])]
             if not more:
-                fetched = {item["external_id"] for item in items}
-                edited, gone = self.recheck(reddit, recent, config, skip=fetched)
+                edited, gone = self.recheck(reddit, recent, config, skip=seen)
                 items += edited
                 deleted += gone
         for name in deleted:
@@ -312,8 +316,8 @@ class RedditConnector(Connector):
             more=more,
         )
 
-    def poll_listing(self, reddit, path, params, state, limit) -> tuple[dict, list, list, bool]:
-        """One page of one listing: (its new state, items, deleted fullnames, still walking back)."""
+    def poll_listing(self, reddit, path, params, state, limit, recent) -> tuple[dict, list, list, bool, set]:
+        """One page of one listing: (its new state, items, deleted fullnames, still walking back, fullnames seen)."""
         request = {**params, "limit": limit}
         if (state or {}).get("after"):
             request["after"] = state["after"]
@@ -330,7 +334,10 @@ class RedditConnector(Connector):
                 deleted.append(place[0])
             elif is_new(*place):
                 items.append(to_item(post))
-        return state, items, deleted, walking
+            else:
+                # A stored post seen again behind the cursor: its removal or edit counts as on re-reading.
+                self.revisit(post, place[0], recent, items, deleted)
+        return state, items, deleted, walking, {place[0] for _, place in placed if place}
 
     def recheck(self, reddit, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:
         """Re-read the recent posts (``/api/info``): edited ones as new versions, removed ones as deletions."""
@@ -338,21 +345,36 @@ class RedditConnector(Connector):
         edited, gone = [], []
         for start in range(0, len(names), INFO_BATCH):
             batch = names[start : start + INFO_BATCH]
-            posts, _after = listing_posts(
-                reddit.request(method="GET", path="/api/info", params={"id": ",".join(batch)})
-            )
+            try:
+                body = reddit.request(method="GET", path="/api/info", params={"id": ",".join(batch)})
+            except prawcore_not_found() as exc:
+                # Only a stand-in for Reddit (a mirror, a proxy) lacks it: listings still flow, edits wait.
+                logger.warning("Reddit /api/info answered %s: recent posts not re-read", exc.response.status_code)
+                break
+            posts, _after = listing_posts(body)
             for post in posts:
                 place = positioned(post)
-                if place is None or place[0] not in recent:
-                    continue
-                if is_deleted(post):
-                    gone.append(place[0])
-                    continue
-                edited_at = _number(post.get("edited")) or 0.0
-                if edited_at > (recent[place[0]][1] or 0.0):
-                    edited.append(to_item(post))
-                    recent[place[0]][1] = edited_at
+                if place is not None:
+                    self.revisit(post, place[0], recent, edited, gone)
         return edited, gone
+
+    def revisit(self, post: dict, name: str, recent: dict, items: list, deleted: list) -> None:
+        """A stored post read again: removed → ``deleted``; edited since last seen → a new version in ``items``."""
+        if name not in recent:
+            return
+        if is_deleted(post):
+            deleted.append(name)
+            return
+        edited_at = _number(post.get("edited")) or 0.0
+        if edited_at > (recent[name][1] or 0.0):
+            items.append(to_item(post))
+            recent[name][1] = edited_at
+
+
+def prawcore_not_found():
+    import prawcore
+
+    return prawcore.NotFound
 
 
 def prune_recent(recent: dict, config) -> dict:

@@ -206,14 +206,14 @@ def test_restart_in_the_middle_of_a_walk_resumes_at_its_place(subreddit, fake_se
     assert Mention.objects.count() == 8 and Mention.objects.filter(external_id="t3_p9").exists()
 
 
-def test_edited_and_deleted_posts_are_found_on_re_reading(subreddit, fake_server):
+def test_edited_and_deleted_posts_are_found_in_the_listing_or_on_re_reading(subreddit, fake_server):
     source, fake = subreddit
     polling.source_poll(source=source, force=True)
     fake.posts[2] = post(3, title="Acme post 3 (edited)", edited=float(NOW + 500))
     fake.posts[1] = post(2, selftext="[removed]", removed_by_category="moderator", author="[deleted]")
     result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    info = listing_requests(fake_server, "/api/info")[-1]
-    assert sorted(info["query"]["id"].split(",")) == ["t3_p2", "t3_p3"]
+    # p3 is still on the newest page (its edit shows there); p2 left the listing: re-read by id.
+    assert listing_requests(fake_server, "/api/info")[-1]["query"]["id"] == "t3_p2"
     assert (result.updated, result.deleted) == (1, 1)
     edited = Mention.objects.get(external_id="t3_p3")
     assert edited.text.startswith("Acme post 3 (edited)") and edited.edited_at.timestamp() == NOW + 500
@@ -223,6 +223,28 @@ def test_edited_and_deleted_posts_are_found_on_re_reading(subreddit, fake_server
     # The same edit is not sent again.
     result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
     assert (result.fetched, result.updated) == (0, 0)
+
+
+def test_an_edit_that_drops_a_post_from_its_search_is_found_by_re_reading(subreddit, fake_server):
+    _, fake = subreddit
+    source = make_source(fake_server.url, subreddits=[], searches=["acme"])
+    polling.source_poll(source=source, force=True)
+    fake.posts[2] = post(3, title="Fixed now", selftext="all good", edited=float(NOW + 700))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    # p2 is still on the search's page; p3 is not, and only a re-reading finds its edit.
+    assert listing_requests(fake_server, "/api/info")[-1]["query"]["id"] == "t3_p3"
+    assert result.updated == 1 and Mention.objects.get(external_id="t3_p3").text == "Fixed now\n\nall good"
+
+
+def test_without_api_info_the_listings_still_flow(subreddit, fake_server):
+    source, fake = subreddit
+    del fake_server.routes[("GET", "/api/info")]
+    polling.source_poll(source=source, force=True)
+    fake.posts.append(post(4))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert listing_requests(fake_server, "/api/info") and result.created == 1
+    source.refresh_from_db()
+    assert source.last_error == "" and source.consecutive_failures == 0
 
 
 def test_a_removed_newest_post_neither_stalls_the_cursor_nor_is_kept_as_live(subreddit, fake_server):

@@ -52,6 +52,8 @@ from incidents.listening.sources.connectors.base import (
 )
 from incidents.listening.sources.models import SourceKind
 
+logger = logging.getLogger(__name__)
+
 # Its debug lines hold whole request URLs, with the key: never let them out, whatever the root level.
 logging.getLogger("googleapiclient.discovery").setLevel(logging.INFO)
 
@@ -311,27 +313,29 @@ class YouTubeConnector(Connector):
         now = time.time()
         with youtube_errors():
             youtube = youtube_client(source, config, api_key)
+            seen = set()
             for key, kind, params in self.streams(source, config):
                 state = stored.get(key) or {}
                 due = now - float(state.get("searched_at") or 0) >= config["search_interval_seconds"]
                 if kind == "search" and "after" not in state and not due:
                     states[key] = state
                     continue
-                new_state, found, walking = self.read_page(youtube, kind, params, state, config)
+                new_state, found, walking, page_seen = self.read_page(youtube, kind, params, state, config, recent)
+                seen |= page_seen
                 if kind == "search":
                     new_state["searched_at"] = state.get("searched_at") if walking else now
                 states[key] = new_state
                 more = more or walking
+                bucket = recent["comments" if kind == "comments" else "videos"]
                 for item in found:
-                    if item["posted_at"]:
-                        recent[kind if kind == "comments" else "videos"][item["external_id"]] = [
+                    if item["posted_at"] and item["external_id"] not in bucket:
+                        bucket[item["external_id"]] = [
                             walk.from_iso(item["posted_at"]),
                             walk.from_iso(item.get("edited_at")),
                         ]
                 items += found
             if not more:
-                fetched = {item["external_id"] for item in items}
-                edited, gone = self.recheck(youtube, recent, config, skip=fetched)
+                edited, gone = self.recheck(youtube, recent, config, skip=seen)
                 items += edited
                 deleted += gone
         for name in deleted:
@@ -340,8 +344,8 @@ class YouTubeConnector(Connector):
         kept = {name: self.prune(values, config) for name, values in recent.items()}
         return PollResult(items=items, deleted_ids=deleted, new_cursor={"streams": states, **kept}, more=more)
 
-    def read_page(self, youtube, kind, params, state, config) -> tuple[dict, list, bool]:
-        """One page of one listing: (its new state, its new items, still walking back)."""
+    def read_page(self, youtube, kind, params, state, config, recent) -> tuple[dict, list, bool, set]:
+        """One page of one listing: (its new state, its new items and edits, still walking back, ids seen)."""
         since = state.get("since")
         paging = {"pageToken": state["after"]} if state.get("after") else {}
         if kind == "comments":
@@ -370,35 +374,64 @@ class YouTubeConnector(Connector):
             after=after,
             full=len(entries) >= limit,
         )
-        # A malformed entry goes on to the ingest, which rejects it and counts it on the source.
-        return new_state, [item for item, place in pairs if place is None or is_new(*place)], walking
+        found = []
+        for item, place in pairs:
+            if place is None or is_new(*place):
+                # A malformed entry goes on to the ingest, which rejects it and counts it on the source.
+                found.append(item)
+            elif kind == "comments":
+                # A stored comment seen again behind the cursor: its edit counts as on re-reading.
+                revisit_comment(item, recent["comments"], found)
+        return new_state, found, walking, {place[0] for _, place in pairs if place}
 
     def recheck(self, youtube, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:
-        """Re-read recent comments and videos: edited comments as new versions, the missing as deletions."""
+        """Re-read recent comments and videos not seen in this poll: edits as new versions, the missing as deleted."""
         edited, gone = [], []
         comments = sorted(set(self.prune(recent["comments"], config)) - set(skip))
         for start in range(0, len(comments), ID_BATCH):
             batch = comments[start : start + ID_BATCH]
-            body = youtube.comments().list(part="snippet", id=",".join(batch), textFormat="plainText").execute()
+            body = optional(youtube.comments().list(part="snippet", id=",".join(batch), textFormat="plainText"))
+            if body is None:
+                break
             entries, _token = page_items(body)
-            present = set()
+            present = {c.get("id") for c in entries if isinstance(c, dict)}
             for comment in entries:
-                if not isinstance(comment, dict) or comment.get("id") not in recent["comments"]:
-                    continue
-                present.add(comment["id"])
-                item = comment_item(comment)
-                stamp = walk.from_iso(item["edited_at"])
-                if stamp > (recent["comments"][comment["id"]][1] or 0.0):
-                    edited.append(item)
-                    recent["comments"][comment["id"]][1] = stamp
+                if isinstance(comment, dict):
+                    revisit_comment(comment_item(comment), recent["comments"], edited)
             gone += [name for name in batch if name not in present]
         videos = sorted(set(self.prune(recent["videos"], config)) - set(skip))
         for start in range(0, len(videos), ID_BATCH):
             batch = videos[start : start + ID_BATCH]
-            entries, _token = page_items(youtube.videos().list(part="id", id=",".join(batch)).execute())
+            body = optional(youtube.videos().list(part="id", id=",".join(batch)))
+            if body is None:
+                break
+            entries, _token = page_items(body)
             present = {v.get("id") for v in entries if isinstance(v, dict)}
             gone += [name for name in batch if name not in present]
         return edited, gone
 
     def prune(self, recent: dict, config) -> dict:
         return walk.prune_recent(recent, hours=config["recheck_hours"], keep=config["recheck_max"])
+
+
+def revisit_comment(item: dict, recent: dict, out: list) -> None:
+    """A stored comment read again: when edited since last seen, its new version goes to ``out``."""
+    if item["external_id"] not in recent:
+        return
+    stamp = walk.from_iso(item["edited_at"])
+    if stamp > (recent[item["external_id"]][1] or 0.0):
+        out.append(item)
+        recent[item["external_id"]][1] = stamp
+
+
+def optional(request):
+    """Execute a re-reading request; None when the endpoint is not offered (404: a stand-in for YouTube)."""
+    from googleapiclient.errors import HttpError
+
+    try:
+        return request.execute()
+    except HttpError as exc:
+        if int(getattr(exc.resp, "status", 0) or 0) != 404:
+            raise
+        logger.warning("YouTube re-reading answered 404 at %s: recent items not re-read", _where(exc.uri or ""))
+        return None

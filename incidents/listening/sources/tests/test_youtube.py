@@ -137,7 +137,7 @@ class FakeYouTube:
             return refusal
         q = request["query"]
         assert (q["type"], q["order"], q["part"]) == ("video", "date", "snippet")
-        found = [v for v in self.videos if q["q"].lower() in v["snippet"]["title"].lower()]
+        found = [v for v in self.videos if q["q"].lower() in v["snippet"]["title"].lower() and not v.get("deleted")]
         if "publishedAfter" in q:
             found = [v for v in found if v["snippet"]["publishedAt"] > q["publishedAfter"]]
         ordered = sorted(found, key=lambda v: v["snippet"]["publishedAt"], reverse=True)
@@ -237,20 +237,42 @@ def test_restart_in_the_middle_of_a_walk_resumes_at_its_page(channel, fake_serve
     assert Mention.objects.count() == 7
 
 
-def test_edited_and_deleted_comments_are_found_on_re_reading(channel, fake_server):
+def test_edited_and_deleted_comments_are_found_in_the_listing_or_on_re_reading(channel, fake_server):
     source, yt = channel
     polling.source_poll(source=source, force=True)
     yt.threads[2] = thread(3, text="Acme comment 3, edited", updated=NOW + 900)
     yt.threads[1]["deleted"] = True
     result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    # Thread 3 is still on the newest page (its edit shows there); thread 2 left it: re-read by id.
     asked = requests_to(fake_server, "comments")[-1]["query"]
-    assert sorted(asked["id"].split(",")) == ["Ugthread2", "Ugthread3"] and asked["key"] == KEY
+    assert asked["id"] == "Ugthread2" and asked["key"] == KEY
     assert (result.updated, result.deleted) == (1, 1)
     edited = Mention.objects.get(external_id="Ugthread3")
     assert edited.text == "Acme comment 3, edited" and edited.edited_at.timestamp() == NOW + 900
     assert Mention.objects.get(external_id="Ugthread2").deleted_at is not None
     result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
     assert (result.fetched, result.updated, result.deleted) == (0, 0, 0)
+
+
+def test_an_edit_behind_the_newest_page_is_found_by_re_reading(channel, fake_server):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads[1] = thread(2, text="Acme comment 2, edited", updated=NOW + 900)
+    yt.threads.append(thread(4))  # the newest page is now 4, 3: thread 2 is not read again there
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert requests_to(fake_server, "comments")[-1]["query"]["id"] == "Ugthread2"
+    assert Mention.objects.get(external_id="Ugthread2").text == "Acme comment 2, edited"
+
+
+def test_without_re_reading_endpoints_the_listings_still_flow(channel, fake_server):
+    source, yt = channel
+    del fake_server.routes[("GET", "/youtube/v3/comments")]
+    polling.source_poll(source=source, force=True)
+    yt.threads.append(thread(4))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert requests_to(fake_server, "comments") and result.created == 1
+    source.refresh_from_db()
+    assert source.last_error == "" and source.consecutive_failures == 0
 
 
 def test_search_results_are_mentions_searched_at_most_every_interval(fake, fake_server, team_lead):

@@ -24,7 +24,8 @@ version; one removed or deleted (``removed_by_category`` set, or ``[deleted]``/`
 its text) is marked deleted, in a listing or on re-reading.
 
 praw's own retries are off (each slept the worker for seconds): 429 (``Retry-After``), 5xx and
-connection errors are the connectors' typed errors, so the source backs off visibly. A refused
+connection errors are the connectors' typed errors, so the source backs off visibly; so is a used-up
+``x-ratelimit-remaining`` window (prawcore would sleep until its reset). A refused
 token request (401, or an OAuth ``error`` answer) is an ``AuthError``.
 """
 
@@ -34,6 +35,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
@@ -50,6 +52,7 @@ from incidents.listening.sources.connectors.base import (
     BadPayload,
     Connector,
     PollResult,
+    RateLimited,
     TransientError,
     _where,
     parse_retry_after,
@@ -65,6 +68,8 @@ logger = logging.getLogger(__name__)
 PUBLIC_URL = "https://www.reddit.com"
 DELETED_MARKERS = ("[deleted]", "[removed]")
 INFO_BATCH = 100
+# prawcore paces requests by Reddit's x-ratelimit-* headers (at most 10 s apart while the window lasts).
+MAX_PACING_SECONDS = 10
 # A subreddit name (or several joined by "+", as Reddit allows), optionally written r/name.
 SUBREDDIT = re.compile(r"^(?:/?r/)?[A-Za-z0-9_+]{2,200}/?$")
 
@@ -99,6 +104,20 @@ class _NoRetry:
 
     def should_retry_on_failure(self) -> bool:
         return False
+
+
+def _no_long_sleep(limiter) -> None:
+    """prawcore's rate limiter, but a used-up window is a ``RateLimited`` rather than minutes asleep in the worker."""
+    wait = limiter.delay
+
+    def delay() -> None:
+        if limiter.next_request_timestamp_ns is not None:
+            seconds = (limiter.next_request_timestamp_ns - time.monotonic_ns()) / 1e9
+            if seconds > MAX_PACING_SECONDS:
+                raise RateLimited("Reddit's rate-limit window is used up (x-ratelimit-remaining)", retry_after=seconds)
+        wait()
+
+    limiter.delay = delay
 
 
 _clients: dict[tuple, tuple] = {}  # key → (praw.Reddit, its _SourceSession)
@@ -143,6 +162,7 @@ def reddit_client(source, config: dict):
             for core in (reddit._read_only_core, reddit._authorized_core):
                 if core is not None:
                     core._retry_strategy_class = _NoRetry
+                    _no_long_sleep(core.rate_limiter)
             _clients[key] = (reddit, session)
     session.per_minute = getattr(source, "max_requests_per_minute", 60) or 60
     return reddit

@@ -382,3 +382,25 @@ def test_a_post_served_twice_or_replayed_is_stored_once(subreddit):
     result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
     assert (result.created, result.unchanged) == (0, 2)
     assert Mention.objects.filter(external_id="t3_p4").count() == 1 and Mention.objects.count() == 3
+
+
+def test_a_used_up_rate_limit_window_backs_off_instead_of_sleeping(subreddit):
+    source, fake = subreddit
+    polling.source_poll(source=source, force=True)
+    fake.posts += [post(n) for n in range(4, 9)]
+    window = {"x-ratelimit-remaining": "0", "x-ratelimit-used": "100", "x-ratelimit-reset": "300"}
+    first = fake._answer
+
+    def used_up(request, posts):
+        status, headers, body = first(request, posts)
+        return status, {**headers, **window}, body
+
+    fake._answer = used_up
+    started = time.monotonic()
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert time.monotonic() - started < 5
+    source.refresh_from_db()
+    assert source.last_error.startswith("RateLimited: Reddit's rate-limit window is used up")
+    assert (source.backoff_until - source.last_error_at).total_seconds() >= 290
+    # The first page of the walk was recorded; the walk resumes after it once the window has reset.
+    assert source.cursor["listings"]["r:acme"]["after"] == "t3_p7" and Mention.objects.count() == 4

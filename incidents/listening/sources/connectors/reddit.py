@@ -18,8 +18,9 @@ a time rather than on Reddit's ``before=<fullname>`` keeps working when the newe
 (``before`` a removed post answers an empty page for ever). The first poll takes the newest page only.
 
 Edits and deletions: Reddit does not announce them, so the posts stored in the last
-``recheck_hours`` (at most ``recheck_max``, kept in the cursor as ``recent``) are re-read with
-``/api/info`` once the listings are caught up. A post whose ``edited`` time moved is an edit
+``recheck_hours`` (at most ``recheck_max``, kept in the cursor as ``recent``) are looked at again:
+on the listing pages a poll reads anyway, and the others with ``/api/info`` once the listings are
+caught up (skipped, with a warning, where a stand-in for Reddit answers 404). A post whose ``edited`` time moved is an edit
 version; one removed or deleted (``removed_by_category`` set, or ``[deleted]``/``[removed]`` as
 its text) is marked deleted, in a listing or on re-reading.
 

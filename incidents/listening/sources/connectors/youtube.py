@@ -10,8 +10,10 @@ ships (``static_discovery``: no discovery request) and pointed at ``config.api_u
   pageToken=…)`` — each video found is a mention (title — description), at most every
   ``search_interval_seconds``: a search costs 100 quota units of the default 10,000 a day;
 - ``comments.list(id=…)`` / ``videos.list(part=id, id=…)`` re-read what was stored in the last
-  ``recheck_hours``: a comment whose ``updatedAt`` moved is an edit version, a comment or video the
-  answer no longer holds was deleted (or hidden, or made private) and is marked deleted.
+  ``recheck_hours`` and not seen again on this poll's pages (skipped, with a warning, on a 404):
+  a comment whose ``updatedAt`` moved is an edit version (also when seen again on a page), a
+  comment or video the answer no longer holds was deleted (or hidden, or made private) and is
+  marked deleted.
 
 Answers list ``items`` newest first with a ``nextPageToken``; each listing is read back to a time
 cursor (``walk``). The API key travels in the query string, so no message, log line or chained

@@ -5,5 +5,7 @@ from incidents.listening.sources.connectors import (
     feeds,  # noqa: F401
     hackernews,  # noqa: F401
     mastodon,  # noqa: F401
+    reddit,  # noqa: F401
     webhook,  # noqa: F401
+    youtube,  # noqa: F401
 )

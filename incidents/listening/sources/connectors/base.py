@@ -174,6 +174,18 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - now)
 
 
+def status_error(status: int, where: str, *, retry_after: float | None = None, detail: str = "") -> ConnectorError:
+    """An unexpected HTTP status as its typed error: 429, 401/403, 5xx/408, anything else a bad payload."""
+    said = f"HTTP {status} from {where}{detail}"
+    if status == 429:
+        return RateLimited(said, retry_after=retry_after)
+    if status in (401, 403):
+        return AuthError(f"{said}: credentials refused or expired")
+    if status >= 500 or status == 408:
+        return TransientError(said, retry_after=retry_after)
+    return BadPayload(said)
+
+
 class _RateLimiter:
     """A per-source budget of requests per calendar minute, shared by every process through the cache.
 
@@ -234,14 +246,7 @@ class Http:
         status = response.status_code
         if status in expected:
             return response
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if status == 429:
-            raise RateLimited(f"HTTP 429 from {_where(url)}", retry_after=retry_after)
-        if status in (401, 403):
-            raise AuthError(f"HTTP {status} from {_where(url)}: credentials refused or expired")
-        if status >= 500 or status == 408:
-            raise TransientError(f"HTTP {status} from {_where(url)}", retry_after=retry_after)
-        raise BadPayload(f"HTTP {status} from {_where(url)}")
+        raise status_error(status, _where(url), retry_after=parse_retry_after(response.headers.get("Retry-After")))
 
     def get(self, url: str, **kwargs) -> requests.Response:
         return self.request("GET", url, **kwargs)

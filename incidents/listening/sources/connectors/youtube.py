@@ -1,0 +1,439 @@
+"""YouTube: comments on the organisation's channel (or chosen videos) and video search results, with an API key.
+
+Through the official client (google-api-python-client), built from the discovery document it
+ships (``static_discovery``: no discovery request) and pointed at ``config.api_url``:
+
+- ``commentThreads.list(part=snippet, allThreadsRelatedToChannelId=… | videoId=…, order=time,
+  textFormat=plainText, maxResults=100, pageToken=…)`` — each thread's ``topLevelComment`` is a
+  mention (replies are not read);
+- ``search.list(part=snippet, q=…, type=video, order=date, publishedAfter=…, maxResults=50,
+  pageToken=…)`` — each video found is a mention (title — description), at most every
+  ``search_interval_seconds``: a search costs 100 quota units of the default 10,000 a day;
+- ``comments.list(id=…)`` / ``videos.list(part=id, id=…)`` re-read what was stored in the last
+  ``recheck_hours`` and not seen again on this poll's pages (skipped, with a warning, on a 404):
+  a comment whose ``updatedAt`` moved is an edit version (also when seen again on a page), a
+  comment or video the answer no longer holds was deleted (or hidden, or made private) and is
+  marked deleted.
+
+Answers list ``items`` newest first with a ``nextPageToken``; each listing is read back to a time
+cursor (``walk``). The API key travels in the query string, so no message, log line or chained
+exception here carries a URL's query (the client's own debug log of URLs is silenced). Errors:
+``quotaExceeded`` (403) backs off until the quota resets (midnight Pacific time); 429 and
+``rateLimitExceeded`` honour ``Retry-After``; 5xx and connection errors are transient; an invalid
+or expired key (400 ``keyInvalid``, 401, 403) is an ``AuthError``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from incidents.listening.sources.connectors import walk
+from incidents.listening.sources.connectors.base import (
+    AuthError,
+    BadPayload,
+    Connector,
+    PollResult,
+    RateLimited,
+    TransientError,
+    _where,
+    parse_retry_after,
+    rate_limiter,
+    register,
+    status_error,
+)
+from incidents.listening.sources.models import SourceKind
+
+logger = logging.getLogger(__name__)
+
+# Its debug lines hold whole request URLs, with the key: never let them out, whatever the root level.
+logging.getLogger("googleapiclient.discovery").setLevel(logging.INFO)
+
+WATCH_URL = "https://www.youtube.com/watch"
+ID_BATCH = 50
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")  # ids per comments.list / videos.list request
+AUTH_REASONS = {"keyInvalid", "keyExpired", "forbidden", "accessNotConfigured", "ipRefererBlocked", "authError"}
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+
+
+def seconds_until_quota_reset(now: datetime | None = None) -> float:
+    """Seconds until the next midnight Pacific time, when YouTube's daily quota resets."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        pacific = ZoneInfo("America/Los_Angeles")
+    except ZoneInfoNotFoundError:
+        return 3600.0
+    now = (now or datetime.now(tz=pacific)).astimezone(pacific)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=pacific)
+    return max(60.0, (midnight - now).total_seconds())
+
+
+def _http_error(exc) -> Exception:
+    status = int(getattr(exc.resp, "status", 0) or 0)
+    details = exc.error_details if isinstance(exc.error_details, list) else []
+    reasons = {d.get("reason") for d in details if isinstance(d, dict) and isinstance(d.get("reason"), str)}
+    said = f" ({sorted(reasons)[0][:60]})" if reasons else ""
+    where = _where(exc.uri or "") if exc.uri else "YouTube"
+    retry_after = parse_retry_after(exc.resp.get("retry-after"))
+    if reasons & QUOTA_REASONS:
+        return RateLimited(
+            f"YouTube quota exceeded{said}: waiting for the daily reset", retry_after=seconds_until_quota_reset()
+        )
+    if reasons & RATE_REASONS:
+        return RateLimited(f"HTTP {status} from {where}{said}", retry_after=retry_after)
+    if reasons & AUTH_REASONS:
+        # An invalid key is a 400 (keyInvalid): still the credentials' fault.
+        return AuthError(f"HTTP {status} from {where}{said}: API key refused or expired")
+    return status_error(status, where, retry_after=retry_after, detail=said)
+
+
+@contextmanager
+def youtube_errors():
+    """The client's exceptions as the connectors' typed errors, without the URL's query (it holds the key)."""
+    import httplib2
+    from googleapiclient.errors import Error, HttpError
+
+    try:
+        yield
+    except HttpError as exc:
+        raise _http_error(exc) from None
+    except json.JSONDecodeError:
+        raise BadPayload("YouTube answer is not JSON") from None
+    except (httplib2.HttpLib2Error, OSError) as exc:
+        raise TransientError(f"Cannot reach YouTube: {type(exc).__name__}") from None
+    except Error as exc:
+        raise BadPayload(f"YouTube client: {type(exc).__name__}") from None
+
+
+def youtube_client(source, config: dict, api_key: str):
+    """The official client for this source: shipped discovery document, the configured endpoint, its rate limit."""
+    import httplib2
+    from googleapiclient.discovery import build
+
+    per_minute = getattr(source, "max_requests_per_minute", 60) or 60
+
+    class SourceHttp(httplib2.Http):
+        # Every request waits for the source's rate limit first.
+        def request(self, *args, **kwargs):
+            rate_limiter.wait(source.pk or 0, per_minute)
+            return super().request(*args, **kwargs)
+
+    return build(
+        "youtube",
+        "v3",
+        developerKey=api_key,
+        http=SourceHttp(timeout=getattr(settings, "SOURCE_HTTP_TIMEOUT_SECONDS", 15)),
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": config["api_url"].rstrip("/") + "/"},
+    )
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+
+
+def _time(value) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.timestamp() if parsed.tzinfo else None
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def page_items(body) -> tuple[list, str | None]:
+    """The ``items`` of a documented list answer and its ``nextPageToken``; raises ``BadPayload`` otherwise."""
+    if isinstance(body, str | bytes):
+        # The client hands a body it cannot parse back as it came.
+        raise BadPayload("YouTube answer is not JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise BadPayload("YouTube answer without an “items” list")
+    token = body.get("nextPageToken")
+    return body["items"], token if isinstance(token, str) and token else None
+
+
+def top_comment(thread) -> dict:
+    """A thread's top-level comment (``{}`` when the thread is malformed)."""
+    snippet = thread.get("snippet") if isinstance(thread, dict) else None
+    comment = snippet.get("topLevelComment") if isinstance(snippet, dict) else None
+    return comment if isinstance(comment, dict) else {}
+
+
+def comment_place(comment: dict) -> tuple[str, float] | None:
+    snippet = comment.get("snippet") if isinstance(comment.get("snippet"), dict) else {}
+    published = _time(snippet.get("publishedAt"))
+    if not isinstance(comment.get("id"), str) or not comment["id"] or published is None:
+        return None
+    return comment["id"], published
+
+
+def comment_item(comment: dict) -> dict:
+    """A comment as a mention item; a malformed one keeps what it has, so the ingest rejects it visibly."""
+    snippet = comment.get("snippet") if isinstance(comment.get("snippet"), dict) else {}
+    place = comment_place(comment)
+    comment_id = _text(comment.get("id"))[:200]
+    video = _text(snippet.get("videoId"))
+    updated = _time(snippet.get("updatedAt"))
+    return {
+        "platform": YouTubeConnector.platform,
+        "external_id": comment_id,
+        "url": f"{WATCH_URL}?v={video}&lc={comment_id}" if video and comment_id else "",
+        "author": _text(snippet.get("authorDisplayName"))[:200],
+        "audience": 0,
+        "text": (_text(snippet.get("textOriginal")) or html.unescape(_text(snippet.get("textDisplay"))))[:20000],
+        "posted_at": walk.to_iso(place[1]) if place else None,
+        "edited_at": walk.to_iso(updated) if place and updated and updated > place[1] else None,
+    }
+
+
+def video_place(result) -> tuple[str, float] | None:
+    if not isinstance(result, dict) or not isinstance(result.get("id"), dict):
+        return None
+    video = result["id"].get("videoId")
+    snippet = result.get("snippet") if isinstance(result.get("snippet"), dict) else {}
+    published = _time(snippet.get("publishedAt"))
+    if not isinstance(video, str) or not video or published is None:
+        return None
+    return video, published
+
+
+def video_item(result) -> dict:
+    """A search result (a video) as a mention item: title — description (the API escapes them as HTML)."""
+    snippet = result.get("snippet") if isinstance(result, dict) and isinstance(result.get("snippet"), dict) else {}
+    place = video_place(result)
+    video = place[0] if place else ""
+    text = " — ".join(
+        part for part in (html.unescape(_text(snippet.get(key))).strip() for key in ("title", "description")) if part
+    )
+    return {
+        "platform": YouTubeConnector.platform,
+        "external_id": video,
+        "url": f"{WATCH_URL}?v={video}" if video else "",
+        "author": html.unescape(_text(snippet.get("channelTitle")))[:200],
+        "audience": 0,
+        "text": text[:20000],
+        "posted_at": walk.to_iso(place[1]) if place else None,
+    }
+
+
+# --- the connector ---------------------------------------------------------------------------------
+
+
+@register
+class YouTubeConnector(Connector):
+    kind = SourceKind.YOUTUBE
+    platform = "youtube"
+    credential_fields = ("api_key",)
+    default_config: ClassVar[dict] = {
+        "api_url": "https://youtube.googleapis.com",
+        "channel_id": "",
+        "video_ids": [],
+        "searches": [],
+        "max_results": 100,
+        "search_interval_seconds": 3600,
+        "recheck_hours": 24,
+        "recheck_max": 200,
+    }
+
+    def clean_config(self, config: dict) -> dict:
+        config = super().clean_config(config)
+        if not str(config["api_url"]).startswith(("http://", "https://")):
+            raise ValidationError({"config": _("“%(key)s” must be an http(s) URL.") % {"key": "api_url"}})
+        if not isinstance(config["channel_id"], str) or not (
+            config["channel_id"].strip() == "" or YOUTUBE_ID.match(config["channel_id"].strip())
+        ):
+            raise ValidationError({"config": _("“channel_id” must be a channel id (UC…).")})
+        for key in ("video_ids", "searches"):
+            if not isinstance(config[key], list) or not all(isinstance(v, str) for v in config[key]):
+                raise ValidationError({"config": _("“%(key)s” must be a list of strings.") % {"key": key}})
+        if not all(YOUTUBE_ID.match(v.strip()) for v in config["video_ids"]):
+            raise ValidationError({"config": _("“video_ids” holds video ids (the v= of a watch URL).")})
+        for key, low, high in (
+            ("max_results", 1, 100),
+            ("search_interval_seconds", 0, 7 * 86400),
+            ("recheck_hours", 0, 24 * 7),
+            ("recheck_max", 0, 1000),
+        ):
+            if type(config[key]) is not int or not low <= config[key] <= high:
+                raise ValidationError(
+                    {
+                        "config": _("“%(key)s” must be a whole number from %(low)s to %(high)s.")
+                        % {"key": key, "low": low, "high": high}
+                    }
+                )
+        return config
+
+    def streams(self, source, config) -> list[tuple[str, str, dict]]:
+        """(cursor key, ``comments`` or ``search``, request parameters) per listing the source reads."""
+        result = []
+        if config["channel_id"].strip():
+            result.append(
+                (
+                    f"channel:{config['channel_id'].strip()}",
+                    "comments",
+                    {"allThreadsRelatedToChannelId": config["channel_id"].strip()},
+                )
+            )
+        result += [
+            (f"video:{v.strip()}", "comments", {"videoId": v.strip()})
+            for v in sorted(set(config["video_ids"]))
+            if v.strip()
+        ]
+        searches = sorted({q.strip() for q in config["searches"] if q.strip()})
+        if not result and not searches and source.pk:
+            searches = sorted(set(source.watch_terms.filter(active=True).values_list("term", flat=True)))
+        result += [(f"search:{q}", "search", {"q": q}) for q in searches]
+        return result
+
+    def poll(self, source, cursor: dict) -> PollResult:
+        config = self.clean_config(source.config)
+        api_key = source.credential("api_key")
+        if not api_key:
+            raise AuthError("YouTube needs the api_key credential")
+        stored = cursor.get("streams") or {}
+        # Only the listings configured now: a dropped search's state goes with it.
+        states = {}
+        recent = {name: {k: list(v) for k, v in (cursor.get(name) or {}).items()} for name in ("comments", "videos")}
+        items, deleted, more = [], [], False
+        now = time.time()
+        with youtube_errors():
+            youtube = youtube_client(source, config, api_key)
+            seen = set()
+            for key, kind, params in self.streams(source, config):
+                state = stored.get(key) or {}
+                due = now - float(state.get("searched_at") or 0) >= config["search_interval_seconds"]
+                if kind == "search" and "after" not in state and not due:
+                    states[key] = state
+                    continue
+                new_state, found, walking, page_seen = self.read_page(youtube, kind, params, state, config, recent)
+                seen |= page_seen
+                if kind == "search":
+                    new_state["searched_at"] = state.get("searched_at") if walking else now
+                states[key] = new_state
+                more = more or walking
+                bucket = recent["comments" if kind == "comments" else "videos"]
+                for item in found:
+                    if item["posted_at"] and item["external_id"] not in bucket:
+                        bucket[item["external_id"]] = [
+                            walk.from_iso(item["posted_at"]),
+                            walk.from_iso(item.get("edited_at")),
+                        ]
+                items += found
+            if not more:
+                edited, gone = self.recheck(youtube, recent, config, skip=seen)
+                items += edited
+                deleted += gone
+        for name in deleted:
+            recent["comments"].pop(name, None)
+            recent["videos"].pop(name, None)
+        kept = {name: self.prune(values, config) for name, values in recent.items()}
+        return PollResult(items=items, deleted_ids=deleted, new_cursor={"streams": states, **kept}, more=more)
+
+    def read_page(self, youtube, kind, params, state, config, recent) -> tuple[dict, list, bool, set]:
+        """One page of one listing: (its new state, its new items and edits, still walking back, ids seen)."""
+        since = state.get("since")
+        paging = {"pageToken": state["after"]} if state.get("after") else {}
+        if kind == "comments":
+            limit = config["max_results"]
+            request = youtube.commentThreads().list(
+                part="snippet", order="time", textFormat="plainText", maxResults=limit, **params, **paging
+            )
+        else:
+            limit = min(config["max_results"], 50)
+            if since:
+                # The same publishedAfter all through one walk (a pageToken is only valid with the same query),
+                # one second early: whether it is inclusive is not documented (the walk drops repeats).
+                after_time = datetime.fromtimestamp(float(since) - 1, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                params = {**params, "publishedAfter": after_time}
+            request = youtube.search().list(
+                part="snippet", type="video", order="date", maxResults=limit, **params, **paging
+            )
+        entries, after = page_items(request.execute())
+        if kind == "comments":
+            pairs = [(comment_item(c), comment_place(c)) for c in (top_comment(t) for t in entries)]
+        else:
+            pairs = [(video_item(r), video_place(r)) for r in entries]
+        new_state, is_new, walking = walk.walk_step(
+            {k: v for k, v in state.items() if k != "searched_at"},
+            [place for _, place in pairs if place],
+            after=after,
+            full=len(entries) >= limit,
+        )
+        found = []
+        for item, place in pairs:
+            if place is None or is_new(*place):
+                # A malformed entry goes on to the ingest, which rejects it and counts it on the source.
+                found.append(item)
+            elif kind == "comments":
+                # A stored comment seen again behind the cursor: its edit counts as on re-reading.
+                revisit_comment(item, recent["comments"], found)
+        return new_state, found, walking, {place[0] for _, place in pairs if place}
+
+    def recheck(self, youtube, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:
+        """Re-read recent comments and videos not seen in this poll: edits as new versions, the missing as deleted."""
+        edited, gone = [], []
+        comments = sorted(set(self.prune(recent["comments"], config)) - set(skip))
+        for start in range(0, len(comments), ID_BATCH):
+            batch = comments[start : start + ID_BATCH]
+            body = optional(youtube.comments().list(part="snippet", id=",".join(batch), textFormat="plainText"))
+            if body is None:
+                break
+            entries, _token = page_items(body)
+            present = {c.get("id") for c in entries if isinstance(c, dict)}
+            for comment in entries:
+                if isinstance(comment, dict):
+                    revisit_comment(comment_item(comment), recent["comments"], edited)
+            gone += [name for name in batch if name not in present]
+        videos = sorted(set(self.prune(recent["videos"], config)) - set(skip))
+        for start in range(0, len(videos), ID_BATCH):
+            batch = videos[start : start + ID_BATCH]
+            body = optional(youtube.videos().list(part="id", id=",".join(batch)))
+            if body is None:
+                break
+            entries, _token = page_items(body)
+            present = {v.get("id") for v in entries if isinstance(v, dict)}
+            gone += [name for name in batch if name not in present]
+        return edited, gone
+
+    def prune(self, recent: dict, config) -> dict:
+        return walk.prune_recent(recent, hours=config["recheck_hours"], keep=config["recheck_max"])
+
+
+def revisit_comment(item: dict, recent: dict, out: list) -> None:
+    """A stored comment read again: when edited since last seen, its new version goes to ``out``."""
+    if item["external_id"] not in recent:
+        return
+    stamp = walk.from_iso(item["edited_at"])
+    if stamp > (recent[item["external_id"]][1] or 0.0):
+        out.append(item)
+        recent[item["external_id"]][1] = stamp
+
+
+def optional(request):
+    """Execute a re-reading request; None when the endpoint is not offered (404: a stand-in for YouTube)."""
+    from googleapiclient.errors import HttpError
+
+    try:
+        return request.execute()
+    except HttpError as exc:
+        if int(getattr(exc.resp, "status", 0) or 0) != 404:
+            raise
+        logger.warning("YouTube re-reading answered 404 at %s: recent items not re-read", _where(exc.uri or ""))
+        return None

@@ -1,0 +1,416 @@
+"""YouTube connector (google-api-python-client, shipped discovery document) against a fake YouTube Data API v3."""
+
+import logging
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from incidents.listening.models import Mention
+from incidents.listening.services import watch_term_add
+from incidents.listening.sources import polling
+from incidents.listening.sources.connectors import youtube
+from incidents.listening.sources.connectors.base import get_connector
+from incidents.listening.sources.models import Source, SourceKind
+
+pytestmark = pytest.mark.django_db
+
+NOW = int(time.time()) - 3600
+KEY = "AIza-yt-s3cret-key"
+
+
+def stamp(seconds):
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def thread(n, *, text=None, updated=None, video="vid1"):
+    """A commentThread as commentThreads.list(part=snippet) returns it."""
+    published = stamp(NOW + 10 * n)
+    return {
+        "kind": "youtube#commentThread",
+        "etag": f"e{n}",
+        "id": f"Ugthread{n}",
+        "snippet": {
+            "channelId": "UCacme",
+            "videoId": video,
+            "topLevelComment": {
+                "kind": "youtube#comment",
+                "etag": f"c{n}",
+                "id": f"Ugthread{n}",
+                "snippet": {
+                    "channelId": "UCacme",
+                    "videoId": video,
+                    "textDisplay": f"Acme comment {n} &amp; more",
+                    "textOriginal": text or f"Acme comment {n} & more",
+                    "authorDisplayName": f"@viewer{n}",
+                    "authorChannelId": {"value": f"UCviewer{n}"},
+                    "canRate": True,
+                    "viewerRating": "none",
+                    "likeCount": n,
+                    "publishedAt": published,
+                    "updatedAt": stamp(updated) if updated else published,
+                },
+            },
+            "canReply": True,
+            "totalReplyCount": 0,
+            "isPublic": True,
+        },
+    }
+
+
+def video(n, title="Acme &amp; the recall"):
+    return {
+        "kind": "youtube#searchResult",
+        "etag": f"v{n}",
+        "id": {"kind": "youtube#video", "videoId": f"vid{n}"},
+        "snippet": {
+            "publishedAt": stamp(NOW + 10 * n),
+            "channelId": "UCother",
+            "title": title,
+            "description": f"Video {n}",
+            "channelTitle": "News &amp; Co",
+            "liveBroadcastContent": "none",
+        },
+    }
+
+
+def error(code, reason, message="error"):
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "errors": [{"message": message, "domain": "youtube", "reason": reason}],
+        }
+    }
+
+
+def _published(thread):
+    # A broken thread (no comment) sorts first, as the newest.
+    comment = thread["snippet"].get("topLevelComment") or {"snippet": {"publishedAt": "9999"}}
+    return comment["snippet"]["publishedAt"]
+
+
+class FakeYouTube:
+    """commentThreads, search, comments and videos of the Data API v3, paged by pageToken, keyed by ``key``."""
+
+    def __init__(self, threads, videos=()):
+        self.threads = threads
+        self.videos = list(videos)
+        self.fail = []
+
+    def _refusal(self, request):
+        if self.fail:
+            return self.fail.pop(0)
+        if request["query"].get("key") != KEY:
+            return 400, {}, error(400, "keyInvalid", "API key not valid. Please pass a valid API key.")
+        return None
+
+    def _page(self, entries, request, kind, id_of):
+        q = request["query"]
+        if "pageToken" in q:
+            # Our tokens name the last entry served: later arrivals do not shift the pages.
+            ids = [id_of(e) for e in entries]
+            last = q["pageToken"].removeprefix("after:")
+            entries = entries[ids.index(last) + 1 :] if last in ids else []
+        limit = int(q.get("maxResults", 20))
+        page = entries[:limit]
+        body = {"kind": kind, "etag": "x", "pageInfo": {"totalResults": len(entries), "resultsPerPage": limit}}
+        if len(entries) > limit:
+            body["nextPageToken"] = "after:" + id_of(page[-1])
+        return 200, {}, {**body, "items": page}
+
+    def comment_threads(self, request):
+        if refusal := self._refusal(request):
+            return refusal
+        q = request["query"]
+        assert q["part"] == "snippet" and q["order"] == "time" and q["textFormat"] == "plainText"
+        live = [t for t in self.threads if not t.get("deleted")]
+        if "videoId" in q:
+            live = [t for t in live if t["snippet"]["videoId"] == q["videoId"]]
+        ordered = sorted(live, key=_published, reverse=True)
+        return self._page(ordered, request, "youtube#commentThreadListResponse", lambda t: t["id"])
+
+    def search(self, request):
+        if refusal := self._refusal(request):
+            return refusal
+        q = request["query"]
+        assert (q["type"], q["order"], q["part"]) == ("video", "date", "snippet")
+        found = [v for v in self.videos if q["q"].lower() in v["snippet"]["title"].lower() and not v.get("deleted")]
+        if "publishedAfter" in q:
+            found = [v for v in found if v["snippet"]["publishedAt"] > q["publishedAfter"]]
+        ordered = sorted(found, key=lambda v: v["snippet"]["publishedAt"], reverse=True)
+        return self._page(ordered, request, "youtube#searchListResponse", lambda v: v["id"]["videoId"])
+
+    def comments(self, request):
+        if refusal := self._refusal(request):
+            return refusal
+        wanted = request["query"]["id"].split(",")
+        found = [t["snippet"]["topLevelComment"] for t in self.threads if t["id"] in wanted and not t.get("deleted")]
+        return 200, {}, {"kind": "youtube#commentListResponse", "items": found}
+
+    def videos_list(self, request):
+        if refusal := self._refusal(request):
+            return refusal
+        wanted = request["query"]["id"].split(",")
+        found = [
+            {"kind": "youtube#video", "id": v["id"]["videoId"]}
+            for v in self.videos
+            if v["id"]["videoId"] in wanted and not v.get("deleted")
+        ]
+        return 200, {}, {"kind": "youtube#videoListResponse", "items": found}
+
+
+def make_source(url, key=KEY, **config):
+    source = Source(
+        name="YouTube channel",
+        kind=SourceKind.YOUTUBE,
+        config={"api_url": url, "channel_id": "UCacme", "max_results": 2, **config},
+        max_requests_per_minute=600,
+    )
+    source.set_credentials({"api_key": key})
+    source.save()
+    return source
+
+
+@pytest.fixture
+def fake(fake_server):
+    yt = FakeYouTube([thread(n) for n in range(1, 4)], [video(n) for n in range(1, 3)])
+    fake_server.route("GET", "/youtube/v3/commentThreads", yt.comment_threads)
+    fake_server.route("GET", "/youtube/v3/search", yt.search)
+    fake_server.route("GET", "/youtube/v3/comments", yt.comments)
+    fake_server.route("GET", "/youtube/v3/videos", yt.videos_list)
+    return yt
+
+
+@pytest.fixture
+def channel(fake, fake_server):
+    return make_source(fake_server.url), fake
+
+
+def requests_to(fake_server, name):
+    return [r for r in fake_server.requests if r["path"] == f"/youtube/v3/{name}"]
+
+
+def test_channel_comments_newest_page_then_walks_back_with_page_tokens(channel, fake_server):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    first = requests_to(fake_server, "commentThreads")[0]["query"]
+    assert (first["allThreadsRelatedToChannelId"], first["maxResults"], first["key"]) == ("UCacme", "2", KEY)
+    assert set(Mention.objects.values_list("external_id", flat=True)) == {"Ugthread2", "Ugthread3"}
+    m = Mention.objects.get(external_id="Ugthread3")
+    assert (m.platform, m.text, m.author) == ("youtube", "Acme comment 3 & more", "@viewer3")
+    assert m.url == "https://www.youtube.com/watch?v=vid1&lc=Ugthread3" and m.posted_at.timestamp() == NOW + 30
+    source.refresh_from_db()
+    assert source.cursor["streams"] == {"channel:UCacme": {"since": NOW + 30.0, "since_ids": ["Ugthread3"]}}
+
+    yt.threads += [thread(n) for n in range(4, 9)]
+    polling.source_poll(source=source, force=True)
+    tokens = [r["query"].get("pageToken") for r in requests_to(fake_server, "commentThreads")]
+    assert tokens == [None, None, "after:Ugthread7", "after:Ugthread5"]
+    assert Mention.objects.count() == 7
+    source.refresh_from_db()
+    assert source.cursor["streams"]["channel:UCacme"] == {"since": NOW + 80.0, "since_ids": ["Ugthread8"]}
+
+
+def test_restart_from_the_stored_cursor_fetches_no_duplicate(channel):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads.append(thread(4))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.fetched, result.created) == (1, 1)
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.fetched, result.created) == (0, 0) and Mention.objects.count() == 3
+
+
+def test_restart_in_the_middle_of_a_walk_resumes_at_its_page(channel, fake_server, settings):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads += [thread(n) for n in range(4, 9)]
+    settings.SOURCE_MAX_PAGES = 1
+    polling.source_poll(source=source, force=True)
+    assert Source.objects.get(pk=source.pk).cursor["streams"]["channel:UCacme"]["after"] == "after:Ugthread7"
+    settings.SOURCE_MAX_PAGES = 10
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert requests_to(fake_server, "commentThreads")[2]["query"]["pageToken"] == "after:Ugthread7"
+    assert Mention.objects.count() == 7
+
+
+def test_edited_and_deleted_comments_are_found_in_the_listing_or_on_re_reading(channel, fake_server):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads[2] = thread(3, text="Acme comment 3, edited", updated=NOW + 900)
+    yt.threads[1]["deleted"] = True
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    # Thread 3 is still on the newest page (its edit shows there); thread 2 left it: re-read by id.
+    asked = requests_to(fake_server, "comments")[-1]["query"]
+    assert asked["id"] == "Ugthread2" and asked["key"] == KEY
+    assert (result.updated, result.deleted) == (1, 1)
+    edited = Mention.objects.get(external_id="Ugthread3")
+    assert edited.text == "Acme comment 3, edited" and edited.edited_at.timestamp() == NOW + 900
+    assert Mention.objects.get(external_id="Ugthread2").deleted_at is not None
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.fetched, result.updated, result.deleted) == (0, 0, 0)
+
+
+def test_an_edit_behind_the_newest_page_is_found_by_re_reading(channel, fake_server):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads[1] = thread(2, text="Acme comment 2, edited", updated=NOW + 900)
+    yt.threads.append(thread(4))  # the newest page is now 4, 3: thread 2 is not read again there
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert requests_to(fake_server, "comments")[-1]["query"]["id"] == "Ugthread2"
+    assert Mention.objects.get(external_id="Ugthread2").text == "Acme comment 2, edited"
+
+
+def test_without_re_reading_endpoints_the_listings_still_flow(channel, fake_server):
+    source, yt = channel
+    del fake_server.routes[("GET", "/youtube/v3/comments")]
+    polling.source_poll(source=source, force=True)
+    yt.threads.append(thread(4))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert requests_to(fake_server, "comments") and result.created == 1
+    source.refresh_from_db()
+    assert source.last_error == "" and source.consecutive_failures == 0
+
+
+def test_search_results_are_mentions_searched_at_most_every_interval(fake, fake_server, team_lead):
+    source = make_source(fake_server.url, channel_id="", search_interval_seconds=3600)
+    source.watch_terms.add(watch_term_add(actor=team_lead, term="Acme", kind="brand"))
+    polling.source_poll(source=source, force=True)
+    search = requests_to(fake_server, "search")[0]["query"]
+    assert search["q"] == "Acme" and "publishedAfter" not in search
+    m = Mention.objects.get(external_id="vid2")
+    assert (m.text, m.author, m.url) == (
+        "Acme & the recall — Video 2",
+        "News & Co",
+        "https://www.youtube.com/watch?v=vid2",
+    )
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert len(requests_to(fake_server, "search")) == 1  # 100 quota units: not again within the hour
+    fake.videos[1]["deleted"] = True
+    fresh = Source.objects.get(pk=source.pk)
+    fresh.cursor["streams"]["search:Acme"]["searched_at"] -= 3600
+    Source.objects.filter(pk=source.pk).update(cursor=fresh.cursor)
+    fake.videos.append(video(3))
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    again = requests_to(fake_server, "search")[1]["query"]
+    assert again["publishedAfter"] == stamp(NOW + 19)
+    assert Mention.objects.filter(external_id="vid3").exists()
+    assert Mention.objects.get(external_id="vid2").deleted_at is not None
+
+
+def test_quota_exceeded_waits_for_the_daily_reset(channel):
+    source, yt = channel
+    yt.fail.append(
+        (403, {}, error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."))
+    )
+    before = timezone.now()
+    polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert source.last_error.startswith("RateLimited: YouTube quota exceeded (quotaExceeded)")
+    waited = (source.backoff_until - before).total_seconds()
+    assert 59 <= waited <= 86400 and abs(waited - youtube.seconds_until_quota_reset()) < 120
+    assert source.cursor == {} and KEY not in source.last_error
+
+
+def test_quota_reset_is_midnight_pacific():
+    from zoneinfo import ZoneInfo
+
+    at = datetime(2026, 7, 1, 23, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert youtube.seconds_until_quota_reset(at) == 3600
+
+
+def test_429_retry_after_5xx_and_malformed(channel, fake_server):
+    source, yt = channel
+    yt.fail.append((429, {"Retry-After": "300"}, error(429, "rateLimitExceeded")))
+    before = timezone.now()
+    polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert "429" in source.last_error and (source.backoff_until - before).total_seconds() >= 299
+    yt.fail.append((503, {}, error(503, "backendError")))
+    polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert source.last_error.startswith("TransientError: HTTP 503") and KEY not in source.last_error
+    assert "/youtube/v3/commentThreads" in source.last_error
+    yt.fail.append((200, {}, {"kind": "youtube#commentThreadListResponse"}))
+    polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert "items" in source.last_error
+    yt.fail.append((200, {"Content-Type": "application/json"}, "<html>oops"))
+    polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert "not JSON" in source.last_error and source.consecutive_failures == 4
+    assert source.cursor == {} and not Mention.objects.exists()
+    assert len(requests_to(fake_server, "commentThreads")) == 4  # one request per failure: no hidden retries
+    yt.threads.append({"kind": "youtube#commentThread", "id": "Ugbroken", "snippet": {}})
+    result = polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert (result.rejected, result.created) == (1, 1) and "skipped (malformed)" in source.last_error
+
+
+def test_invalid_or_missing_key_is_an_auth_error(fake, fake_server):
+    source = make_source(fake_server.url, key="AIza-0ld-key")
+    polling.source_poll(source=source, force=True)
+    source.refresh_from_db()
+    assert source.last_error.startswith("AuthError: HTTP 400") and "keyInvalid" in source.last_error
+    assert "AIza-0ld-key" not in source.last_error
+    source.set_credentials({"api_key": KEY})
+    source.save()
+    polling.source_poll(source=source, force=True)
+    assert Mention.objects.count() == 2
+    keyless = Source.objects.create(name="k", kind=SourceKind.YOUTUBE, config={"channel_id": "UCacme"})
+    polling.source_poll(source=keyless, force=True)
+    keyless.refresh_from_db()
+    assert keyless.last_error == "AuthError: YouTube needs the api_key credential"
+
+
+def test_config_is_validated():
+    connector = get_connector(SourceKind.YOUTUBE)
+    assert connector.credential_fields == ("api_key",)
+    assert connector.clean_config({"video_ids": ["abc"]})["max_results"] == 100
+    bad_configs = (
+        {"video_ids": "abc"},
+        {"video_ids": ["a b"]},
+        {"max_results": 0},
+        {"api_url": "file:///x"},
+        {"channel_id": 3},
+        {"channel_id": "UC/../x"},
+    )
+    for bad in bad_configs:
+        with pytest.raises(ValidationError):
+            connector.clean_config(bad)
+
+
+def test_every_request_waits_for_the_sources_rate_limit(channel, fake_server, monkeypatch):
+    source, yt = channel
+    calls = []
+    monkeypatch.setattr(youtube.rate_limiter, "wait", lambda key, per_minute: calls.append((key, per_minute)))
+    Source.objects.filter(pk=source.pk).update(max_requests_per_minute=7)
+    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert len(fake_server.requests) == 1 and calls == [(source.pk, 7)]
+
+
+def test_the_key_is_in_no_log_line_even_at_debug_level(channel, caplog):
+    source, yt = channel
+    caplog.set_level(logging.DEBUG)
+    polling.source_poll(source=source, force=True)
+    yt.fail.append((500, {}, error(500, "backendError")))
+    polling.source_poll(source=source, force=True)
+    assert "500" in caplog.text and KEY not in caplog.text
+    assert Mention.objects.count() == 2
+
+
+def test_a_comment_served_twice_or_replayed_is_stored_once(channel):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads.append(thread(4))
+    twice = {"kind": "youtube#commentThreadListResponse", "items": [thread(4), thread(4), thread(3)]}
+    yt.fail.append((200, {}, twice))
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.fetched, result.created) == (2, 1)  # thread 4 twice in the page; 3 is behind the cursor
+    Source.objects.filter(pk=source.pk).update(cursor={})  # an older cursor: the page comes again
+    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    assert (result.created, result.unchanged) == (0, 2)
+    assert Mention.objects.filter(external_id="Ugthread4").count() == 1 and Mention.objects.count() == 3

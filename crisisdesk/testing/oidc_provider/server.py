@@ -7,8 +7,11 @@ with groups (``add_user``) and make the provider get something wrong (``misbehav
 token-protected control endpoints; the OpenID Connect side is django-oauth-toolkit's own.
 """
 
+import contextlib
+import ctypes
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +25,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parents[2]
 MANAGE = PACKAGE_DIR / "manage.py"
 START_TIMEOUT = 60
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_the_tests() -> None:
+    """In the provider's process (Linux): SIGTERM when the test process dies, so a crashed run leaves no server."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class OIDCProvider:
@@ -65,6 +75,7 @@ class OIDCProvider:
                 cwd=PROJECT_ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_end_with_the_tests if sys.platform == "linux" else None,
             )
         self._wait_ready()
         return self

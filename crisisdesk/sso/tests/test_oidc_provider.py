@@ -178,6 +178,15 @@ def test_http_sign_in_creates_the_user_with_the_mapped_roles(live_server, provid
     assert roles_of("alice") == {LEGAL}
 
 
+def test_http_provider_group_names_map_to_roles(live_server, provider, settings):
+    """The organisation's own group names (``OIDC_ROLE_<ROLE>``) grant the roles; other groups grant nothing."""
+    settings.OIDC_ROLE_VALUES = {"crisis-leads": TEAM_LEAD, "comms-staff": COMMUNICATOR}
+    add_alice(provider, ["crisis-leads", LEGAL])
+    session, answer = http_sign_in(live_server)
+    assert answer.url == live_server.url + reverse("dashboard")
+    assert roles_of("alice") == {TEAM_LEAD}
+
+
 def test_http_wrong_password_at_the_provider_never_reaches_crisisdesk(live_server, provider):
     add_alice(provider, [LEGAL])
     session = requests.Session()

@@ -24,6 +24,9 @@ from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
 from crisisdesk.sso.conf import oidc_settings
 from crisisdesk.testing.oidc_provider.server import OIDCProvider
 
+# One pytest-xdist process runs them all: one provider to start (its migrate takes seconds), not one per process.
+pytestmark = pytest.mark.xdist_group(name="oidc_provider")
+
 CLIENT_ID = "crisisdesk-tests"
 CLIENT_SECRET = "a-client-secret-for-tests"
 PASSWORD = "provider-Pass-123"

@@ -23,6 +23,7 @@ from crisisdesk import live
 from crisisdesk.confirm import confirmation_page, is_confirmed
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error, style_filter_form
+from crisisdesk.pagination import CappedPaginator
 from incidents import permissions, services
 from incidents.checklist.models import IncidentTask
 from incidents.checklist.views import checklist_context
@@ -75,12 +76,16 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
 
 
 class IncidentListView(PermissionRequiredMixin, ListView):
-    """All incidents the user may see, filtered by the shared IncidentFilterSet, 25 per page."""
+    """All incidents the user may see, filtered by the shared IncidentFilterSet, 25 per page.
+
+    The total is capped (``crisisdesk.pagination``): no ``COUNT(*)`` over every visible incident per view.
+    """
 
     permission_required = VIEW_PERMISSION
     template_name = "incidents/incident_list.html"
     context_object_name = "incidents"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     @cached_property
     def filterset(self) -> IncidentFilterSet:

@@ -497,12 +497,16 @@ def _make_incidents(count: int, lead):
 def test_list_and_dashboard_query_count_is_flat(client_for, communicator, team_lead, page):
     client = client_for(communicator)
     _make_incidents(1, team_lead)
+    # The first request of a test process stamps the session's sign-in time (crisisdesk.middleware) and saves it.
+    _count_queries(client, url(page))
     with_one = _count_queries(client, url(page))
     _make_incidents(49, UserFactory(role=TEAM_LEAD))
     confidential = IncidentFactory(confidential=True)
     MembershipFactory(incident=confidential, user=communicator)
     with_fifty = _count_queries(client, url(page))
-    assert with_one == with_fifty
+    # The list's capped paginator counts nothing when one page holds every row (crisisdesk.pagination):
+    # one incident may cost one query less than fifty, never more.
+    assert with_fifty - with_one == (1 if page == "incidents:list" else 0)
 
 
 def test_war_room_query_count_is_flat(client_for, communicator, team_lead):

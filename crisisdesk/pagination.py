@@ -4,7 +4,8 @@ Django's ``Paginator`` runs ``COUNT(*)`` over every row the filters keep, on eve
 100,000 visible incidents that count is most of the page's database time. ``CappedPaginator``
 counts at most ``cap + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``), so the page can say
 "More than 1,000 incidents" and the user narrows the filters, which stay exact (they are the same
-``WHERE`` clause; only the total is capped).
+``WHERE`` clause; only the total is capped). That count rides along with the page's rows as a scalar
+subquery, so a page of a queryset costs one query.
 
 Pages beyond the cap still work: a page fetches one row more than it shows, which tells whether
 there is a next page without knowing the total. When that fetch finds the end of the list (the
@@ -14,10 +15,13 @@ last page, or a list shorter than one page), the exact total is known from it an
 import math
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.utils.functional import cached_property
 
 # A desk that sees more incidents than this is told "more than 1,000" instead of an exact total.
 COUNT_CAP = 1000
+# The annotation that brings the capped count along with a page's rows.
+CAPPED_COUNT = "_capped_count"
 
 
 class CappedPage(Page):
@@ -77,10 +81,12 @@ class CappedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         # One row past what the page may show (the orphans a last page absorbs included) says if more follow.
-        rows = list(self.object_list[bottom : bottom + self.per_page + self.orphans + 1])
+        rows = list(self._rows_with_capped_count()[bottom : bottom + self.per_page + self.orphans + 1])
         has_more = len(rows) > self.per_page + self.orphans
         if has_more:
             rows = rows[: self.per_page]
+            if "count" not in self.__dict__ and hasattr(rows[0], CAPPED_COUNT):
+                self.__dict__["count"] = getattr(rows[0], CAPPED_COUNT)
         else:
             if not rows and (number > 1 or not self.allow_empty_first_page):
                 raise EmptyPage(self.error_messages["no_results"])
@@ -89,6 +95,20 @@ class CappedPaginator(Paginator):
             self.end_seen = True
             self.__dict__.pop("num_pages", None)
         return CappedPage(rows, number, self, has_more=has_more)
+
+    def _rows_with_capped_count(self):
+        """The rows, each carrying the capped count: the page and its total in one query.
+
+        The count is an uncorrelated scalar subquery, which PostgreSQL and SQLite evaluate once per query.
+        """
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or queryset._fields is not None or "count" in self.__dict__:
+            return queryset
+        capped_ids = queryset.order_by().values("pk")[: self.cap + 1]
+        count = (
+            queryset.model._base_manager.filter(pk__in=capped_ids).order_by().values(n=Func(F("pk"), function="COUNT"))
+        )
+        return queryset.annotate(**{CAPPED_COUNT: Subquery(count, output_field=IntegerField())})
 
     def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
         """Django's elided range; when capped, it ends with "…" after the next pages (the last one is unknown)."""

@@ -11,7 +11,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -39,8 +39,8 @@ from incidents.forms import (
     TransitionForm,
     VerifyFactForm,
 )
-from incidents.models import Fact, Incident, Membership, Severity, Status, TimelineEntry
-from incidents.selectors import visible_incident_or_404
+from incidents.models import Fact, Incident, Membership, Severity, Status
+from incidents.selectors import timeline_window, visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement
 
@@ -187,7 +187,6 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             # "postmortem" (reverse one-to-one): the link to the post-crisis review costs no extra query.
             Incident.objects.select_related("lead", "created_by", "postmortem").prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.select_related("user", "role")),
-                Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author")),
                 Prefetch("facts", queryset=Fact.objects.select_related("created_by", "verified_by")),
                 # The war room's statements section: one query whatever the number of statements.
                 # ``refuted_fact_count``: the warning on a published statement that cites a refuted fact.
@@ -215,20 +214,42 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
         transitions = services.transition_buttons(user=user, incident=incident, acknowledge_first=can["acknowledge"])
         context = {
             "incident": incident,
+            # The newest 50 entries, or the 50 before ``?before=<entry id>`` ("Older entries").
+            "timeline": timeline_window(incident, before=self._timeline_cursor()),
             "can": can,
             "transitions": transitions,
             "transition_form": TransitionForm() if transitions else None,
             "note_form": NoteForm() if can["add_note"] else None,
             "fact_form": FactForm() if can["add_fact"] else None,
             "severity_form": SeverityForm(initial={"severity": incident.severity}) if can["manage"] else None,
-            "lead_form": SetLeadForm(initial={"lead": incident.lead_id}) if can["manage"] else None,
-            "member_form": AddMemberForm() if can["manage"] else None,
+            **_team_forms(incident, can_manage=can["manage"]),
             "verify_choices": VerifyFactForm.base_fields["status"].choices,
             **checklist_context(user, incident),
             # Live: timeline entries, review transitions and tasks of this incident (crisisdesk.live).
             "live_topics": [live.incident_topic(incident)],
         }
         return super().get_context_data(**context, **kwargs)
+
+    def _timeline_cursor(self) -> int | None:
+        raw = self.request.GET.get("before")
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise BadRequest(_("“before” must be the number of a timeline entry."))
+        return int(raw)
+
+
+def _team_forms(incident: Incident, *, can_manage: bool) -> dict:
+    """The war room's lead and member forms; they offer the same people, read in one query for both."""
+    if not can_manage:
+        return {"lead_form": None, "member_form": None}
+    lead_form = SetLeadForm(initial={"lead": incident.lead_id})
+    member_form = AddMemberForm()
+    # ``iter`` first: ``list()`` of the choices would ask their length, a COUNT query of its own.
+    people = list(iter(lead_form.fields["lead"].choices))
+    lead_form.fields["lead"].choices = people
+    member_form.fields["user"].choices = people
+    return {"lead_form": lead_form, "member_form": member_form}
 
 
 class IncidentActionView(LoginRequiredMixin, View):

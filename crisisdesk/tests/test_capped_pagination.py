@@ -70,6 +70,15 @@ def test_a_page_past_the_end_and_bad_numbers_are_refused(incidents_23):
         pages.page("two")
 
 
+def test_a_page_and_its_capped_count_are_one_query(incidents_23):
+    pages = paginator(cap=10)
+    with CaptureQueriesContext(connection) as queries:
+        page = pages.page(2)
+        assert pages.count == 11 and pages.capped
+    assert len(queries.captured_queries) == 1
+    assert [i.pk for i in page] == [i.pk for i in incidents_23[5:10]]
+
+
 def test_a_short_list_needs_no_count_query(incidents_23):
     pages = paginator(cap=100, per_page=25)
     with CaptureQueriesContext(connection) as queries:

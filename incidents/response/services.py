@@ -229,15 +229,25 @@ def _update_clock(incident, *, target, last_published_at, now) -> ResponseClock 
     return ResponseClock(code=ReminderClock.UPDATE, started_at=last, target=interval, now=now, cycle=last.isoformat())
 
 
+def _prefetched_statements(incident: Incident) -> list | None:
+    return getattr(incident, "_prefetched_objects_cache", {}).get("statements")
+
+
 def response_boards(incidents, *, now: datetime | None = None) -> dict[int, ResponseBoard]:
-    """Response clocks of many incidents in two queries, whatever their number (dashboard)."""
+    """Response clocks of many incidents in two queries, whatever their number (dashboard); one with statements prefetched."""
     incidents = list(incidents)
     now = now or timezone.now()
     if not incidents:
         return {}
     targets = targets_by_severity()
-    active_ids = [incident.pk for incident in incidents if incident.is_active]
-    published = last_publications(active_ids) if active_ids else {}
+    # An incident whose statements are loaded already (the war room's prefetch) needs no query for them.
+    published = {
+        incident.pk: max((s.published_at for s in statements if s.published_at), default=None)
+        for incident in incidents
+        if (statements := _prefetched_statements(incident)) is not None
+    }
+    active_ids = [incident.pk for incident in incidents if incident.is_active and incident.pk not in published]
+    published.update(last_publications(active_ids) if active_ids else {})
     boards = {}
     for incident in incidents:
         target = targets.get(incident.severity)

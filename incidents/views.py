@@ -40,6 +40,7 @@ from incidents.forms import (
     VerifyFactForm,
 )
 from incidents.models import Fact, Incident, Membership, Severity, Status
+from incidents.response.services import with_response_target
 from incidents.selectors import timeline_window, visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement
@@ -185,7 +186,8 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             self.request,
             self.kwargs["reference"],
             # "postmortem" (reverse one-to-one): the link to the post-crisis review costs no extra query.
-            Incident.objects.select_related("lead", "created_by", "postmortem").prefetch_related(
+            # The response clocks' target comes along too (``with_response_target``): no query of its own.
+            with_response_target(Incident.objects.select_related("lead", "created_by", "postmortem")).prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.select_related("user", "role")),
                 Prefetch("facts", queryset=Fact.objects.select_related("created_by", "verified_by")),
                 # The war room's statements section: one query whatever the number of statements.

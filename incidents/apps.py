@@ -23,6 +23,12 @@ class IncidentsConfig(DomainPackagesAppConfig):
 
         hooks.register_on_fact_refuted(statements_flag_refuted_fact)
 
+        # The navigation bar's alerts badge, counted with the other badges in one query (crisisdesk.badges).
+        from crisisdesk.badges import register_badge
+        from incidents.templatetags import alert_tags
+
+        register_badge(alert_tags.BADGE, alert_tags.unhandled_alerts_for)
+
         # In-app notification kinds of each domain (crisisdesk.notifications).
         from incidents.checklist.services import register_notification_kinds as checklist_kinds
         from incidents.listening.sources.services import register_notification_kinds as source_kinds

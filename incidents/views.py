@@ -11,7 +11,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -23,6 +23,7 @@ from crisisdesk import live
 from crisisdesk.confirm import confirmation_page, is_confirmed
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error, style_filter_form
+from crisisdesk.pagination import CappedPaginator
 from incidents import permissions, services
 from incidents.checklist.models import IncidentTask
 from incidents.checklist.views import checklist_context
@@ -38,8 +39,9 @@ from incidents.forms import (
     TransitionForm,
     VerifyFactForm,
 )
-from incidents.models import Fact, Incident, Membership, Severity, Status, TimelineEntry
-from incidents.selectors import visible_incident_or_404
+from incidents.models import Fact, Incident, Membership, Severity, Status
+from incidents.response.services import with_response_target
+from incidents.selectors import timeline_window, visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement
 
@@ -75,12 +77,16 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
 
 
 class IncidentListView(PermissionRequiredMixin, ListView):
-    """All incidents the user may see, filtered by the shared IncidentFilterSet, 25 per page."""
+    """All incidents the user may see, filtered by the shared IncidentFilterSet, 25 per page.
+
+    The total is capped (``crisisdesk.pagination``): no ``COUNT(*)`` over every visible incident per view.
+    """
 
     permission_required = VIEW_PERMISSION
     template_name = "incidents/incident_list.html"
     context_object_name = "incidents"
     paginate_by = 25
+    paginator_class = CappedPaginator
 
     @cached_property
     def filterset(self) -> IncidentFilterSet:
@@ -180,9 +186,9 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             self.request,
             self.kwargs["reference"],
             # "postmortem" (reverse one-to-one): the link to the post-crisis review costs no extra query.
-            Incident.objects.select_related("lead", "created_by", "postmortem").prefetch_related(
+            # The response clocks' target comes along too (``with_response_target``): no query of its own.
+            with_response_target(Incident.objects.select_related("lead", "created_by", "postmortem")).prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.select_related("user", "role")),
-                Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author")),
                 Prefetch("facts", queryset=Fact.objects.select_related("created_by", "verified_by")),
                 # The war room's statements section: one query whatever the number of statements.
                 # ``refuted_fact_count``: the warning on a published statement that cites a refuted fact.
@@ -210,20 +216,42 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
         transitions = services.transition_buttons(user=user, incident=incident, acknowledge_first=can["acknowledge"])
         context = {
             "incident": incident,
+            # The newest 50 entries, or the 50 before ``?before=<entry id>`` ("Older entries").
+            "timeline": timeline_window(incident, before=self._timeline_cursor()),
             "can": can,
             "transitions": transitions,
             "transition_form": TransitionForm() if transitions else None,
             "note_form": NoteForm() if can["add_note"] else None,
             "fact_form": FactForm() if can["add_fact"] else None,
             "severity_form": SeverityForm(initial={"severity": incident.severity}) if can["manage"] else None,
-            "lead_form": SetLeadForm(initial={"lead": incident.lead_id}) if can["manage"] else None,
-            "member_form": AddMemberForm() if can["manage"] else None,
+            **_team_forms(incident, can_manage=can["manage"]),
             "verify_choices": VerifyFactForm.base_fields["status"].choices,
             **checklist_context(user, incident),
             # Live: timeline entries, review transitions and tasks of this incident (crisisdesk.live).
             "live_topics": [live.incident_topic(incident)],
         }
         return super().get_context_data(**context, **kwargs)
+
+    def _timeline_cursor(self) -> int | None:
+        raw = self.request.GET.get("before")
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise BadRequest(_("“before” must be the number of a timeline entry."))
+        return int(raw)
+
+
+def _team_forms(incident: Incident, *, can_manage: bool) -> dict:
+    """The war room's lead and member forms; they offer the same people, read in one query for both."""
+    if not can_manage:
+        return {"lead_form": None, "member_form": None}
+    lead_form = SetLeadForm(initial={"lead": incident.lead_id})
+    member_form = AddMemberForm()
+    # ``iter`` first: ``list()`` of the choices would ask their length, a COUNT query of its own.
+    people = list(iter(lead_form.fields["lead"].choices))
+    lead_form.fields["lead"].choices = people
+    member_form.fields["user"].choices = people
+    return {"lead_form": lead_form, "member_form": member_form}
 
 
 class IncidentActionView(LoginRequiredMixin, View):

@@ -18,6 +18,14 @@ class ReviewConfig(AppConfig):
 
         checks.register(check_reviewable_kinds, checks.Tags.models)
 
+        # "Is any review round open?" rides with the navigation badges (crisisdesk.badges): when none
+        # is, the queue count costs nothing more.
+        from crisisdesk.badges import register_badge
+
+        from .selectors import OPEN_REVIEWS_BADGE, open_review_requests_for
+
+        register_badge(OPEN_REVIEWS_BADGE, open_review_requests_for)
+
         # In-app notifications of review requests and decisions (crisisdesk.notifications).
         from .notify import register_kinds
 

@@ -70,6 +70,16 @@ def can_view_any_reviewable(user) -> bool:
     return user.is_authenticated and any(user.has_perm(_view_permission(model)) for model in reviewable_models())
 
 
+OPEN_REVIEWS_BADGE = "open_review_requests"
+
+
+def open_review_requests_for(user) -> QuerySet | None:
+    """Every open review round (visible or not: only "none at all" is read from it), ``None`` for who reviews nothing."""
+    if not can_view_any_reviewable(user):
+        return None
+    return ReviewRequest.objects.filter(status=ReviewRequestStatus.OPEN)
+
+
 def _visible_rows(queryset: QuerySet, user) -> QuerySet:
     """Rows of a table linked to items by (content_type, object_id), kept only where the item is visible."""
     conditions = [

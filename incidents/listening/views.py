@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from crisisdesk.pagination import CappedPaginator
 from incidents.listening import charts, csv_import, inbox, services
 from incidents.listening.alerts import can_handle_alerts
 from incidents.listening.filtersets import MentionFilterSet
@@ -37,12 +38,13 @@ def _messages_from(request, exc: ValidationError):
 
 
 class InboxView(PermissionRequiredMixin, ListView):
-    """The mention inbox: filters, bulk triage, newest first."""
+    """The mention inbox: filters, bulk triage, newest first; the total is capped (``crisisdesk.pagination``)."""
 
     permission_required = "incidents.view_mention"
     template_name = "mentions/inbox.html"
     context_object_name = "mentions"
     paginate_by = 50
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         base = (

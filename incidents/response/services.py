@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,6 +173,35 @@ class ResponseBoard:
         return any(clock.due_soon for clock in self.clocks)
 
 
+# What the clocks read of a target; ``with_response_target`` brings them along with an incident.
+CLOCK_TARGET_FIELDS = (
+    "pk",
+    "acknowledge_minutes",
+    "first_response_minutes",
+    "update_interval_minutes",
+    "update_window_minutes",
+)
+TARGET_ANNOTATION = "_response_target_{}"
+
+
+def with_response_target(queryset):
+    """Incidents annotated with their severity's response target, so a war room reads it in the incident's query."""
+    target = ResponseTarget.objects.filter(severity=OuterRef("severity"))
+    return queryset.annotate(
+        **{TARGET_ANNOTATION.format(name): Subquery(target.values(name)[:1]) for name in CLOCK_TARGET_FIELDS}
+    )
+
+
+def _annotated_target(incident: Incident) -> tuple[bool, ResponseTarget | None]:
+    """(annotated?, the target) from ``with_response_target``'s annotations, if the incident has them."""
+    if not hasattr(incident, TARGET_ANNOTATION.format("pk")):
+        return False, None
+    values = {name: getattr(incident, TARGET_ANNOTATION.format(name)) for name in CLOCK_TARGET_FIELDS}
+    if values["pk"] is None:
+        return True, None
+    return True, ResponseTarget(severity=incident.severity, **values)
+
+
 def targets_by_severity() -> dict[int, ResponseTarget]:
     """All targets in one query (four rows)."""
     return {target.severity: target for target in ResponseTarget.objects.all()}
@@ -229,18 +258,34 @@ def _update_clock(incident, *, target, last_published_at, now) -> ResponseClock 
     return ResponseClock(code=ReminderClock.UPDATE, started_at=last, target=interval, now=now, cycle=last.isoformat())
 
 
+def _prefetched_statements(incident: Incident) -> list | None:
+    return getattr(incident, "_prefetched_objects_cache", {}).get("statements")
+
+
 def response_boards(incidents, *, now: datetime | None = None) -> dict[int, ResponseBoard]:
-    """Response clocks of many incidents in two queries, whatever their number (dashboard)."""
+    """Response clocks of many incidents in two queries, whatever their number (dashboard).
+
+    None when the incidents come with their statements prefetched and ``with_response_target`` (war room).
+    """
     incidents = list(incidents)
     now = now or timezone.now()
     if not incidents:
         return {}
-    targets = targets_by_severity()
-    active_ids = [incident.pk for incident in incidents if incident.is_active]
-    published = last_publications(active_ids) if active_ids else {}
+    annotated = {incident.pk: _annotated_target(incident) for incident in incidents}
+    # The targets' table only when an incident did not bring its own (``with_response_target``).
+    targets = {} if all(known for known, _target in annotated.values()) else targets_by_severity()
+    # An incident whose statements are loaded already (the war room's prefetch) needs no query for them.
+    published = {
+        incident.pk: max((s.published_at for s in statements if s.published_at), default=None)
+        for incident in incidents
+        if (statements := _prefetched_statements(incident)) is not None
+    }
+    active_ids = [incident.pk for incident in incidents if incident.is_active and incident.pk not in published]
+    published.update(last_publications(active_ids) if active_ids else {})
     boards = {}
     for incident in incidents:
-        target = targets.get(incident.severity)
+        known, target = annotated[incident.pk]
+        target = target if known else targets.get(incident.severity)
         clocks = incident_clocks(incident, target=target, last_published_at=published.get(incident.pk), now=now)
         boards[incident.pk] = ResponseBoard(target=target, clocks=clocks)
     return boards

@@ -1,16 +1,21 @@
 """Unhandled spike alerts where people look: ``{% unhandled_alert_count %}`` (the navigation badge)
 and ``{% unhandled_alerts_card %}`` (the dashboard card with its actions).
 
-The badge is one ``COUNT`` per request over the partial index of unhandled alerts, computed
-once (the card reuses it); users who may not read alerts cost no query at all.
+The badge is a ``COUNT`` over the partial index of unhandled alerts, computed once per request
+with the other navigation badges (``crisisdesk.badges``; the card reuses it); users who may not
+read alerts add nothing to that query.
 """
 
 from django import template
 
+from crisisdesk.badges import badge_count
 from incidents.listening.alerts import can_handle_alerts
 from incidents.listening.models import Alert
 
 register = template.Library()
+
+# The navigation badge's name among the badges counted in one query (crisisdesk.badges).
+BADGE = "unhandled_alerts"
 
 # The dashboard card lists the newest few; the badge and the card's heading give the total.
 CARD_ALERTS = 5
@@ -27,9 +32,12 @@ def unhandled_alert_count(context) -> int:
     user = getattr(request, "user", None)
     if not _may_read_alerts(user):
         return 0
-    if not hasattr(request, "_unhandled_alert_count"):
-        request._unhandled_alert_count = Alert.objects.visible_to(user).unhandled().count()
-    return request._unhandled_alert_count
+    return badge_count(request, BADGE)
+
+
+def unhandled_alerts_for(user):
+    """The alerts the badge counts, ``None`` for who may not read alerts (registered in ``IncidentsConfig.ready``)."""
+    return Alert.objects.visible_to(user).unhandled() if _may_read_alerts(user) else None
 
 
 @register.inclusion_tag("mentions/partials/dashboard_alerts.html", takes_context=True)

@@ -56,7 +56,10 @@ def review_queue_count(context) -> int:
     if user is None or not user.is_authenticated:
         return 0
     if not hasattr(request, "_review_queue_count"):
-        from crisisdesk.review.selectors import waiting_for
+        from crisisdesk.badges import badge_count
+        from crisisdesk.review.selectors import OPEN_REVIEWS_BADGE, waiting_for
 
-        request._review_queue_count = len(waiting_for(user))
+        # No open round at all (the badges' one query says so): nothing waits, no queue to build.
+        no_open_round = badge_count(request, OPEN_REVIEWS_BADGE) == 0
+        request._review_queue_count = 0 if no_open_round else len(waiting_for(user))
     return request._review_queue_count

@@ -2,6 +2,7 @@
 
 from incidents.listening.sources.connectors import (
     bluesky,  # noqa: F401
+    bluesky_search,  # noqa: F401
     feeds,  # noqa: F401
     hackernews,  # noqa: F401
     mastodon,  # noqa: F401

@@ -6,5 +6,6 @@ from incidents.listening.sources.connectors import (
     feeds,  # noqa: F401
     hackernews,  # noqa: F401
     mastodon,  # noqa: F401
+    mastodon_stream,  # noqa: F401
     webhook,  # noqa: F401
 )

@@ -1,0 +1,109 @@
+"""A local fake of Mastodon's WebSocket streaming API (a real WebSocket server on 127.0.0.1), for the tests.
+
+It speaks the documented protocol: ``GET /api/v1/streaming?stream=hashtag&tag=…`` upgraded to a
+WebSocket; the client may send ``{"type": "subscribe", "stream": "hashtag", "tag": …}``; the server
+sends ``{"stream": ["hashtag", <tag>], "event": …, "payload": …}`` messages (``payload`` a JSON text
+for ``update``/``status.update``, the status id for ``delete``). ``connections[n]`` is the list of
+messages the n-th connection gets (the last list repeats); ``drop_first`` closes the first one
+abruptly (1011) after its messages; ``reject_status`` answers the handshake with an HTTP error;
+``on_connect(n)`` runs before the n-th connection's messages are sent (a status posted meanwhile).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Response
+from websockets.sync.server import serve
+
+
+def stream_message(event: str, payload, tag: str = "acme") -> dict:
+    """A streaming message as Mastodon sends it (a status payload is serialised to a JSON text)."""
+    return {
+        "stream": ["hashtag", tag],
+        "event": event,
+        "payload": payload if isinstance(payload, str) else json.dumps(payload),
+    }
+
+
+class FakeMastodonStreaming:
+    def __init__(self, connections=(), *, drop_first=False, hold=False, on_connect=None):
+        self.connections = [list(c) for c in connections] or [[]]
+        self.drop_first = drop_first
+        self.hold = hold
+        self.on_connect = on_connect
+        self.reject_status: int | None = None
+        self.reject_headers: dict = {}
+        self.requests: list[dict] = []
+        self.subscriptions: list[dict] = []
+        self.connected = 0
+        self._server = None
+        self._thread = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.socket.getsockname()[:2]
+        return f"ws://{host}:{port}"
+
+    def _process_request(self, connection, request):
+        parts = urlsplit(request.path)
+        self.requests.append(
+            {
+                "path": parts.path,
+                "authorization": request.headers.get("Authorization"),
+                **{k: v[0] for k, v in parse_qs(parts.query).items()},
+            }
+        )
+        if parts.path != "/api/v1/streaming":
+            return connection.respond(404, "Not found\n")
+        if self.reject_status:
+            body = b'{"error":"refused"}'
+            headers = Headers({"Content-Type": "application/json", "Content-Length": str(len(body))})
+            for name, value in self.reject_headers.items():
+                headers[name] = value
+            return Response(self.reject_status, "Error", headers, body)
+        return None
+
+    def _handler(self, websocket):
+        index = self.connected
+        self.connected += 1
+        if self.on_connect:
+            self.on_connect(index)
+        messages = self.connections[min(index, len(self.connections) - 1)]
+        try:
+            for message in messages:
+                websocket.send(message if isinstance(message, str) else json.dumps(message))
+            if index == 0 and self.drop_first:
+                websocket.close(1011, "internal error")
+                return
+            if self.hold:
+                while True:
+                    raw = websocket.recv()
+                    self.subscriptions.append(json.loads(raw))
+            # Read the client's subscriptions briefly, then end the stream normally.
+            while True:
+                raw = websocket.recv(timeout=0.3)
+                self.subscriptions.append(json.loads(raw))
+        except (ConnectionClosed, TimeoutError, ValueError):
+            return
+
+    def start(self) -> FakeMastodonStreaming:
+        self._server = serve(self._handler, "127.0.0.1", 0, process_request=self._process_request, compression=None)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

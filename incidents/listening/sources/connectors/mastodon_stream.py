@@ -141,9 +141,9 @@ class MastodonStreamConnector(MastodonConnector):
             while len(known) > KNOWN_IDS:
                 known.popitem(last=False)
 
-        def flush(force=False):
+        def flush():
             nonlocal items, deleted, seen, malformed, flushed_at
-            if items or deleted or force:
+            if items or deleted:
                 record(items=items, cursor={"timelines": dict(state)}, deleted_ids=deleted)
                 if stats is not None:
                     stats.add(events=seen, matched=len(items), malformed=malformed, last_time_us=0)

@@ -12,13 +12,13 @@ abruptly (1011) after its messages; ``reject_status`` answers the handshake with
 from __future__ import annotations
 
 import json
-import threading
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
-from websockets.sync.server import serve
+
+from incidents.listening.sources.fakes.websocket import LocalWebSocketServer
 
 
 def stream_message(event: str, payload, tag: str = "acme") -> dict:
@@ -30,7 +30,7 @@ def stream_message(event: str, payload, tag: str = "acme") -> dict:
     }
 
 
-class FakeMastodonStreaming:
+class FakeMastodonStreaming(LocalWebSocketServer):
     def __init__(self, connections=(), *, drop_first=False, hold=False, on_connect=None):
         self.connections = [list(c) for c in connections] or [[]]
         self.drop_first = drop_first
@@ -41,13 +41,6 @@ class FakeMastodonStreaming:
         self.requests: list[dict] = []
         self.subscriptions: list[dict] = []
         self.connected = 0
-        self._server = None
-        self._thread = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"ws://{host}:{port}"
 
     def _process_request(self, connection, request):
         parts = urlsplit(request.path)
@@ -90,20 +83,3 @@ class FakeMastodonStreaming:
                 self.subscriptions.append(json.loads(raw))
         except (ConnectionClosed, TimeoutError, ValueError):
             return
-
-    def start(self) -> FakeMastodonStreaming:
-        self._server = serve(self._handler, "127.0.0.1", 0, process_request=self._process_request, compression=None)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

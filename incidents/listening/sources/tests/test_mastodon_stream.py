@@ -85,6 +85,18 @@ def test_stream_updates_edits_deletes_and_backfills_the_gap_on_reconnect(instanc
     assert "closed the stream" in source.last_error
 
 
+def test_stop_ends_a_held_stream_and_records_its_last_batch(instance, fake_server):
+    stop = threading.Event()
+    with FakeMastodonStreaming([[stream_message("update", local(fake_server, 4))]], hold=True) as streaming:
+        source = make_source(fake_server, streaming)
+        timer = threading.Timer(1.0, stop.set)
+        timer.start()
+        stream.run_source(source.pk, stop=stop, max_failures=1)
+    source.refresh_from_db()
+    assert source.cursor == {"timelines": {"tag:acme": {"min_id": "1004"}}}
+    assert source.consecutive_failures == 0 and Mention.objects.count() == 4
+
+
 def test_restart_resumes_from_the_stored_min_id_and_resolves_deletes_of_stored_statuses(instance, fake_server):
     with FakeMastodonStreaming([[]]) as streaming:
         source = make_source(fake_server, streaming)

@@ -101,21 +101,20 @@ class MastodonStreamConnector(MastodonConnector):
 
     def clean_config(self, config: dict) -> dict:
         config = {**self.default_config, **(config or {})}
-        for key in ("instance_url", "streaming_url"):
-            value = str(config[key] or "")
-            if (value or key == "instance_url") and not value.startswith(("http://", "https://", "ws://", "wss://")):
-                raise ValidationError({"config": _("“%(key)s” must be an http(s) or ws(s) URL.") % {"key": key}})
+        if not str(config["instance_url"] or "").startswith(("http://", "https://")):
+            raise ValidationError({"config": _("“instance_url” must be an http(s) URL.")})
+        if config["streaming_url"] and not str(config["streaming_url"]).startswith(
+            ("http://", "https://", "ws://", "wss://")
+        ):
+            raise ValidationError(
+                {"config": _("“%(key)s” must be an http(s) or ws(s) URL.") % {"key": "streaming_url"}}
+            )
         if not isinstance(config["hashtags"], list) or not all(isinstance(v, str) for v in config["hashtags"]):
             raise ValidationError({"config": _("“%(key)s” must be a list of strings.") % {"key": "hashtags"}})
         for key in ("limit", "backfill_pages", "batch_seconds"):
             value = config[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValidationError({"config": _("“%(key)s” must be a positive number.") % {"key": key}})
-        # The polling connector's code (backfill) reads an http(s) instance URL and no searches.
-        config["instance_url"] = (
-            str(config["instance_url"]).replace("wss://", "https://", 1).replace("ws://", "http://", 1)
-        )
-        config["searches"] = []
         return config
 
     def stream(self, source, cursor: dict, record, *, stop: threading.Event | None = None, stats=None) -> None:

@@ -194,8 +194,15 @@ def test_config_validation():
 
     connector = MastodonStreamConnector()
     cleaned = connector.clean_config({"instance_url": "https://m.example"})
-    assert cleaned["backfill_pages"] == 20 and cleaned["searches"] == []
-    for bad in ({"instance_url": "m.example"}, {"hashtags": "acme"}, {"batch_seconds": 0}, {"limit": "x"}):
+    assert cleaned["backfill_pages"] == 20 and cleaned["streaming_url"] == ""
+    for bad in (
+        {"instance_url": "m.example"},
+        {"instance_url": "wss://m.example"},
+        {"streaming_url": "ftp://s.example"},
+        {"hashtags": "acme"},
+        {"batch_seconds": 0},
+        {"limit": "x"},
+    ):
         with pytest.raises(ValidationError):
             connector.clean_config(bad)
     from incidents.listening.sources.connectors.mastodon_stream import streaming_url

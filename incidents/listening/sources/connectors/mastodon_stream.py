@@ -34,7 +34,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from crisisdesk.secretbox import SecretUnavailable
 from incidents.listening.sources.connectors.base import (
+    AuthError,
     BadPayload,
     ConnectorError,
     RateLimited,
@@ -126,7 +128,10 @@ class MastodonStreamConnector(MastodonConnector):
             raise ConnectorError("No hashtag to stream: set “hashtags” or give the source one-word watch terms")
         base = config["instance_url"].rstrip("/")
         timelines = [(f"tag:{t}", f"{base}/api/v1/timelines/tag/{quote(t, safe='')}", {}) for t in tags]
-        token = source.credential("access_token")
+        try:
+            token = source.credential("access_token")
+        except SecretUnavailable as exc:  # an env: reference not set: the source shows it (the poller does the same)
+            raise AuthError(str(exc)) from exc
         state = dict((cursor or {}).get("timelines") or {})
         known: OrderedDict[str, str] = OrderedDict()
         items: list[dict] = []

@@ -211,3 +211,15 @@ def test_config_validation():
     assert streaming_url({"instance_url": "https://m.example", "streaming_url": "wss://s.m.example"}) == (
         "wss://s.m.example"
     )
+
+
+def test_a_missing_env_credential_is_recorded_on_the_source(instance, fake_server, monkeypatch):
+    monkeypatch.delenv("MASTODON_TOKEN_MISSING", raising=False)
+    with FakeMastodonStreaming([[]]) as streaming:
+        source = make_source(fake_server, streaming)
+        source.set_credentials({"access_token": "env:MASTODON_TOKEN_MISSING"})
+        source.save()
+        stream.run_source(source.pk, stop=threading.Event(), max_failures=1)
+    source.refresh_from_db()
+    assert source.last_error.startswith("AuthError") and "MASTODON_TOKEN_MISSING" in source.last_error
+    assert streaming.requests == []

@@ -149,8 +149,9 @@ class MastodonStreamConnector(MastodonConnector):
             nonlocal items, deleted, seen, malformed, flushed_at
             if items or deleted:
                 record(items=items, cursor={"timelines": dict(state)}, deleted_ids=deleted)
-                if stats is not None:
-                    stats.add(events=seen, matched=len(items), malformed=malformed, last_time_us=0)
+            # Counted even when nothing is recorded (only ignored or malformed messages in the batch).
+            if stats is not None and seen:
+                stats.add(events=seen, matched=len(items), malformed=malformed, last_time_us=0)
             items, deleted, seen, malformed = [], [], 0, 0
             flushed_at = time.monotonic()
 

@@ -6,7 +6,7 @@ sends ``{"stream": ["hashtag", <tag>], "event": …, "payload": …}`` messages 
 for ``update``/``status.update``, the status id for ``delete``). ``connections[n]`` is the list of
 messages the n-th connection gets (the last list repeats); ``drop_first`` closes the first one
 abruptly (1011) after its messages; ``reject_status`` answers the handshake with an HTTP error;
-``on_connect(n)`` runs before the n-th connection's messages are sent (a status posted meanwhile).
+``on_connect(n)`` runs before the n-th handshake is answered (a status posted meanwhile).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class FakeMastodonStreaming(LocalWebSocketServer):
         self.requests: list[dict] = []
         self.subscriptions: list[dict] = []
         self.connected = 0
+        self.handshakes = 0
 
     def _process_request(self, connection, request):
         parts = urlsplit(request.path)
@@ -59,13 +60,15 @@ class FakeMastodonStreaming(LocalWebSocketServer):
             for name, value in self.reject_headers.items():
                 headers[name] = value
             return Response(self.reject_status, "Error", headers, body)
+        if self.on_connect:
+            # Before the handshake answer: the client's backfill, which follows it, sees what this adds.
+            self.on_connect(self.handshakes)
+        self.handshakes += 1
         return None
 
     def _handler(self, websocket):
         index = self.connected
         self.connected += 1
-        if self.on_connect:
-            self.on_connect(index)
         messages = self.connections[min(index, len(self.connections) - 1)]
         try:
             for message in messages:
@@ -79,7 +82,7 @@ class FakeMastodonStreaming(LocalWebSocketServer):
                     self.subscriptions.append(json.loads(raw))
             # Read the client's subscriptions briefly, then end the stream normally.
             while True:
-                raw = websocket.recv(timeout=0.3)
+                raw = websocket.recv(timeout=1.0)
                 self.subscriptions.append(json.loads(raw))
         except (ConnectionClosed, TimeoutError, ValueError):
             return

@@ -223,3 +223,24 @@ def test_a_missing_env_credential_is_recorded_on_the_source(instance, fake_serve
     source.refresh_from_db()
     assert source.last_error.startswith("AuthError") and "MASTODON_TOKEN_MISSING" in source.last_error
     assert streaming.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listen_runs_a_mastodon_stream_source_next_to_the_others(instance, fake_server):
+    import time
+
+    running, stats = {}, stream.StreamStats()
+    with FakeMastodonStreaming([[stream_message("update", local(fake_server, 4))]], hold=True) as streaming:
+        source = make_source(fake_server, streaming)
+        try:
+            stream.reconcile(running, stats=stats)
+            assert set(running) == {source.pk}
+            deadline = time.monotonic() + 10
+            while Source.objects.get(pk=source.pk).cursor != {"timelines": {"tag:acme": {"min_id": "1004"}}}:
+                assert time.monotonic() < deadline, "timed out"
+                time.sleep(0.05)
+        finally:
+            for run in running.values():
+                run.stop.set()
+                run.thread.join(timeout=30)
+    assert Mention.objects.count() == 4 and stats.matched >= 1

@@ -28,6 +28,7 @@ class SourceKind(models.TextChoices):
     BLUESKY_JETSTREAM = "bluesky_jetstream", _("Bluesky (Jetstream stream)")
     BLUESKY_SEARCH = "bluesky_search", _("Bluesky (post search)")
     MASTODON = "mastodon", _("Mastodon")
+    MASTODON_STREAM = "mastodon_stream", _("Mastodon (streaming)")
     REDDIT = "reddit", _("Reddit")
     YOUTUBE = "youtube", _("YouTube")
     HACKERNEWS = "hackernews", _("Hacker News (Algolia)")

@@ -84,13 +84,17 @@ class MastodonConnector(Connector):
 
     def poll(self, source, cursor: dict) -> PollResult:
         config = self.clean_config(source.config)
+        return self.poll_timelines(source, cursor, self.timelines(source, config), config)
+
+    def poll_timelines(self, source, cursor: dict, timelines, config) -> PollResult:
+        """One page of each timeline after its ``min_id`` (also the streaming connector's backfill)."""
         http = source_http(source)
         token = source.credential("access_token")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         state = dict(cursor.get("timelines") or {})
         items, more = [], False
         limit = int(config["limit"])
-        for key, url, params in self.timelines(source, config):
+        for key, url, params in timelines:
             params = {**params, "limit": limit}
             min_id = (state.get(key) or {}).get("min_id")
             if min_id:

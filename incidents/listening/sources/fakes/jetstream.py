@@ -10,14 +10,14 @@ as they are (malformed payloads).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
-from websockets.sync.server import serve
+
+from incidents.listening.sources.fakes.websocket import LocalWebSocketServer
 
 
 def post_event(did: str, rkey: str, time_us: int, *, text: str = "", operation: str = "create", lang="en") -> dict:
@@ -34,7 +34,7 @@ def post_event(did: str, rkey: str, time_us: int, *, text: str = "", operation: 
     return {"did": did, "time_us": time_us, "kind": "commit", "commit": commit}
 
 
-class FakeJetstream:
+class FakeJetstream(LocalWebSocketServer):
     """Replays ``events`` (dicts or raw strings) to each subscriber, from its cursor; then closes or holds."""
 
     def __init__(self, events=(), *, close_after=True, rate: float | None = None, generator=None, drop_after=None):
@@ -50,13 +50,6 @@ class FakeJetstream:
         self.requests: list[dict] = []
         self.sent = 0
         self.first_sent_at = self.last_sent_at = 0.0
-        self._server = None
-        self._thread = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"ws://{host}:{port}"
 
     def _process_request(self, connection, request):
         query = parse_qs(urlsplit(request.path).query)
@@ -102,20 +95,3 @@ class FakeJetstream:
                 websocket.recv()  # hold the connection until the client goes
             except Exception:  # noqa: BLE001 - the client closing ends the handler either way
                 return
-
-    def start(self) -> FakeJetstream:
-        self._server = serve(self._handler, "127.0.0.1", 0, process_request=self._process_request, compression=None)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

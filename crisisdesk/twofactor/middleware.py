@@ -10,12 +10,28 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import stepup
 
 # Once the session is known to be fine (a factor confirmed, or none required), no query per request.
 SETTLED_KEY = "twofactor_settled"
 EXEMPT_PREFIXES = ("/static/", "/api/", "/healthz", "/metrics", "/favicon.ico", "/live/", "/i18n/", "/accounts/")
+
+
+def come_back_to(request) -> str:
+    """Where to return once the factor is confirmed: the page asked for, or for a POST the page it came from.
+
+    The POST itself is not replayed: nothing it asked for has happened, the person sends it again.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return reverse("dashboard")
 
 
 class TwoFactorMiddleware:
@@ -39,8 +55,8 @@ class TwoFactorMiddleware:
             request.session[SETTLED_KEY] = True
             return None
         if stepup.has_device(user):
-            return redirect(stepup.confirm_url(request.get_full_path()))
+            return redirect(stepup.confirm_url(come_back_to(request)))
         if stepup.factor_required(user):
-            return redirect(f"{reverse('twofactor:enrol')}?{urlencode({'next': request.get_full_path()})}")
+            return redirect(f"{reverse('twofactor:enrol')}?{urlencode({'next': come_back_to(request)})}")
         request.session[SETTLED_KEY] = True
         return None

@@ -3,6 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from crisisdesk.twofactor.stepup import StepUpRequired, confirm_url, require_recent_factor
 
 from .models import AuditRecord
 from .services import acting_as
@@ -30,8 +35,37 @@ class AuditRecordAdmin(admin.ModelAdmin):
 User = get_user_model()
 
 
+# What makes a change of someone's roles: it needs a second factor confirmed lately (issue 16).
+ROLE_FIELDS = ("groups", "user_permissions", "is_superuser", "is_staff")
+
+
 class AuditedUserAdmin(UserAdmin):
-    """Django's user admin; group (role) changes it saves are audited with the admin user as the actor."""
+    """Django's user admin; group (role) changes it saves are audited with the admin user as the actor.
+
+    Changing roles (groups, permissions, superuser or staff status) needs a second factor confirmed in
+    the step-up window (``crisisdesk.twofactor.stepup``): without one the form refuses, nothing is saved.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        def clean(form):
+            cleaned_data = form_class.clean(form)
+            if any(name in form.changed_data for name in ROLE_FIELDS):
+                try:
+                    require_recent_factor(request)
+                except StepUpRequired:
+                    raise ValidationError(
+                        format_html(
+                            '{} <a href="{}">{}</a>',
+                            gettext("Changing roles needs a second factor confirmed in the last few minutes."),
+                            confirm_url(request.get_full_path()),
+                            gettext("Confirm it, then save again."),
+                        )
+                    ) from None
+            return cleaned_data
+
+        return type(form_class.__name__, (form_class,), {"clean": clean})
 
     def save_related(self, request, form, formsets, change):
         with acting_as(request.user):

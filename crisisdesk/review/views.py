@@ -33,7 +33,7 @@ from crisisdesk import live
 from crisisdesk.confirm import confirmation_page, is_confirmed
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
-from crisisdesk.twofactor.stepup import StepUpRequired, confirm_url, require_recent_factor
+from crisisdesk.twofactor.stepup import StepUpRequired, confirm_url, page_of, require_recent_factor
 
 from . import registry, selectors
 from . import services as review
@@ -164,7 +164,7 @@ class ItemTransitionView(LoginRequiredMixin, View):
             except StepUpRequired:
                 # Nothing is done: the person confirms, comes back to the page and presses the button again.
                 messages.info(request, _("Confirm your second factor, then press the button again."))
-                return redirect(confirm_url(self.next_url(item)))
+                return redirect(confirm_url(page_of(request, self.next_url(item))))
         if self.must_confirm(item, action, form):
             return self.confirmation(item, action)
         try:

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import stepup
 
@@ -20,18 +19,10 @@ EXEMPT_PREFIXES = ("/static/", "/api/", "/healthz", "/metrics", "/favicon.ico", 
 
 
 def come_back_to(request) -> str:
-    """Where to return once the factor is confirmed: the page asked for, or for a POST the page it came from.
-
-    The POST itself is not replayed: nothing it asked for has happened, the person sends it again.
-    """
+    """Where to return once the factor is confirmed: the page asked for, or for a POST the page it came from."""
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
-    referer = request.META.get("HTTP_REFERER", "")
-    if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return referer
-    return reverse("dashboard")
+    return stepup.page_of(request, reverse("dashboard"))
 
 
 class TwoFactorMiddleware:

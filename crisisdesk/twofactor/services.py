@@ -17,6 +17,7 @@ from crisisdesk.audit.services import audit_record
 from .stepup import RECOVERY, TOTP
 
 RECOVERY_CODE_COUNT = 10
+THROTTLED = "throttled"
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -89,6 +90,8 @@ def factor_verify(*, user, code: str) -> str:
     A wrong code is refused after the transaction, so django-otp's failure count (throttling) stays.
     """
     kind = _match(user, _clean(code)) if code else None
+    if kind == THROTTLED:
+        raise ValidationError({"code": _("Too many wrong codes: wait a few seconds, then try again.")})
     if kind is None:
         raise ValidationError({"code": _("This code is not valid.")})
     return kind
@@ -100,6 +103,8 @@ def _match(user, code: str) -> str | None:
     totp = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if totp is None:
         return None
+    if not totp.verify_is_allowed()[0]:
+        return THROTTLED  # django-otp's growing delay after each wrong code (1 s, 2 s, 4 s…)
     if code.isdigit() and totp.verify_token(code):
         return TOTP
     static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
@@ -127,6 +128,20 @@ def require_recent_factor(request, minutes: int | None = None) -> str:
     if kind is None:
         raise StepUpRequired()
     return kind
+
+
+def page_of(request, default: str) -> str:
+    """The page a POST was sent from (its Referer, when on this site), else ``default``.
+
+    The confirm page sends the person back there: the POST itself is never replayed, nothing it
+    asked for has happened, and the person presses the button again.
+    """
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return default
 
 
 def confirm_url(next_url: str = "") -> str:

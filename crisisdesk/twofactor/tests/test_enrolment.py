@@ -155,3 +155,15 @@ def test_step_up_window_expires(client_for, legal, clock, settings):
     clock.shift(timedelta(minutes=2))
     assert stepup.recent_factor(client.session) is None
     assert stepup.recent_factor(client.session, minutes=30) == stepup.TOTP
+
+
+def test_wrong_codes_are_throttled(client_for, legal, clock):
+    device, _codes = enrol(legal)
+    next_step(clock)
+    client = client_for(legal)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    client.post(reverse("twofactor:confirm"), {"code": wrong})
+    response = client.post(reverse("twofactor:confirm"), {"code": code_for(device)})
+    assert "Too many wrong codes" in str(response.context["form"].errors["code"])
+    clock.shift(2)  # the delay after one wrong code has passed
+    assert client.post(reverse("twofactor:confirm"), {"code": code_for(device)}).status_code == 302

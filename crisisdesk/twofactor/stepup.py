@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 CONFIRMED_AT_KEY = "twofactor_confirmed_at"
 FACTOR_KEY = "twofactor_factor"
@@ -57,7 +57,8 @@ def enforced() -> bool:
 
 
 def has_device(user) -> bool:
-    return bool(user.is_authenticated) and user_has_device(user, confirmed=True)
+    """An authenticator app confirmed (recovery codes alone do not count: they back the app up)."""
+    return bool(user.is_authenticated) and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def factor_required(user) -> bool:

@@ -1,5 +1,6 @@
 """Second-factor test helpers: enrol a user for real and compute the codes their app would show."""
 
+from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,3 +23,16 @@ def enrol(user) -> tuple[TOTPDevice, list[str]]:
     codes = services.totp_enrolment_confirm(user=user, code=code_for(device))
     device.refresh_from_db()
     return device, codes
+
+
+def confirm(client, device: TOTPDevice, traveller, code: str | None = None):
+    """Confirm the factor on the client's session with the next step's code (or ``code``, a recovery code)."""
+    from rest_framework.test import APIClient
+
+    if code is None:
+        next_step(traveller)
+        code = code_for(device)
+    extra = {"format": "multipart"} if isinstance(client, APIClient) else {}
+    response = client.post(reverse("twofactor:confirm"), {"code": code}, **extra)
+    assert response.status_code == 302, response.context["form"].errors
+    return client

@@ -14,7 +14,7 @@ from crisisdesk.roles import COMMUNICATOR, TEAM_LEAD
 from crisisdesk.testing.factories import UserFactory
 from crisisdesk.twofactor import stepup
 
-from .helpers import code_for, enrol, next_step
+from .helpers import code_for, confirm, enrol, next_step
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +125,7 @@ def test_changing_roles_in_the_admin_needs_a_recent_factor(enforced, client, adm
     user = UserFactory(username="promoted", role=COMMUNICATOR)
     device, _codes = enrol(admin_user)
     client.force_login(admin_user)
-    next_step(clock)
-    client.post(reverse("twofactor:confirm"), {"code": code_for(device)})
+    confirm(client, device, clock)
     clock.shift(timedelta(minutes=16))
 
     response = role_change(client, user, TEAM_LEAD)
@@ -135,8 +134,7 @@ def test_changing_roles_in_the_admin_needs_a_recent_factor(enforced, client, adm
     assert "second factor" in str(errors) and reverse("twofactor:confirm") in str(errors)
     assert list(user.groups.values_list("name", flat=True)) == [COMMUNICATOR]
 
-    next_step(clock)
-    client.post(reverse("twofactor:confirm"), {"code": code_for(device)})
+    confirm(client, device, clock)
     response = role_change(client, user, TEAM_LEAD)
     assert response.status_code == 302
     assert list(user.groups.values_list("name", flat=True)) == [TEAM_LEAD]
@@ -147,8 +145,7 @@ def test_other_user_fields_change_without_a_factor(enforced, client, admin_user,
     user = UserFactory(username="renamed", role=COMMUNICATOR)
     device, _codes = enrol(admin_user)
     client.force_login(admin_user)
-    next_step(clock)
-    client.post(reverse("twofactor:confirm"), {"code": code_for(device)})
+    confirm(client, device, clock)
     clock.shift(timedelta(minutes=30))
     response = role_change(client, user, COMMUNICATOR)  # same role: only the other fields are posted
     assert response.status_code == 302

@@ -21,7 +21,7 @@ from crisisdesk.review.tests.helpers import make_key_message, statement_in
 from crisisdesk.twofactor import stepup
 from playbooks.tests.playbook_helpers import make_playbook, second_team_lead
 
-from .helpers import code_for, enrol, next_step
+from .helpers import confirm, enrol
 
 pytestmark = pytest.mark.django_db
 S = ReviewStatus
@@ -47,17 +47,6 @@ def build(incident, communicator, legal, team_lead):
         )
 
     return _build
-
-
-def confirm(client, user, device, clock, code=None):
-    """Sign the client's session off with a fresh code (next TOTP step) or ``code`` (a recovery code)."""
-    if code is None:
-        next_step(clock)
-        code = code_for(device)
-    extra = {"format": "multipart"} if isinstance(client, APIClient) else {}
-    response = client.post(reverse("twofactor:confirm"), {"code": code}, **extra)
-    assert response.status_code == 302, response.context["form"].errors
-    return client
 
 
 def press(client, item, action, **fields):
@@ -89,7 +78,7 @@ def test_browser_approval_without_a_factor_goes_to_the_confirm_page_and_does_not
 def test_browser_approval_after_confirming_records_the_factor(enforced, build, legal, client_for, clock):
     device, _codes = enrol(legal)
     statement = build(S.IN_REVIEW)
-    client = confirm(client_for(legal), legal, device, clock)
+    client = confirm(client_for(legal), device, clock)
     response = press(client, statement, Action.APPROVE)
     assert response.status_code == 302 and response["Location"] == kind_of(statement).url(statement)
     statement.refresh_from_db()
@@ -101,7 +90,7 @@ def test_browser_approval_after_confirming_records_the_factor(enforced, build, l
 def test_step_up_expires_after_the_configured_minutes(enforced, settings, build, legal, client_for, clock):
     device, _codes = enrol(legal)
     statement = build(S.IN_REVIEW)
-    client = confirm(client_for(legal), legal, device, clock)
+    client = confirm(client_for(legal), device, clock)
     clock.shift(timedelta(minutes=16))
     response = press(client, statement, Action.APPROVE)
     assert response["Location"].startswith(reverse("twofactor:confirm"))
@@ -150,7 +139,7 @@ def test_submitting_and_requesting_changes_need_no_factor(enforced, build, commu
     press(client_for(communicator), statement, Action.SUBMIT)
     statement.refresh_from_db()
     assert statement.status == S.IN_REVIEW
-    legal_client = confirm(client_for(legal), legal, device, clock)
+    legal_client = confirm(client_for(legal), device, clock)
     clock.shift(timedelta(minutes=60))  # long past the step-up window: signed in with the factor is enough
     press(legal_client, statement, Action.REQUEST_CHANGES, comment="Cite the recall notice.")
     statement.refresh_from_db()
@@ -170,13 +159,13 @@ def test_key_message_and_playbook_version_approvals_need_a_factor(
     legal_device, _codes = enrol(legal)
     assert press(client_for(legal), key_message, Action.APPROVE)["Location"].startswith(reverse("twofactor:confirm"))
     assert not approvals(key_message).exists()
-    press(confirm(client_for(legal), legal, legal_device, clock), key_message, Action.APPROVE)
+    press(confirm(client_for(legal), legal_device, clock), key_message, Action.APPROVE)
     assert approvals(key_message).count() == 1
 
     lead_device, _codes = enrol(team_lead)
     assert press(client_for(team_lead), version, Action.APPROVE)["Location"].startswith(reverse("twofactor:confirm"))
     assert not approvals(version).exists()
-    press(confirm(client_for(team_lead), team_lead, lead_device, clock), version, Action.APPROVE)
+    press(confirm(client_for(team_lead), lead_device, clock), version, Action.APPROVE)
     assert approvals(version).count() == 1
     event = AuditEvent.objects.get(object_id=version.pk, action=Action.APPROVE, content_type__model="playbookversion")
     assert event.data["factor"] == "totp"
@@ -215,7 +204,7 @@ def test_session_api_answers_403_step_up_required_and_writes_nothing(enforced, b
     assert response.json()["code"] == "step_up_required"
     assert not approvals(statement).exists()
 
-    confirm(client, legal, device, clock)
+    confirm(client, device, clock)
     response = api_approve(client, statement)
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == S.APPROVED
@@ -234,7 +223,7 @@ def test_session_api_publish_and_withdraw_need_the_factor(enforced, build, commu
     statement.refresh_from_db()
     assert statement.status == S.APPROVED
 
-    confirm(client, communicator, device, clock)
+    confirm(client, device, clock)
     assert client.post(publish, {}, format="json").status_code == 200
     assert AuditEvent.objects.get(object_id=statement.pk, action=Action.PUBLISH).data["factor"] == "totp"
 
@@ -244,7 +233,7 @@ def test_a_personal_token_cannot_approve_even_after_the_session_confirmed(enforc
     statement = build(S.IN_REVIEW)
     token = Token.objects.create(user=legal)
     client = APIClient()
-    confirm(client_with_login(client, legal), legal, device, clock)
+    confirm(client_with_login(client, legal), device, clock)
     client.logout()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api_approve(client, statement)
@@ -299,7 +288,7 @@ def test_admin_approve_action_needs_a_factor(enforced, build, admin_as, staff_pe
     legal = staff_people["legal"]
     device, _codes = enrol(legal)
     statement = build(S.IN_REVIEW)
-    client = confirm(admin_as("legal"), legal, device, clock)
+    client = confirm(admin_as("legal"), device, clock)
     clock.shift(timedelta(minutes=20))
     changelist = reverse("admin:incidents_statement_changelist")
     data = {"action": "approve_items", "_selected_action": [statement.pk], "apply": "1"}
@@ -308,7 +297,7 @@ def test_admin_approve_action_needs_a_factor(enforced, build, admin_as, staff_pe
     assert response.status_code == 302 and response["Location"] == stepup.confirm_url(changelist)
     assert not approvals(statement).exists()
 
-    confirm(client, legal, device, clock)
+    confirm(client, device, clock)
     client.post(changelist, data)
     assert approvals(statement).count() == 1
     assert AuditEvent.objects.get(object_id=statement.pk, action=Action.APPROVE).data["factor"] == "totp"

@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -39,19 +40,19 @@ User = get_user_model()
 ROLE_FIELDS = ("groups", "user_permissions", "is_superuser", "is_staff")
 
 
-class AuditedUserAdmin(UserAdmin):
-    """Django's user admin; group (role) changes it saves are audited with the admin user as the actor.
+class StepUpRoleChangeMixin:
+    """A change of ``role_fields`` needs a second factor confirmed in the step-up window
+    (``crisisdesk.twofactor.stepup``): without one the form refuses, nothing is saved."""
 
-    Changing roles (groups, permissions, superuser or staff status) needs a second factor confirmed in
-    the step-up window (``crisisdesk.twofactor.stepup``): without one the form refuses, nothing is saved.
-    """
+    role_fields: tuple[str, ...] = ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
+        role_fields = self.role_fields
 
         def clean(form):
             cleaned_data = form_class.clean(form)
-            if any(name in form.changed_data for name in ROLE_FIELDS):
+            if any(name in form.changed_data for name in role_fields):
                 try:
                     require_recent_factor(request)
                 except StepUpRequired:
@@ -67,6 +68,15 @@ class AuditedUserAdmin(UserAdmin):
 
         return type(form_class.__name__, (form_class,), {"clean": clean})
 
+
+class AuditedUserAdmin(StepUpRoleChangeMixin, UserAdmin):
+    """Django's user admin; group (role) changes it saves are audited with the admin user as the actor.
+
+    Changing someone's roles (groups, permissions, superuser or staff status) needs a recent factor.
+    """
+
+    role_fields = ROLE_FIELDS
+
     def save_related(self, request, form, formsets, change):
         with acting_as(request.user):
             super().save_related(request, form, formsets, change)
@@ -75,3 +85,14 @@ class AuditedUserAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
+
+
+class StepUpGroupAdmin(StepUpRoleChangeMixin, GroupAdmin):
+    """Django's group admin; changing what a role (group) may do needs a recent second factor."""
+
+    role_fields = ("name", "permissions")
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, StepUpGroupAdmin)

@@ -15,7 +15,19 @@ from . import stepup
 
 # Once the session is known to be fine (a factor confirmed, or none required), no query per request.
 SETTLED_KEY = "twofactor_settled"
-EXEMPT_PREFIXES = ("/static/", "/api/", "/healthz", "/metrics", "/favicon.ico", "/live/", "/i18n/", "/accounts/")
+# Not the password change: someone holding only the password must not be able to take the account over.
+EXEMPT_PREFIXES = (
+    "/static/",
+    "/api/",
+    "/healthz",
+    "/metrics",
+    "/favicon.ico",
+    "/live/",
+    "/i18n/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/sso/",
+)
 
 
 def come_back_to(request) -> str:

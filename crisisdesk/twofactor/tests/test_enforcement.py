@@ -149,3 +149,36 @@ def test_other_user_fields_change_without_a_factor(enforced, client, admin_user,
     clock.shift(timedelta(minutes=30))
     response = role_change(client, user, COMMUNICATOR)  # same role: only the other fields are posted
     assert response.status_code == 302
+
+
+def test_changing_a_groups_permissions_in_the_admin_needs_a_recent_factor(enforced, client, admin_user, clock):
+    from django.contrib.auth.models import Permission
+
+    group = Group.objects.get(name=COMMUNICATOR)
+    before = set(group.permissions.values_list("pk", flat=True))
+    extra = Permission.objects.exclude(pk__in=before).first()
+    device, _codes = enrol(admin_user)
+    client.force_login(admin_user)
+    confirm(client, device, clock)
+    clock.shift(timedelta(minutes=16))
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    data = {"name": group.name, "permissions": [*before, extra.pk]}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "second factor" in str(response.context["adminform"].form.errors)
+    assert set(group.permissions.values_list("pk", flat=True)) == before
+
+    confirm(client, device, clock)
+    assert client.post(url, data).status_code == 302
+    assert extra.pk in set(group.permissions.values_list("pk", flat=True))
+
+
+def test_the_password_cannot_be_changed_before_the_factor_is_confirmed(enforced, legal, client, password):
+    enrol(legal)
+    sign_in(client, legal, password)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": "a-new-long-pass-42", "new_password2": "a-new-long-pass-42"},
+    )
+    assert response.status_code == 302 and response["Location"].startswith(reverse("twofactor:confirm"))
+    legal.refresh_from_db()
+    assert legal.check_password(password)

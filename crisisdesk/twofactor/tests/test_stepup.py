@@ -301,3 +301,25 @@ def test_admin_approve_action_needs_a_factor(enforced, build, admin_as, staff_pe
     client.post(changelist, data)
     assert approvals(statement).count() == 1
     assert AuditEvent.objects.get(object_id=statement.pk, action=Action.APPROVE).data["factor"] == "totp"
+
+
+def test_session_api_key_message_and_playbook_version_approvals_need_the_factor(
+    enforced, communicator, legal, team_lead, clock
+):
+    key_message = make_key_message(author=communicator)
+    review.review_submit(actor=communicator, item=key_message)
+    version = make_playbook(author=second_team_lead()).versions.get()
+    review.review_submit(actor=version.created_by, item=version)
+    for user, item, basename in ((legal, key_message, "keymessage"), (team_lead, version, "playbookversion")):
+        item.refresh_from_db()
+        device, _codes = enrol(user)
+        client = APIClient()
+        client.force_login(user)
+        url = reverse(f"api:{basename}-approve", kwargs={"pk": item.pk})
+        body = {"revision": item.current_revision.number}
+        response = client.post(url, body, format="json")
+        assert response.status_code == 403 and response.json()["code"] == "step_up_required"
+        assert not approvals(item).exists()
+        confirm(client, device, clock)
+        assert client.post(url, body, format="json").status_code == 200
+        assert approvals(item).count() == 1

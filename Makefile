@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check --no-input
-DEMO_ENV := DJANGO_DEBUG=1 SOURCE_DEMO_TIMER=1
+DEMO_ENV := DJANGO_DEBUG=1 SOURCE_DEMO_TIMER=1 CRISISDESK_2FA_ENFORCE=0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Extra pytest arguments, e.g. `make test-sqlite PYTEST_ARGS="-k timeline -x"`.

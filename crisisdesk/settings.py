@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "crisisdesk.chat",
     "crisisdesk.apikeys",
     "crisisdesk.notifications",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "crisisdesk.twofactor",
     "incidents",
     "playbooks",
     "postmortems",
@@ -93,6 +97,8 @@ MIDDLEWARE = [
     "crisisdesk.request_guard.RequestGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed in but no second factor yet (CRISISDESK_2FA_ENFORCE): off to the confirm or enrolment page.
+    "crisisdesk.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -531,3 +537,14 @@ CRISISDESK_HEARTBEAT_STALE_MINUTES = env_int("CRISISDESK_HEARTBEAT_STALE_MINUTES
 SENTRY_OPTIONS = sentry_options(os.environ)
 if SENTRY_OPTIONS is not None:
     init_sentry(SENTRY_OPTIONS)
+
+# --- Two-factor sign-in and step-up (crisisdesk.twofactor, README "Two-factor sign-in and step-up") ---
+# ENFORCE: users who enrolled confirm their factor at sign-in; required roles without a device are
+# sent to enrolment; every approval, publication and withdrawal needs a recent factor. Off in `make
+# demo` and the test suite (crisisdesk/testing/env.py); a user who enrolled gets step-up even then.
+CRISISDESK_2FA_ENFORCE = env_bool("CRISISDESK_2FA_ENFORCE", default=True)
+CRISISDESK_2FA_REQUIRED_ROLES = env_list("CRISISDESK_2FA_REQUIRED_ROLES", "Legal,Team lead")
+CRISISDESK_2FA_REQUIRED_FOR_SUPERUSERS = env_bool("CRISISDESK_2FA_REQUIRED_FOR_SUPERUSERS", default=True)
+CRISISDESK_STEP_UP_MINUTES = env_int("CRISISDESK_STEP_UP_MINUTES", 15)
+# The issuer name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = os.environ.get("CRISISDESK_2FA_ISSUER", "CrisisDesk")

@@ -83,6 +83,7 @@ urlpatterns = [
     path("accounts/sso/", include("crisisdesk.sso.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/two-factor/", include("crisisdesk.twofactor.urls")),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -42,6 +42,9 @@ def exception_handler(exc, context):
             {"detail": _("The request body is too large."), "code": "request_too_large"},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, DjangoPermissionDenied) and getattr(exc, "code", None):
+        # A refusal with a machine-readable reason (crisisdesk.twofactor: step_up_required, token_not_allowed).
+        return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoPermissionDenied):
         # DRF's own handler would replace the service's message with a generic one;
         # the message says *why* ("Only a team lead may change the severity.").

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -21,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.exceptions import DomainError
+from crisisdesk.twofactor.stepup import StepUpRequired, confirm_url, require_recent_factor
 
 from . import selectors
 from . import services as review
@@ -65,15 +67,34 @@ def submit_items(modeladmin, request, queryset):
     )
 
 
+def step_up_redirect(modeladmin, request):
+    """None when the admin user confirmed a second factor lately, else the way to the confirm page (and back).
+
+    The factor found is left on ``request.twofactor_factor`` for the service calls of this action.
+    """
+    try:
+        request.twofactor_factor = require_recent_factor(request)
+    except StepUpRequired as exc:
+        modeladmin.message_user(request, str(exc), messages.WARNING)
+        opts = modeladmin.model._meta
+        return redirect(confirm_url(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")))
+    return None
+
+
 @admin.action(description=_("Publish"), permissions=["review"])
 def publish_items(modeladmin, request, queryset):
+    if (refused := step_up_redirect(modeladmin, request)) is not None:
+        return refused
     for_each_item(
         modeladmin,
         request,
         queryset,
         done=gettext("published."),
-        call=lambda item: review.review_publish(actor=request.user, item=item, ip_address=client_ip(request)),
+        call=lambda item: review.review_publish(
+            actor=request.user, item=item, ip_address=client_ip(request), factor=request.twofactor_factor
+        ),
     )
+    return None
 
 
 def _posted_revision(request, item):
@@ -82,15 +103,20 @@ def _posted_revision(request, item):
     return int(value) if value.isdigit() else None
 
 
-def confirmed_action(*, name: str, description, done, comment_label, submit_label, call, retire_labels=None):
+def confirmed_action(
+    *, name: str, description, done, comment_label, submit_label, call, retire_labels=None, step_up=False
+):
     """An admin action that first shows the selected texts and asks for a comment, then calls the service.
 
-    ``call(request, item, revision_id, comment)`` runs once per item after confirmation.
+    ``call(request, item, revision_id, comment)`` runs once per item after confirmation. With
+    ``step_up`` the admin user needs a recent second factor first (``request.twofactor_factor``).
     ``retire_labels`` replace ``description``, ``done``, ``comment_label`` and ``submit_label``
     for items that are retired rather than withdrawn (key messages).
     """
 
     def act(modeladmin, request, queryset):
+        if step_up and (refused := step_up_redirect(modeladmin, request)) is not None:
+            return refused
         labels = {"description": description, "done": done, "comment_label": comment_label}
         labels["submit_label"] = submit_label
         if retire_labels and selectors.retires(modeladmin.model):
@@ -132,10 +158,15 @@ def confirmed_action(*, name: str, description, done, comment_label, submit_labe
     return admin.action(description=description, permissions=["review"])(act)
 
 
-def _decision(service):
+def _decision(service, **extra):
     """The ``call`` of a reviewer's action: approve, request changes and reject take the same arguments."""
     return lambda request, item, revision, comment: service(
-        actor=request.user, item=item, revision=revision, comment=comment, ip_address=client_ip(request)
+        actor=request.user,
+        item=item,
+        revision=revision,
+        comment=comment,
+        ip_address=client_ip(request),
+        **{name: getattr(request, attribute) for name, attribute in extra.items()},
     )
 
 
@@ -145,7 +176,8 @@ approve_items = confirmed_action(
     done=_("approved."),
     comment_label=_("Comment (optional)"),
     submit_label=_("Approve these revisions"),
-    call=_decision(review.review_approve),
+    call=_decision(review.review_approve, factor="twofactor_factor"),
+    step_up=True,
 )
 request_changes_items = confirmed_action(
     name="request_changes_items",
@@ -170,8 +202,9 @@ withdraw_items = confirmed_action(
     comment_label=_("Reason (internal, never shown publicly)"),
     submit_label=_("Withdraw"),
     call=lambda request, item, revision, comment: review.review_withdraw(
-        actor=request.user, item=item, reason=comment, ip_address=client_ip(request)
+        actor=request.user, item=item, reason=comment, ip_address=client_ip(request), factor=request.twofactor_factor
     ),
+    step_up=True,
     retire_labels={
         "description": _("Retire"),
         "done": _("retired."),

@@ -25,6 +25,7 @@ from rest_framework.routers import SimpleRouter
 from crisisdesk.api.serializers import StrictInputMixin, UserBriefSerializer, enum_field
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.filters import StrictFilterSet
+from crisisdesk.twofactor.stepup import require_recent_factor
 
 from . import selectors
 from . import services as review
@@ -36,12 +37,22 @@ ERRORS = {
     403: OpenApiResponse(description=_("You may not do this.")),
     404: OpenApiResponse(description=_("No such item, or you may not see it.")),
 }
+STEP_UP_ERRORS = {
+    403: OpenApiResponse(
+        description=_(
+            "You may not do this; or, with code step_up_required, confirm your second factor first (signed-in"
+            " session only: a personal token or an integration key is refused, code token_not_allowed)."
+        )
+    ),
+}
 TRANSITION_ERRORS = {
     **ERRORS,
     409: OpenApiResponse(
         description=_("Not allowed from the current state, an approval is missing, or the revision is stale.")
     ),
 }
+# Approve, publish and withdraw: a recent second factor (crisisdesk.twofactor.stepup).
+STEP_UP_TRANSITION_ERRORS = {**TRANSITION_ERRORS, **STEP_UP_ERRORS}
 
 
 # --- fields --------------------------------------------------------------------------------------
@@ -290,7 +301,7 @@ def review_action_schemas(detail_serializer, *, withdraw_summary) -> dict:
             summary=_("Approve the revision you read"),
             description=_("Refused with 409 when the text changed since that revision, and with 403 for its authors."),
             request=ApproveSerializer,
-            responses={200: detail_serializer, **TRANSITION_ERRORS},
+            responses={200: detail_serializer, **STEP_UP_TRANSITION_ERRORS},
         ),
         "request_changes": extend_schema(
             summary=_("Send it back to its author with a comment"),
@@ -305,7 +316,7 @@ def review_action_schemas(detail_serializer, *, withdraw_summary) -> dict:
         "withdraw": extend_schema(
             summary=withdraw_summary,
             request=WithdrawSerializer,
-            responses={200: detail_serializer, **TRANSITION_ERRORS},
+            responses={200: detail_serializer, **STEP_UP_TRANSITION_ERRORS},
         ),
         "revisions": extend_schema(
             summary=_("Every revision, newest first"),
@@ -327,6 +338,10 @@ class ReviewActionsMixin:
 
     def ip_address(self) -> str | None:
         return client_ip(self.request)
+
+    def step_up(self) -> str:
+        """The second factor confirmed lately in this session (403 ``step_up_required`` if none; tokens: 403)."""
+        return require_recent_factor(self.request)
 
     def revision_numbered(self, item, number: int | None):
         """The item's revision with that number; a number it never had is a field error."""
@@ -353,6 +368,7 @@ class ReviewActionsMixin:
     def approve(self, request, pk=None):
         data = self.validated_input()
         item = self.get_object()
+        factor = self.step_up()
         review.review_approve(
             actor=request.user,
             item=item,
@@ -360,6 +376,7 @@ class ReviewActionsMixin:
             comment=data["comment"],
             role=data["role"] or None,
             ip_address=self.ip_address(),
+            factor=factor,
         )
         return self.item_response()
 
@@ -387,8 +404,10 @@ class ReviewActionsMixin:
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         data = self.validated_input()
+        item = self.get_object()
+        factor = self.step_up()
         review.review_withdraw(
-            actor=request.user, item=self.get_object(), reason=data["reason"], ip_address=self.ip_address()
+            actor=request.user, item=item, reason=data["reason"], ip_address=self.ip_address(), factor=factor
         )
         return self.item_response()
 

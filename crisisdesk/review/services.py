@@ -122,6 +122,11 @@ def _require_current(item, revision, *, required: bool = False) -> None:
         )
 
 
+def _factor(factor: str) -> dict:
+    """The audit data naming the second factor that confirmed the act (none from the shell or a seed)."""
+    return {"factor": factor} if factor else {}
+
+
 def _save_status(item, status: str, *fields: str) -> None:
     item.status = status
     item.save(update_fields=["status", "updated_at", *fields])
@@ -363,11 +368,19 @@ def _open_review(*, policy: ReviewPolicy, item, actor, comment: str, ip_address)
 
 @transaction.atomic
 def review_approve(
-    *, actor, item, revision, comment: str = "", role: str | None = None, ip_address: str | None = None
+    *,
+    actor,
+    item,
+    revision,
+    comment: str = "",
+    role: str | None = None,
+    ip_address: str | None = None,
+    factor: str = "",
 ) -> ReviewDecision:
     """Approve exactly ``revision`` (the one the reviewer read) under one requirement of the policy.
 
-    The item becomes APPROVED only when every requirement is met for that revision.
+    The item becomes APPROVED only when every requirement is met for that revision. ``factor`` is
+    the second factor the interface checked (``crisisdesk.twofactor.stepup``), kept in the audit event.
     """
     item = _lock(item)
     policy = policy_for(item)
@@ -408,7 +421,7 @@ def review_approve(
         comment=comment,
         ip_address=ip_address,
         revision=revision,
-        data={"role": requirement.code, "missing": [r.code for r in missing]},
+        data={"role": requirement.code, "missing": [r.code for r in missing], **_factor(factor)},
     )
     notify.notify_authors(policy, item, decision=Decision.APPROVE, reviewer=actor, comment=comment)
     return decision
@@ -493,7 +506,7 @@ def review_reject(*, actor, item, comment: str, revision=None, ip_address: str |
 
 
 @transaction.atomic
-def review_publish(*, actor, item, revision=None, comment: str = "", ip_address: str | None = None):
+def review_publish(*, actor, item, revision=None, comment: str = "", ip_address: str | None = None, factor: str = ""):
     """Put the approved current revision live, after re-checking every required approval against its hash."""
     item = _lock(item)
     policy = policy_for(item)
@@ -527,13 +540,13 @@ def review_publish(*, actor, item, revision=None, comment: str = "", ip_address:
         comment=comment,
         ip_address=ip_address,
         revision=revision,
-        data={"content_hash": revision.content_hash},
+        data={"content_hash": revision.content_hash, **_factor(factor)},
     )
     return item
 
 
 @transaction.atomic
-def review_withdraw(*, actor, item, reason: str, ip_address: str | None = None):
+def review_withdraw(*, actor, item, reason: str, ip_address: str | None = None, factor: str = ""):
     """Take a published item down (or shelve an approved one), with the reason recorded for staff.
 
     The reason is internal (war room, timeline, audit, API for those who may see the item): public
@@ -562,5 +575,6 @@ def review_withdraw(*, actor, item, reason: str, ip_address: str | None = None):
         comment=reason,
         ip_address=ip_address,
         revision=item.current_revision,
+        data=_factor(factor),
     )
     return item

@@ -33,6 +33,7 @@ from crisisdesk import live
 from crisisdesk.confirm import confirmation_page, is_confirmed
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
+from crisisdesk.twofactor.stepup import StepUpRequired, confirm_url, page_of, require_recent_factor
 
 from . import registry, selectors
 from . import services as review
@@ -42,6 +43,8 @@ from .policy import policy_for
 from .registry import ReviewableKind, kind_of  # also importable from here, as before the registry
 
 REVIEWER_ACTIONS = (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT)
+# What decides the public word needs a second factor confirmed lately (crisisdesk.twofactor.stepup).
+STEP_UP_ACTIONS = (Action.APPROVE, Action.PUBLISH, Action.WITHDRAW)
 # Public or irreversible: the browser asks first (crisisdesk.confirm), without JavaScript on a page of its own.
 CONFIRMED_ACTIONS = (Action.PUBLISH, Action.WITHDRAW)
 
@@ -91,13 +94,18 @@ SUCCESS_MESSAGES = {
 }
 
 
-def perform_transition(*, request, item, action: str, comment: str, revision: int | None):
-    """Call the one service function that does ``action``; its errors propagate to the caller."""
+def perform_transition(*, request, item, action: str, comment: str, revision: int | None, factor: str = ""):
+    """Call the one service function that does ``action``; its errors propagate to the caller.
+
+    ``factor`` is the second factor ``step_up`` found for an approval, publication or withdrawal.
+    """
     actor, ip_address = request.user, client_ip(request)
     if action == Action.SUBMIT:
         return review.review_submit(actor=actor, item=item, comment=comment, ip_address=ip_address)
     if action == Action.APPROVE:
-        return review.review_approve(actor=actor, item=item, revision=revision, comment=comment, ip_address=ip_address)
+        return review.review_approve(
+            actor=actor, item=item, revision=revision, comment=comment, ip_address=ip_address, factor=factor
+        )
     if action == Action.REQUEST_CHANGES:
         return review.review_request_changes(
             actor=actor, item=item, comment=comment, revision=revision, ip_address=ip_address
@@ -105,9 +113,11 @@ def perform_transition(*, request, item, action: str, comment: str, revision: in
     if action == Action.REJECT:
         return review.review_reject(actor=actor, item=item, comment=comment, revision=revision, ip_address=ip_address)
     if action == Action.PUBLISH:
-        return review.review_publish(actor=actor, item=item, revision=revision, comment=comment, ip_address=ip_address)
+        return review.review_publish(
+            actor=actor, item=item, revision=revision, comment=comment, ip_address=ip_address, factor=factor
+        )
     if action == Action.WITHDRAW:
-        return review.review_withdraw(actor=actor, item=item, reason=comment, ip_address=ip_address)
+        return review.review_withdraw(actor=actor, item=item, reason=comment, ip_address=ip_address, factor=factor)
     raise ValidationError({"action": _("Unknown action.")})
 
 
@@ -147,6 +157,14 @@ class ItemTransitionView(LoginRequiredMixin, View):
         if not form.is_valid():
             error_messages(request, form.errors)
             return redirect(self.next_url(item))
+        factor = ""
+        if action in STEP_UP_ACTIONS:
+            try:
+                factor = require_recent_factor(request)
+            except StepUpRequired:
+                # Nothing is done: the person confirms, comes back to the page and presses the button again.
+                messages.info(request, _("Confirm your second factor, then press the button again."))
+                return redirect(confirm_url(page_of(request, self.next_url(item))))
         if self.must_confirm(item, action, form):
             return self.confirmation(item, action)
         try:
@@ -156,6 +174,7 @@ class ItemTransitionView(LoginRequiredMixin, View):
                 action=action,
                 comment=form.cleaned_data["comment"],
                 revision=form.cleaned_data["revision"],
+                factor=factor,
             )
         except InvalidTransition as error:
             messages.error(request, str(error))

@@ -21,3 +21,5 @@ os.makedirs(_static_root, exist_ok=True)
 os.environ.setdefault(
     "DJANGO_TEST_SQLITE_NAME", os.path.join(tempfile.gettempdir(), f"crisisdesk-test-{os.getpid()}.sqlite3")
 )
+# Two-factor enforcement off for the suite (users without a device); its own tests turn it on.
+os.environ.setdefault("CRISISDESK_2FA_ENFORCE", "0")

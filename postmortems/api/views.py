@@ -13,7 +13,13 @@ from rest_framework.response import Response
 
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.review import services as review
-from crisisdesk.review.api import REVIEW_INPUT_SERIALIZERS, TRANSITION_ERRORS, ReviewActionsMixin, review_action_schemas
+from crisisdesk.review.api import (
+    REVIEW_INPUT_SERIALIZERS,
+    STEP_UP_TRANSITION_ERRORS,
+    TRANSITION_ERRORS,
+    ReviewActionsMixin,
+    review_action_schemas,
+)
 from postmortems import metrics, selectors, services
 from postmortems.api import serializers as s
 from postmortems.filtersets import ActionItemFilterSet, PostmortemFilterSet
@@ -86,18 +92,20 @@ class PostmortemViewSet(ReviewActionsMixin, mixins.ListModelMixin, mixins.Retrie
     @extend_schema(
         summary=_("Publish the approved review to the lessons library"),
         request=s.PostmortemPublishSerializer,
-        responses={200: s.PostmortemDetailSerializer, **TRANSITION_ERRORS},
+        responses={200: s.PostmortemDetailSerializer, **STEP_UP_TRANSITION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         data = self.validated_input()
         item = self.get_object()
+        factor = self.step_up()
         review.review_publish(
             actor=request.user,
             item=item,
             revision=self.revision_numbered(item, data.get("revision")),
             comment=data["comment"],
             ip_address=self.ip_address(),
+            factor=factor,
         )
         return self.item_response()
 

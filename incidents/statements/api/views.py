@@ -16,6 +16,7 @@ from crisisdesk.api.viewsets import VisibleModelViewSet
 from crisisdesk.review import services as review
 from crisisdesk.review.api import (
     REVIEW_INPUT_SERIALIZERS,
+    STEP_UP_TRANSITION_ERRORS,
     TRANSITION_ERRORS,
     ReviewActionsMixin,
     review_action_schemas,
@@ -91,18 +92,20 @@ class StatementViewSet(ReviewActionsMixin, mixins.ListModelMixin, mixins.Retriev
         summary=_("Publish the approved statement"),
         description=_("Refused with 409 unless every approval the policy requires matches the current revision."),
         request=s.PublishSerializer,
-        responses={200: s.StatementDetailSerializer, **TRANSITION_ERRORS},
+        responses={200: s.StatementDetailSerializer, **STEP_UP_TRANSITION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         data = self.validated_input()
         statement = self.get_object()
+        factor = self.step_up()
         review.review_publish(
             actor=request.user,
             item=statement,
             revision=self.revision_numbered(statement, data.get("revision")),
             comment=data["comment"],
             ip_address=self.ip_address(),
+            factor=factor,
         )
         return self.item_response()
 

@@ -48,7 +48,7 @@ TOKEN_RE = re.compile(
 )
 # Emoji modifiers that carry no sentiment of their own: variation selector, joiner, skin tones.
 EMOJI_NOISE_RE = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
-CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
+CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
 ELONGATION_RE = re.compile(r"(\w)\1{2,}")
 ELISION_RE = re.compile(r"^(l|d|n|j|m|t|s|c|qu|jusqu|lorsqu|puisqu)'(.+)$")
 # English and French negations (one tokenizer for both). French "plus" is not one on its own: "ne … plus"

@@ -17,11 +17,22 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from incidents.listening.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, guess_language, tokenize
+from incidents.listening.sentiment import (
+    EN_LEXICON,
+    FR_LEXICON,
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    guess_language,
+    tokenize,
+)
 
 MODEL_PATH = Path(__file__).resolve().parent / "sentiment_data" / "model.json.gz"
 CLASSES = ("negative", "neutral", "positive")
 CHAR_NGRAMS = (2, 5)
+# The built-in lexicon's words as two features (polarity flipped in a negation's scope): they carry what the
+# training corpus may lack, words it never saw. Their weight per occurrence, next to unit-length blocks:
+LEXICON_WEIGHT = 0.3
+LEXICON = {word: weight for word, weight in {**EN_LEXICON, **FR_LEXICON}.items() if weight}
 # How many tokens after a negation carry its mark ("not good" → not, neg_good); punctuation ends it sooner.
 NEGATION_SCOPE = 3
 
@@ -164,7 +175,8 @@ def _normalised(counts: Counter) -> dict[str, float]:
 
 def featurize(text: str) -> dict[str, float]:
     """Sparse features of a post: ``w:`` word unigrams, ``b:`` bigrams, ``c:`` character n-grams of each word
-    (``char_wb``: padded with a space on both sides), each block scaled to unit length on its own."""
+    (``char_wb``: padded with a space on both sides), each block scaled to unit length on its own, and
+    ``l:pos`` / ``l:neg``, the lexicon words of each polarity."""
     toks = tokens(text)
     words = Counter("w:" + t for t in toks)
     words.update("b:" + a + " " + b for a, b in zip(toks, toks[1:], strict=False))
@@ -179,6 +191,12 @@ def featurize(text: str) -> dict[str, float]:
                 chars["c:" + padded[i : i + n]] += 1
     features = _normalised(words)
     features.update(_normalised(chars))
+    for t in toks:
+        negated = t.startswith("neg_")
+        weight = LEXICON.get(t[4:] if negated else t)
+        if weight:
+            key = "l:pos" if (weight > 0) != negated else "l:neg"
+            features[key] = features.get(key, 0.0) + LEXICON_WEIGHT
     return features
 
 

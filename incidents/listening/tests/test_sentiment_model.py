@@ -57,6 +57,9 @@ def test_features_are_word_bigram_and_char_blocks_of_unit_length():
     assert not any(f.startswith("c:") and "neg" in f for f in features)
     for prefix in (("w:", "b:"), ("c:",)):
         assert sum(v * v for f, v in features.items() if f.startswith(prefix)) == pytest.approx(1.0)
+    # the lexicon's "good", negated, counts as a negative word; "terrible" as one more
+    assert featurize("not good, terrible")["l:neg"] == pytest.approx(2 * sentiment_model.LEXICON_WEIGHT)
+    assert "l:pos" not in featurize("not good, terrible")
 
 
 def test_scores_in_range_and_label_is_the_argmax():

@@ -8,6 +8,8 @@ Deterministic for a given corpus and seed:
 3. a model fitted on that 80 % (same pruning) is scored on the held-back 20 % — the reported figure;
 4. the shipped model is then fitted with that C on all the training rows, keeping the strongest features.
 
+Every fit also sees the lexicon's strong words as one-word examples (``lexicon_examples``).
+
 Features come from ``sentiment_model.featurize`` (the function inference uses), so both featurize equally.
 """
 
@@ -15,7 +17,7 @@ import gzip
 import json
 from pathlib import Path
 
-from incidents.listening.sentiment import label_for
+from incidents.listening.sentiment import EN_LEXICON, FR_LEXICON, label_for
 from incidents.listening.sentiment_eval import LANGUAGES, metrics
 from incidents.listening.sentiment_model import CLASSES, featurize, probabilities, score_from
 
@@ -27,13 +29,24 @@ MAX_FEATURES = 12_000
 # A feature must occur in at least this many training posts to be learnt at all.
 MIN_DF = 2
 DECIMALS = 4
+# The corpus's negatives seldom use plain words ("awful", "nul"): its writers aimed at what a lexicon misses.
+# So every fit also learns the built-in lexicon's strong words (|weight| ≥ 2) as one-word examples,
+# without them "awful" alone read positive. They are never among the posts a figure is computed on.
+LEXICONS = {"en": EN_LEXICON, "fr": FR_LEXICON}
+LEXICON_EXAMPLE_MIN_WEIGHT = 2
 
 
-def _fit(features: list[dict], labels: list[str], c: float, seed: int) -> dict:
-    """One language's model (bias and pruned weights, rounded) fitted on ``features`` / ``labels``."""
+def lexicon_examples(language: str) -> tuple[list[dict], list[str]]:
+    words = sorted((w, v) for w, v in LEXICONS.get(language, {}).items() if abs(v) >= LEXICON_EXAMPLE_MIN_WEIGHT)
+    return [featurize(w) for w, _ in words], ["negative" if v < 0 else "positive" for _, v in words]
+
+
+def _fit(features: list[dict], labels: list[str], c: float, seed: int, extra: tuple = ((), ())) -> dict:
+    """One language's model (bias and pruned weights, rounded) fitted on ``features`` / ``labels`` + ``extra``."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    features, labels = list(features) + list(extra[0]), list(labels) + list(extra[1])
     df: dict[str, int] = {}
     for f in features:
         for name in f:
@@ -68,7 +81,7 @@ def predict(model: dict, features: list[dict]) -> list[str]:
     return [label_for(score_from(probabilities(model, f))) for f in features]
 
 
-def _choose_c(features: list[dict], labels: list[str], seed: int) -> float:
+def _choose_c(features: list[dict], labels: list[str], seed: int, extra: tuple) -> float:
     from sklearn.model_selection import StratifiedKFold
 
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
@@ -76,7 +89,7 @@ def _choose_c(features: list[dict], labels: list[str], seed: int) -> float:
     for c in C_GRID:
         f1s = []
         for fit_idx, test_idx in folds.split(features, labels):
-            model = _fit([features[i] for i in fit_idx], [labels[i] for i in fit_idx], c, seed)
+            model = _fit([features[i] for i in fit_idx], [labels[i] for i in fit_idx], c, seed, extra)
             gold = [labels[i] for i in test_idx]
             f1s.append(metrics(gold, predict(model, [features[i] for i in test_idx]))["macro_f1"])
         mean = sum(f1s) / len(f1s)
@@ -111,8 +124,9 @@ def _train(rows: list[dict], *, seed: int, c: float | None, report) -> dict:
             list(range(len(subset))), test_size=HOLD_BACK, stratify=labels, random_state=seed
         )
         fit_features, fit_labels = [features[i] for i in fit_idx], [labels[i] for i in fit_idx]
-        chosen = c if c is not None else _choose_c(fit_features, fit_labels, seed)
-        partial = _fit(fit_features, fit_labels, chosen, seed)
+        extra = lexicon_examples(language)
+        chosen = c if c is not None else _choose_c(fit_features, fit_labels, seed, extra)
+        partial = _fit(fit_features, fit_labels, chosen, seed, extra)
         m = metrics([labels[i] for i in back_idx], predict(partial, [features[i] for i in back_idx]))
         model["held_back"][language] = {
             "n_fit": len(fit_idx),
@@ -124,7 +138,7 @@ def _train(rows: list[dict], *, seed: int, c: float | None, report) -> dict:
             f"[{language}] held-back split: fitted on {len(fit_idx)}, scored on {len(back_idx)}: "
             f"accuracy={m['accuracy']:.3f} macro-F1={m['macro_f1']:.3f} (C={chosen})"
         )
-        final = _fit(features, labels, chosen, seed)
+        final = _fit(features, labels, chosen, seed, extra)
         model["languages"][language] = final
         model["held_back"][language]["n_train"] = len(subset)
         report(f"[{language}] final model: {len(subset)} posts, {len(final['weights'])} features kept")

@@ -125,11 +125,29 @@ def test_eval_rows_never_in_training():
 
 def test_training_and_inference_featurize_equally():
     assert sentiment_training.featurize is sentiment_model.featurize
-    seen = set()
-    for row in read_corpus(str(TRAIN)):
-        seen.update(featurize(row["text"]))
-    for language in load_model()["languages"].values():
-        assert set(language["weights"]) <= seen
+    rows = read_corpus(str(TRAIN))
+    for language, model in load_model()["languages"].items():
+        seen = set()
+        for features in [featurize(r["text"]) for r in rows if r["language"] == language]:
+            seen.update(features)
+        for features in sentiment_training.lexicon_examples(language)[0]:
+            seen.update(features)
+        assert set(model["weights"]) <= seen
+
+
+def test_plain_words_read_right():
+    """The lexicon's strong words, learnt as one-word examples, hold even where the corpus never used them."""
+    analyser = LinearModelAnalyser()
+    cases = [
+        ("awful", "en", "negative"),
+        ("Worst brand ever", "en", "negative"),
+        ("They did not answer, terrible service", "en", "negative"),
+        ("Thanks for the quick refund, great service", "en", "positive"),
+        ("Ce n'est pas bon du tout", "fr", "negative"),
+        ("Je suis très déçu, c'est une arnaque", "fr", "negative"),
+        ("Merci pour la réponse rapide, service au top", "fr", "positive"),
+    ]
+    assert [sentiment.label_for(analyser.score(t, lang)) for t, lang, _ in cases] == [label for *_, label in cases]
 
 
 def test_shipped_model_is_what_sentiment_train_reproduces():
@@ -174,3 +192,11 @@ def test_sentiment_train_bad_corpus_is_a_clear_error(tmp_path):
     corpus.write_text("id,language,label,text\n1,en,angry,bad\n", encoding="utf-8")
     with pytest.raises(CommandError, match="line 2: bad label"):
         call_command("sentiment_train", "--train", str(corpus), "--out", str(tmp_path / "m.json.gz"))
+
+
+def test_the_model_is_the_default_analyser():
+    sentiment.get_analyser.cache_clear()
+    try:
+        assert isinstance(sentiment.get_analyser(), LinearModelAnalyser)
+    finally:
+        sentiment.get_analyser.cache_clear()

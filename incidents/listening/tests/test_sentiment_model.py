@@ -187,6 +187,15 @@ def test_sentiment_train_command_writes_a_loadable_model(tmp_path):
     assert sentiment.label_for(analyser.score("great thanks", "fr")) == "positive"
 
 
+def test_sentiment_train_refuses_evaluation_posts(tmp_path):
+    corpus = tmp_path / "train.csv"
+    first = read_corpus(str(EVAL))[0]
+    corpus.write_text(f'id,language,label,text\nx1,en,negative,"  {first["text"].upper()} "\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="1 training post"):
+        call_command("sentiment_train", "--train", str(corpus), "--out", str(tmp_path / "m.json.gz"))
+    assert not (tmp_path / "m.json.gz").exists()
+
+
 def test_sentiment_train_bad_corpus_is_a_clear_error(tmp_path):
     corpus = tmp_path / "train.csv"
     corpus.write_text("id,language,label,text\n1,en,angry,bad\n", encoding="utf-8")

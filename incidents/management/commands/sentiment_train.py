@@ -1,4 +1,4 @@
-"""``manage.py sentiment_train [--train FILE ...] [--out PATH] [--seed N]``: fit and write the sentiment model."""
+"""``manage.py sentiment_train [--train FILE ...] [--out PATH] [--seed N] [--eval FILE]``: fit, write the model."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,6 +6,11 @@ from incidents.listening.sentiment_eval import CorpusError, read_corpus
 from incidents.listening.sentiment_model import MODEL_PATH
 
 TRAIN_PATH = MODEL_PATH.parent / "train.csv"
+EVAL_PATH = MODEL_PATH.parent / "eval.csv"
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 class Command(BaseCommand):
@@ -20,8 +25,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", default=str(MODEL_PATH), help="Where to write the gzipped JSON model.")
         parser.add_argument("--seed", type=int, default=0, help="Seed of the held-back split and the folds.")
+        parser.add_argument(
+            "--eval",
+            dest="eval_path",
+            default=str(EVAL_PATH),
+            help="The evaluation corpus: training refuses any of its posts (default: the shipped eval.csv).",
+        )
 
-    def handle(self, *args, train, out, seed, **options):
+    def handle(self, *args, train, out, seed, eval_path, **options):
         try:
             import sklearn  # noqa: F401 - only to fail early with a clear message
 
@@ -33,8 +44,12 @@ class Command(BaseCommand):
         try:
             for path in train:
                 rows.extend(read_corpus(path))
+            held_out = {_normal(r["text"]) for r in read_corpus(eval_path)}
         except CorpusError as exc:
             raise CommandError(str(exc)) from exc
+        leaked = sum(_normal(r["text"]) in held_out for r in rows)
+        if leaked:
+            raise CommandError(f"{leaked} training post(s) are also in the evaluation corpus {eval_path}: remove them")
         model = fit(rows, seed=seed, report=self.stdout.write)
         try:
             size = write_model(model, out)

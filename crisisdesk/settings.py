@@ -511,6 +511,11 @@ INCIDENT_REFERENCE_PREFIX = os.environ.get("CRISISDESK_REFERENCE_PREFIX", "CD")
 # default) keeps each process small and fast (+16 MB, 48 ms per 1,000 posts measured here); "high"
 # uses lingua's full models (+199 MB per process, 115 ms per 1,000 posts).
 MENTION_LANGUAGE_DETECTION = os.environ.get("MENTION_LANGUAGE_DETECTION", "low")
+# Sentiment of mentions (docs/sentiment.md): the trained English/French model by default, measured best
+# on the evaluation corpus; "incidents.listening.sentiment.LexiconAnalyser" is the small lexicon scorer.
+MENTION_SENTIMENT_ANALYSER = os.environ.get(
+    "MENTION_SENTIMENT_ANALYSER", "incidents.listening.sentiment_model.LinearModelAnalyser"
+)
 
 # --- Observability (crisisdesk.observability, README "Monitoring") -------------------
 # /metrics is off (404) unless a bearer token and/or an allow-list of client networks is set.

@@ -1,7 +1,8 @@
-"""Sentiment of a mention: a pluggable analyser, with a built-in lexicon scorer for English and French.
+"""Sentiment of a mention: a pluggable analyser; built in, a lexicon scorer here and a trained model.
 
-``settings.MENTION_SENTIMENT_ANALYSER`` may name another analyser (a dotted path to a class with
-``score(text, language) -> float | None``). A score supplied by the monitoring tool always wins:
+``settings.MENTION_SENTIMENT_ANALYSER`` names the analyser (a dotted path to a class with
+``score(text, language) -> float | None``); the default is the trained English/French model,
+``sentiment_model.LinearModelAnalyser``, measured better than this lexicon (docs/sentiment.md). A score supplied by the monitoring tool always wins:
 ``ingest`` only calls the analyser when none came with the mention.
 
 The built-in scorer is deliberately small and explainable: a lexicon of crisis-relevant words
@@ -22,6 +23,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+DEFAULT_ANALYSER = "incidents.listening.sentiment_model.LinearModelAnalyser"
 NEGATIVE_THRESHOLD = -0.25
 POSITIVE_THRESHOLD = 0.25
 
@@ -403,8 +405,8 @@ def label_for(score: float | None) -> str:
 
 @lru_cache(maxsize=1)
 def get_analyser():
-    """The configured analyser (``MENTION_SENTIMENT_ANALYSER``), the built-in lexicon one by default."""
-    path = getattr(settings, "MENTION_SENTIMENT_ANALYSER", "") or "incidents.listening.sentiment.LexiconAnalyser"
+    """The configured analyser (``MENTION_SENTIMENT_ANALYSER``), the trained model by default."""
+    path = getattr(settings, "MENTION_SENTIMENT_ANALYSER", "") or DEFAULT_ANALYSER
     return import_string(path)()
 
 

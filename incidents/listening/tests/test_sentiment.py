@@ -1,8 +1,19 @@
-"""The built-in sentiment analyser on English and French examples, and the pluggable seam."""
+"""The built-in sentiment analysers (lexicon and trained model) on English and French examples, and the seam."""
 
 import pytest
 
 from incidents.listening import sentiment
+
+ANALYSERS = ["incidents.listening.sentiment.LexiconAnalyser", "incidents.listening.sentiment_model.LinearModelAnalyser"]
+
+
+@pytest.fixture(params=ANALYSERS, ids=["lexicon", "model"])
+def each_analyser(request, settings):
+    """Both built-in analysers must read these plain examples right, whichever is the default."""
+    settings.MENTION_SENTIMENT_ANALYSER = request.param
+    sentiment.get_analyser.cache_clear()
+    yield request.param
+    sentiment.get_analyser.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -23,7 +34,7 @@ from incidents.listening import sentiment
         ("I am so happy with the fix, thank you", "", "positive"),
     ],
 )
-def test_builtin_labels(text, language, label):
+def test_builtin_labels(each_analyser, text, language, label):
     score, got, source = sentiment.analyse(text, language)
     assert (got, source) == (label, "builtin")
     assert -1 <= score <= 1
@@ -39,7 +50,7 @@ def test_supplied_score_wins():
     assert sentiment.analyse("Worst brand ever", "en", supplied=0.5) == (0.5, "positive", "supplied")
 
 
-def test_empty_text_has_no_score():
+def test_empty_text_has_no_score(each_analyser):
     assert sentiment.analyse("", "en") == (None, "neutral", "builtin")
 
 
@@ -66,12 +77,12 @@ def test_analyser_is_pluggable(settings):
         "Pas de réponse ! Service nul",
     ],
 )
-def test_french_negation_stops_at_punctuation(text):
+def test_french_negation_stops_at_punctuation(each_analyser, text):
     score, label, _ = sentiment.analyse(text, "fr")
     assert label == "negative", score
 
 
-def test_english_negation_stops_at_punctuation():
+def test_english_negation_stops_at_punctuation(each_analyser):
     # Without the break, "not" would flip "terrible" and the sentence would read mildly positive.
     score, label, _ = sentiment.analyse("They did not answer, terrible service", "en")
     assert label == "negative", score
@@ -108,11 +119,11 @@ def test_detector_is_built_once():
         ("Der Service ist terrible, einfach horrible", "de"),
     ],
 )
-def test_other_languages_get_no_score(text, language):
+def test_other_languages_get_no_score(each_analyser, text, language):
     assert sentiment.analyse(text, language) == (None, "neutral", "builtin")
 
 
-def test_missing_language_is_detected_before_scoring():
+def test_missing_language_is_detected_before_scoring(each_analyser):
     score, label, _ = sentiment.analyse("Acme ne répond pas, service client nul", "")
     assert label == "negative", score
 

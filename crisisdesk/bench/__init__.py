@@ -1,4 +1,4 @@
-"""The benchmark behind ``manage.py bench`` / ``make bench`` (issue 15); see docs/performance.md.
+"""The benchmark behind ``manage.py bench`` / ``make bench`` (issue 15); see docs/bench.md.
 
 * ``data`` — the data set (users, incidents with timelines and teams, mentions), written with COPY;
 * ``http`` — gunicorn as deployed, requests on new connections, SQL counted from PostgreSQL's log;

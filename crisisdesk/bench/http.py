@@ -61,11 +61,11 @@ def children(pid: int) -> list[int]:
 
 
 def classify(statements: list[str]) -> dict[str, int]:
-    """Queries and transaction control among logged statements."""
+    """Queries (``sql``) apart from the rest (``tx``: transaction control, and the pool's empty health check)."""
     counts = {"sql": 0, "tx": 0}
     for text in statements:
-        word = text.strip().split(None, 1)[0].upper() if text.strip() else ""
-        counts["tx" if word in TRANSACTION_CONTROL else "sql"] += 1
+        word = text.strip().split(None, 1)[0].rstrip(";").upper() if text.strip() else ""
+        counts["tx" if not word or word in TRANSACTION_CONTROL else "sql"] += 1
     return counts
 
 
@@ -175,12 +175,17 @@ class HTTPTransport:
         self.log = StatementLog()
         return self.log
 
-    def count_sql(self, path: str, headers: dict, requests: int) -> dict[str, float]:
-        offset = self.log.mark()
+    def count_sql(self, path: str, headers: dict, requests: int) -> dict:
+        """Statements per request (``sql``, ``tx``) over ``requests`` GETs, and the statements of the last one."""
+        counts = {"sql": 0, "tx": 0}
+        statements: list[str] = []
         for _ in range(requests):
+            offset = self.log.mark()
             self.get(path, headers)
-        counts = classify(self.log.since(offset))
-        return {key: value / requests for key, value in counts.items()}
+            statements = self.log.since(offset)
+            for key, value in classify(statements).items():
+                counts[key] += value
+        return {key: value / requests for key, value in counts.items()} | {"statements": statements}
 
     def worker_rss(self) -> dict[int, int]:
         return {pid: rss_kib(pid) for pid in children(self.master)}
@@ -225,14 +230,15 @@ class InProcessTransport:
     def counting(self):
         return _NoCount()
 
-    def count_sql(self, path: str, headers: dict, requests: int) -> dict[str, float]:
+    def count_sql(self, path: str, headers: dict, requests: int) -> dict:
         counts = {"sql": 0, "tx": 0}
         for _ in range(requests):
             with CaptureQueriesContext(connection) as queries:
                 self.get(path, headers)
-            for key, value in classify([q["sql"] for q in queries.captured_queries]).items():
+            statements = [q["sql"] for q in queries.captured_queries]
+            for key, value in classify(statements).items():
                 counts[key] += value
-        return {key: value / requests for key, value in counts.items()}
+        return {key: value / requests for key, value in counts.items()} | {"statements": statements}
 
     def worker_rss(self) -> dict[int, int]:
         return {os.getpid(): rss_kib(os.getpid())}

@@ -128,6 +128,7 @@ def measure_pages(transport, targets: list[dict], *, requests: int, warmup: int,
             "p95": percentile(samples[id(t)], 95),
             "sql": sql[id(t)]["sql"],
             "tx": sql[id(t)]["tx"],
+            "statements": sql[id(t)]["statements"],
             "bytes": sizes[id(t)],
         }
         for t in targets

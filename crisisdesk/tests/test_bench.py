@@ -111,6 +111,8 @@ def test_bench_ingest_runs_every_batch_size():
     assert "400 mentions in 2 requests of 200" in report
     assert "400 mentions in 4 requests of 100" in report
     assert report.count("created 0 duplicate(s)") == 2
+    # The alert is timed once: the first run's spike is in the second one's baseline.
+    assert report.count("Spike mention to alert: ") == 1
 
 
 def test_bench_refuses_to_seed_over_existing_incidents(incident):

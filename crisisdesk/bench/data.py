@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 
 from crisisdesk.roles import COMMUNICATOR, LEGAL, OBSERVER, TEAM_LEAD
 from incidents.models import (
+    ACTIVE_STATUSES,
     Category,
     Channel,
     Incident,
@@ -387,3 +388,35 @@ def seed_mentions(*, count: int, rng: random.Random, now: datetime, days: int = 
                     [table],
                 )
     return written
+
+
+# --- statements waiting for review -----------------------------------------------------------
+
+
+def seed_reviews(*, count: int) -> int:
+    """Up to ``count`` holding statements in review on the latest active incidents, through the services.
+
+    Each is drafted and submitted by the incident's communications member, so the review queue of
+    Legal (and of the lead) has rows, as during a crisis. Returns how many were submitted.
+    """
+    from crisisdesk.review import services as review
+    from incidents.statements import services as statements
+
+    roles = IncidentRole.objects.filter(code="communications")
+    incidents = Incident.objects.filter(status__in=ACTIVE_STATUSES, confidential=False).order_by("-detected_at")
+    submitted = 0
+    for incident in incidents[:count]:
+        member = incident.memberships.filter(role__in=roles).select_related("user").first()
+        if member is None:
+            continue
+        with transaction.atomic():
+            statement = statements.statement_create(
+                actor=member.user,
+                incident=incident,
+                channels=list(incident.affected_channels)[:2] or [Channel.values[0]],
+                title=f"Holding statement on {incident.reference}",
+                body="We are aware of the posts and are looking into it. We will share an update within the hour.",
+            )
+            review.review_submit(actor=member.user, item=statement, comment="Ready for Legal.")
+        submitted += 1
+    return submitted

@@ -6,6 +6,7 @@ the war room is the most recent active, non-confidential incident with a lead, o
 a session cookie made in this process; the API carries a DRF token (the ``Authorization`` header).
 """
 
+import http.client
 import threading
 import time
 
@@ -66,31 +67,24 @@ def build_targets() -> tuple[list[dict], Incident]:
     token, _ = Token.objects.get_or_create(user=communicator)
     api = {"Authorization": f"Token {token.key}", "Accept": "application/json"}
 
-    def browser(label: str) -> dict:
-        return {"Cookie": cookies[label]}
-
     def who(label: str) -> str:
         return f"{label} ({personas[label].username})"
+
+    def target(name: str, label: str, path: str, *, api_token: bool = False) -> dict:
+        if api_token:
+            return {"target": name, "persona": f"{who(label)}, API token", "path": path, "headers": api}
+        return {"target": name, "persona": who(label), "path": path, "headers": {"Cookie": cookies[label]}}
 
     ref = incident.reference
     targets = [
         {"target": BARE, "persona": "anonymous", "path": "/__bench__/bare/", "headers": {}},
-        {"target": "API list of 20", "persona": who("communicator") + ", API token", "headers": api}
-        | {"path": "/api/v1/incidents/?page_size=20"},
-        {"target": "API detail", "persona": who("communicator") + ", API token", "headers": api}
-        | {"path": f"/api/v1/incidents/{ref}/"},
-        {"target": "incident list page", "persona": who("communicator"), "path": "/incidents/"}
-        | {"headers": browser("communicator")},
-    ]
-    targets += [
-        {"target": WAR_ROOM, "persona": who(label), "path": f"/incidents/{ref}/", "headers": browser(label)}
-        for label in personas
-    ]
-    targets += [
-        {"target": "review queue", "persona": who("legal"), "path": "/reviews/queue/", "headers": browser("legal")},
-        {"target": "mention inbox", "persona": who("communicator"), "path": "/mentions/"}
-        | {"headers": browser("communicator")},
-        {"target": "dashboard", "persona": who("communicator"), "path": "/", "headers": browser("communicator")},
+        target("API list of 20", "communicator", "/api/v1/incidents/?page_size=20", api_token=True),
+        target("API detail", "communicator", f"/api/v1/incidents/{ref}/", api_token=True),
+        target("incident list page", "communicator", "/incidents/"),
+        *(target(WAR_ROOM, label, f"/incidents/{ref}/") for label in personas),
+        target("review queue", "legal", "/reviews/queue/"),
+        target("mention inbox", "communicator", "/mentions/"),
+        target("dashboard", "communicator", "/"),
     ]
     return targets, incident
 
@@ -148,7 +142,7 @@ def measure_concurrency(transport, target: dict, *, clients: int, duration: floa
         while time.perf_counter() < stop_at:
             try:
                 status, _size, seconds = transport.get(target["path"], target["headers"])
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 with lock:
                     errors.append(repr(exc))
                 continue

@@ -82,6 +82,7 @@ def test_bench_smoke_run_reports_every_target_at_every_size():
     report = out.getvalue()
     assert report.count("Seeded 60 incidents") == 2  # 60, then 60 more to reach 120
     assert "Seeded 300 mentions" in report
+    assert re.search(r"^Submitted \d+ statements for review$", report, re.M)
     assert "== 60 incidents, 300 mentions" in report
     assert "== 120 incidents, 300 mentions" in report
     rows = page_rows(report)
@@ -128,3 +129,17 @@ def test_percentile_is_nearest_rank():
     assert percentile(samples, 50) == 50.0
     assert percentile(samples, 95) == 95.0
     assert percentile([3.0], 95) == 3.0
+
+
+def test_seed_reviews_puts_statements_in_the_legal_review_queue():
+    from crisisdesk.bench.data import seed_reviews
+    from crisisdesk.review.selectors import waiting_for
+    from incidents.statements.models import Statement
+
+    users = seed_users()
+    seed_incidents(count=400, users=users, rng=random.Random(7), now=timezone.now())
+
+    submitted = seed_reviews(count=3)
+
+    assert submitted == Statement.objects.count() > 0
+    assert len(waiting_for(users["Legal"][0])) > 0

@@ -57,6 +57,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mentions", type=int, default=1_000_000, help="Mentions seeded for the inbox (default 1,000,000)."
         )
+        parser.add_argument(
+            "--reviews", type=int, default=20, help="Statements submitted for review (the review queue's rows)."
+        )
         parser.add_argument("--requests", type=int, default=200, help="Timed requests per target and size.")
         parser.add_argument("--warmup", type=int, default=20, help="Untimed rounds over every target first.")
         parser.add_argument("--count-requests", type=int, default=3, help="Requests per target in the SQL pass.")
@@ -140,8 +143,11 @@ class Command(BaseCommand):
         for index, size in enumerate(sizes):
             if not options["reuse"]:
                 users = self.seed(size - Incident.objects.count(), rng=rng, users=users)
-                if index == 0 and options["mentions"]:
-                    self.seed_mentions(options["mentions"], rng=rng)
+                if index == 0:
+                    if options["mentions"]:
+                        self.seed_mentions(options["mentions"], rng=rng)
+                    if options["reviews"]:
+                        self.note(f"Submitted {data.seed_reviews(count=options['reviews'])} statements for review")
             targets, incident = build_targets()
             self.note(
                 f"War room: {incident.reference} ({incident.timeline.count()} timeline entries, "

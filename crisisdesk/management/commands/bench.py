@@ -12,6 +12,7 @@ The pieces live in ``crisisdesk/bench/`` (data, http, targets, report); see docs
 
 import logging
 import random
+import signal
 import time
 import warnings
 from collections import Counter
@@ -38,6 +39,10 @@ from crisisdesk.bench.targets import (
 from incidents.models import ACTIVE_STATUSES, Incident, Membership, Status, TimelineEntry
 
 PARTS = ("pages", "concurrency", "rss", "ingest")
+
+
+def _exit_on_term(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 class Command(BaseCommand):
@@ -114,6 +119,9 @@ class Command(BaseCommand):
         # WhiteNoise warns that staticfiles/ is not collected: static files are not what is measured here.
         warnings.filterwarnings("ignore", message="No directory at")
         parts = set(options["only"])
+        # A TERM (make interrupted, scripts/with-postgres.sh cleaning up) unwinds the stack, so the
+        # gunicorn and Celery processes the bench started are stopped, not orphaned.
+        previous = signal.signal(signal.SIGTERM, _exit_on_term)
         try:
             if parts - {"ingest"}:
                 self.pages(options, parts)
@@ -121,6 +129,8 @@ class Command(BaseCommand):
                 self.ingest(options)
         except BenchError as exc:
             raise CommandError(str(exc)) from exc
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         self.note(f"Total bench time {time.perf_counter() - started:.1f} s")
 
     # --- steps ---------------------------------------------------------------------------

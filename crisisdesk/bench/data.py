@@ -329,6 +329,25 @@ def seed_incidents(*, count: int, users: dict[str, list], rng: random.Random, no
     return {"incidents": len(incidents), "timeline entries": len(timeline), "memberships": len(memberships)}
 
 
+def seed_long_timeline(incident: Incident, *, count: int, rng: random.Random, now: datetime) -> int:
+    """``count`` more notes on one incident, spread from its detection to now: the war room of a long crisis."""
+    span = max((now - incident.detected_at).total_seconds(), 60)
+    author = incident.lead_id or incident.created_by_id
+    rows = (
+        {
+            "incident_id": incident.pk,
+            "kind": TimelineKind.NOTE,
+            "body": rng.choice(NOTES),
+            "author_id": author,
+            "data": {},
+            "created_at": incident.detected_at + timedelta(seconds=span * (n + 1) / (count + 1)),
+        }
+        for n in range(count)
+    )
+    with transaction.atomic():
+        return bulk_insert(TimelineEntry, rows, now=now)
+
+
 # --- mentions -------------------------------------------------------------------------------
 
 PLATFORMS = ("x", "facebook", "instagram", "tiktok", "bluesky", "news")

@@ -53,8 +53,11 @@ def war_room_incident() -> Incident:
     return incident
 
 
-def build_targets() -> tuple[list[dict], Incident]:
-    """The targets in the order they are printed (bare view first), and the war room's incident."""
+def build_targets(long_incident: Incident | None = None) -> tuple[list[dict], Incident]:
+    """The targets in the order they are printed (bare view first), and the war room's incident.
+
+    ``long_incident``: another incident (one with a long timeline), whose war room the communicator opens too.
+    """
     incident = war_room_incident()
     communicator = _first(COMMUNICATOR)
     personas = {
@@ -82,6 +85,13 @@ def build_targets() -> tuple[list[dict], Incident]:
         target("API detail", "communicator", f"/api/v1/incidents/{ref}/", api_token=True),
         target("incident list page", "communicator", "/incidents/"),
         *(target(WAR_ROOM, label, f"/incidents/{ref}/") for label in personas),
+    ]
+    if long_incident is not None:
+        entries = long_incident.timeline.count()
+        targets.append(
+            target(f"{WAR_ROOM} {entries:,} entries", "communicator", f"/incidents/{long_incident.reference}/")
+        )
+    targets += [
         target("review queue", "legal", "/reviews/queue/"),
         target("mention inbox", "communicator", "/mentions/"),
         target("dashboard", "communicator", "/"),

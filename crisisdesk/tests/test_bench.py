@@ -68,6 +68,7 @@ def test_bench_smoke_run_reports_every_target_at_every_size():
         "bench",
         incidents=[60, 120],
         mentions=300,
+        long_timeline=30,
         requests=2,
         warmup=1,
         count_requests=1,
@@ -86,10 +87,14 @@ def test_bench_smoke_run_reports_every_target_at_every_size():
     assert "== 60 incidents, 300 mentions" in report
     assert "== 120 incidents, 300 mentions" in report
     rows = page_rows(report)
-    # Every target at both sizes; the war room once per persona.
-    assert len(rows) == 2 * (len(TARGETS) + 3), report
-    counts = Counter(row["target"].strip() for row in rows)
+    # Every target at both sizes; the war room once per persona, and the long one.
+    assert len(rows) == 2 * (len(TARGETS) + 3 + 1), report
+    long_war_room = re.compile(r"^war room \d+ entries$")
+    counts = Counter(row["target"].strip() for row in rows if not long_war_room.match(row["target"].strip()))
     assert counts == {target: 2 * (4 if target == "war room" else 1) for target in TARGETS}, counts
+    long_rows = [row for row in rows if long_war_room.match(row["target"].strip())]
+    assert len(long_rows) == 2 and all(int(row["target"].split()[2]) >= 30 for row in long_rows), long_rows
+    assert re.search(r"^Long timeline: 30 notes added to CD-\d{4}-\d{4}$", report, re.M)
     war_room_personas = {row["persona"].split(" (")[0] for row in rows if row["target"].strip() == "war room"}
     assert war_room_personas == {"communicator", "legal", "team lead", "observer"}
     bare = [row for row in rows if row["target"].strip() == "bare Django view"]

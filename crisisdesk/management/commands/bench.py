@@ -65,6 +65,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reviews", type=int, default=20, help="Statements submitted for review (the review queue's rows)."
         )
+        parser.add_argument(
+            "--long-timeline",
+            type=int,
+            default=2000,
+            metavar="N",
+            help="Notes added to one more incident, whose war room is measured too (0: none).",
+        )
         parser.add_argument("--requests", type=int, default=200, help="Timed requests per target and size.")
         parser.add_argument("--warmup", type=int, default=20, help="Untimed rounds over every target first.")
         parser.add_argument("--count-requests", type=int, default=3, help="Requests per target in the SQL pass.")
@@ -150,6 +157,7 @@ class Command(BaseCommand):
             sizes = sorted(options["incidents"])
         transport_class = HTTPTransport if options["transport"] == "http" else InProcessTransport
         users = None
+        long_incident = None
         for index, size in enumerate(sizes):
             if not options["reuse"]:
                 users = self.seed(size - Incident.objects.count(), rng=rng, users=users)
@@ -158,7 +166,9 @@ class Command(BaseCommand):
                         self.seed_mentions(options["mentions"], rng=rng)
                     if options["reviews"]:
                         self.note(f"Submitted {data.seed_reviews(count=options['reviews'])} statements for review")
-            targets, incident = build_targets()
+                    if options["long_timeline"]:
+                        long_incident = self.seed_long_timeline(options["long_timeline"], rng=rng)
+            targets, incident = build_targets(long_incident)
             self.note(
                 f"War room: {incident.reference} ({incident.timeline.count()} timeline entries, "
                 f"{incident.memberships.count()} members)"
@@ -268,6 +278,16 @@ class Command(BaseCommand):
         t1 = time.perf_counter()
         self.analyze(Mention)
         self.note(f"Seeded {written:,} mentions in {t1 - t0:.1f} s (statistics {time.perf_counter() - t1:.1f} s)")
+
+    def seed_long_timeline(self, count: int, *, rng: random.Random) -> Incident:
+        war_room = build_targets()[1]
+        incident = Incident.objects.filter(confidential=False).exclude(pk=war_room.pk).order_by("-detected_at").first()
+        if incident is None:
+            raise CommandError("No second incident to give a long timeline to.")
+        written = data.seed_long_timeline(incident, count=count, rng=rng, now=timezone.now())
+        self.analyze(TimelineEntry)
+        self.note(f"Long timeline: {written:,} notes added to {incident.reference}")
+        return incident
 
     def analyze(self, *models) -> None:
         if connection.vendor != "postgresql":

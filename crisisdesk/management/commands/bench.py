@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from crisisdesk.bench import data
@@ -165,7 +166,10 @@ class Command(BaseCommand):
                     if options["mentions"]:
                         self.seed_mentions(options["mentions"], rng=rng)
                     if options["reviews"]:
-                        self.note(f"Submitted {data.seed_reviews(count=options['reviews'])} statements for review")
+                        # The reviewers' e-mails stay in memory (the console backend would print them all).
+                        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                            submitted = data.seed_reviews(count=options["reviews"])
+                        self.note(f"Submitted {submitted} statements for review")
                     if options["long_timeline"]:
                         long_incident = self.seed_long_timeline(options["long_timeline"], rng=rng)
             targets, incident = build_targets(long_incident)

@@ -46,12 +46,14 @@ WORDS = ["Acme", "blender", "jar", "soup", "store", "delivery", "refund", "suppo
 TONES = ["dangerous, cracked!", "great service, thanks", "at the shop today", "worst brand ever", "love it"]
 
 
-def mention_batch(rng: random.Random, start: int, times: list[datetime], *, negative: float) -> list[dict]:
-    """Mentions ``bench-<start>…`` posted at ``times`` (each mentions Acme; ``negative`` of them angrily)."""
+def mention_batch(
+    rng: random.Random, start: int, times: list[datetime], *, negative: float, prefix: str = "bench"
+) -> list[dict]:
+    """Mentions ``<prefix>-<start>…`` posted at ``times`` (each mentions Acme; ``negative`` of them angrily)."""
     return [
         {
             "platform": rng.choice(("x", "facebook", "instagram", "tiktok")),
-            "external_id": f"bench-{start + i}",
+            "external_id": f"{prefix}-{start + i}",
             "text": f"{rng.choice(WORDS)} {rng.choice(WORDS)} Acme "
             + ("disgusting and dangerous, jar cracked" if rng.random() < negative else rng.choice(TONES)),
             "posted_at": at.isoformat(),
@@ -63,12 +65,14 @@ def mention_batch(rng: random.Random, start: int, times: list[datetime], *, nega
     ]
 
 
-def background_batches(rng: random.Random, total: int, *, end: datetime, days: int = 8) -> list[bytes]:
+def background_batches(
+    rng: random.Random, total: int, *, end: datetime, days: int = 8, batch: int = INGEST_BATCH, prefix: str = "bench"
+) -> list[bytes]:
     """``total`` quiet mentions over ``days`` days before ``end``, in time order, as JSON request bodies."""
     times = sorted(end - timedelta(days=days) * rng.random() for _ in range(total))
     return [
-        json.dumps({"mentions": mention_batch(rng, n, times[n : n + INGEST_BATCH], negative=0.1)}).encode()
-        for n in range(0, total, INGEST_BATCH)
+        json.dumps({"mentions": mention_batch(rng, n, times[n : n + batch], negative=0.1, prefix=prefix)}).encode()
+        for n in range(0, total, batch)
     ]
 
 
@@ -217,13 +221,25 @@ def _post_all(poster, batches: list[bytes], clients: int) -> tuple[float, list[f
 
 
 def bench_ingest(
-    *, total: int, seed: int, transport: str = "http", clients: int = 2, web: int = 2, alert_timeout: float = 30
+    *,
+    total: int,
+    seed: int,
+    transport: str = "http",
+    clients: int = 2,
+    web: int = 2,
+    alert_timeout: float = 30,
+    batch: int = INGEST_BATCH,
+    prefix: str = "bench",
+    time_spike: bool = True,
 ) -> list[str]:
-    """Run the ingest benchmark; returns the report lines."""
+    """Run the ingest benchmark with ``batch``-item requests; returns the report lines.
+
+    Run it again with another ``prefix`` (the mentions' external ids) to add new mentions, not redeliver.
+    """
     from crisisdesk.apikeys.services import apikey_create
-    from crisisdesk.management.commands.bench import percentile
+    from crisisdesk.bench.report import percentile
     from incidents.listening import services as mention_services
-    from incidents.listening.models import Alert, Mention, SpikeRule, WatchTerm
+    from incidents.listening.models import Mention, SpikeRule, WatchTerm
 
     rng = random.Random(seed)
     user_model = get_user_model()
@@ -242,11 +258,15 @@ def bench_ingest(
     path = reverse("api:mention-bulk")
     now = timezone.now()
     # The background: a week of quiet mentions before the spike window, built up front so only requests are timed.
-    batches = background_batches(rng, total, end=now - timedelta(minutes=15))
+    batches = background_batches(rng, total, end=now - timedelta(minutes=15), batch=batch, prefix=prefix)
     spike = json.dumps(
         {
             "mentions": mention_batch(
-                rng, 10**9, [now - timedelta(minutes=5) * rng.random() for _ in range(INGEST_BATCH)], negative=0.9
+                rng,
+                10**9,
+                [now - timedelta(minutes=5) * rng.random() for _ in range(INGEST_BATCH)],
+                negative=0.9,
+                prefix=prefix,
             )
         }
     ).encode()
@@ -286,35 +306,47 @@ def bench_ingest(
         rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "apikey": "1000000/min", "user": "1000000/min"}
         with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
             elapsed, durations = _post_all(poster, batches, clients)
-            stored = Mention.objects.filter(external_id__startswith="bench-").count()
+            stored = Mention.objects.filter(external_id__startswith=f"{prefix}-").count()
             # Redelivery of the first batch: same rows, no duplicates.
             poster.post(batches[0])
-            duplicates = Mention.objects.filter(external_id__startswith="bench-").count() - stored
-            before = Alert.objects.filter(rule=rule).count()
-            # Past the debounce of the evaluations queued by the batches above, and past their runs:
-            # the spike queues an evaluation of its own (the slow case: its whole countdown is timed).
-            if redis_url:
-                time.sleep(SETTLE_SECONDS)
-            t0 = time.perf_counter()
-            status, content = poster.post(spike)
-            if status != 200:
-                raise RuntimeError(f"the spike request answered {status}: {content[:300]!r}")
+            duplicates = Mention.objects.filter(external_id__startswith=f"{prefix}-").count() - stored
             alert_latency = None
-            while time.perf_counter() - t0 < alert_timeout:
-                if Alert.objects.filter(rule=rule).count() > before:
-                    alert_latency = time.perf_counter() - t0
-                    break
-                time.sleep(0.02)
+            if time_spike:
+                alert_latency = _time_spike(poster, spike, rule, redis_url=redis_url, alert_timeout=alert_timeout)
     finally:
         processes.stop()
     eager = not redis_url
-    return [
-        f"Bulk ingest ({how}): {stored:,} mentions in {len(batches)} requests of {INGEST_BATCH:,} "
+    lines = [
+        f"Bulk ingest ({how}): {stored:,} mentions in {len(batches)} requests of {batch:,} "
         f"in {elapsed:.1f} s = {total / elapsed:,.0f} mentions/s",
-        f"Per 1,000-item request: p50 {percentile(durations, 50) * 1000:.0f} ms, "
+        f"Per {batch:,}-item request: p50 {percentile(durations, 50) * 1000:.0f} ms, "
         f"p95 {percentile(durations, 95) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms",
         f"Redelivery of a batch created {duplicates} duplicate(s)",
-        "Spike mention to alert: "
-        + (f"{alert_latency:.2f} s" if alert_latency is not None else f"no alert within {alert_timeout:g} s")
-        + (" (tasks eager, in the request)" if eager else " (through Redis and the Celery worker)"),
     ]
+    if time_spike:
+        lines.append(
+            "Spike mention to alert: "
+            + (f"{alert_latency:.2f} s" if alert_latency is not None else f"no alert within {alert_timeout:g} s")
+            + (" (tasks eager, in the request)" if eager else " (through Redis and the Celery worker)")
+        )
+    return lines
+
+
+def _time_spike(poster, body: bytes, rule, *, redis_url: str, alert_timeout: float) -> float | None:
+    """Seconds from posting the spike until its alert exists (None: not within ``alert_timeout``)."""
+    from incidents.listening.models import Alert
+
+    before = Alert.objects.filter(rule=rule).count()
+    # Past the debounce of the evaluations queued by the batches above, and past their runs:
+    # the spike queues an evaluation of its own (the slow case: its whole countdown is timed).
+    if redis_url:
+        time.sleep(SETTLE_SECONDS)
+    t0 = time.perf_counter()
+    status, content = poster.post(body)
+    if status != 200:
+        raise RuntimeError(f"the spike request answered {status}: {content[:300]!r}")
+    while time.perf_counter() - t0 < alert_timeout:
+        if Alert.objects.filter(rule=rule).count() > before:
+            return time.perf_counter() - t0
+        time.sleep(0.02)
+    return None

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
+from crisisdesk.bench.http import rss_kib
 from incidents.listening.models import Mention, WatchTerm
 from incidents.listening.sources.fakes.jetstream import FakeJetstream, post_event
 from incidents.listening.sources.models import Source, SourceKind
@@ -56,16 +57,6 @@ def _events(rate: int, match_share: float, seed: int):
     return generate
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def bench_listen(*, seconds: int, rate: int = 2000, match_share: float = 0.01, seed: int = 2026) -> list[str]:
     user = get_user_model().objects.filter(is_superuser=True).first()
     WatchTerm.objects.get_or_create(term="benchacme", defaults={"created_by": user})
@@ -87,7 +78,7 @@ def bench_listen(*, seconds: int, rate: int = 2000, match_share: float = 0.01, s
     try:
         while time.monotonic() - started < seconds:
             time.sleep(1)
-            rss.append(_rss_kib(process.pid))
+            rss.append(rss_kib(process.pid))
             source.refresh_from_db(fields=["cursor"])
             cursor = (source.cursor or {}).get("time_us")
             if cursor:

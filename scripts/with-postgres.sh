@@ -155,6 +155,8 @@ fi
 PGPASSWORD=$DB_PASSWORD "$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U "$DB_USER" "$DB_NAME"
 
 export DATABASE_URL="postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME"
+# The server log, for a tool counting statements with log_statement (manage.py bench).
+export CRISISDESK_PG_LOG="$LOGFILE"
 echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT (data in $DATADIR)"
 
 # CMD runs in the background so a TERM to this script is forwarded and the cluster still gets removed;

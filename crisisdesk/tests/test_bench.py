@@ -1,6 +1,7 @@
 """manage.py bench on a small data set: the seed is consistent and every endpoint is measured."""
 
 import random
+import re
 from collections import Counter
 from io import StringIO
 
@@ -9,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from crisisdesk.management.commands.bench import ROLE_HEADCOUNT, percentile, seed_incidents, seed_users
+from crisisdesk.bench.data import ROLE_HEADCOUNT, seed_incidents, seed_users
+from crisisdesk.bench.report import percentile
 from incidents import services
 from incidents.models import Incident, Membership, ReferenceCounter, Status, TimelineEntry, TimelineKind
 
@@ -40,16 +42,83 @@ def test_seed_writes_consistent_incidents_timelines_and_teams():
     assert opened.reference == f"CD-{year}-{last + 1:04d}"
 
 
-def test_bench_command_measures_every_endpoint_against_the_bare_view():
+TARGETS = (
+    "bare Django view",
+    "API list of 20",
+    "API detail",
+    "incident list page",
+    "war room",
+    "review queue",
+    "mention inbox",
+    "dashboard",
+)
+ROW = re.compile(
+    r"^(?P<target>.{24}) (?P<persona>.{48}) +(?P<p50>[\d.]+) +(?P<p95>[\d.]+) +(?P<sql>[\d.]+) +(?P<tx>[\d.]+) +(?P<ratio>[\d.]+) +[\d.]+$"
+)
+
+
+def page_rows(report: str) -> list[dict]:
+    return [m.groupdict() for line in report.splitlines() if (m := ROW.match(line))]
+
+
+def test_bench_smoke_run_reports_every_target_at_every_size():
     out = StringIO()
 
-    call_command("bench", incidents=150, requests=3, warmup=1, stdout=out)
+    call_command(
+        "bench",
+        incidents=[60, 120],
+        mentions=300,
+        long_timeline=30,
+        requests=2,
+        warmup=1,
+        count_requests=1,
+        concurrency=50,
+        duration=0.2,
+        rss_requests=5,
+        transport="inprocess",
+        only=["pages", "concurrency", "rss"],
+        stdout=out,
+    )
 
     report = out.getvalue()
-    for endpoint in ("bare Django view", "incident list page", "incident list API", "incident detail page"):
-        assert report.count(endpoint) == 2, report  # once per persona
-    assert "MISSING" not in report
-    assert "Seeded 150 incidents" in report
+    assert report.count("Seeded 60 incidents") == 2  # 60, then 60 more to reach 120
+    assert "Seeded 300 mentions" in report
+    assert re.search(r"^Submitted \d+ statements for review$", report, re.M)
+    assert "== 60 incidents, 300 mentions" in report
+    assert "== 120 incidents, 300 mentions" in report
+    rows = page_rows(report)
+    # Every target at both sizes; the war room once per persona, and the long one.
+    assert len(rows) == 2 * (len(TARGETS) + 3 + 1), report
+    long_war_room = re.compile(r"^war room \d+ entries$")
+    counts = Counter(row["target"].strip() for row in rows if not long_war_room.match(row["target"].strip()))
+    assert counts == {target: 2 * (4 if target == "war room" else 1) for target in TARGETS}, counts
+    long_rows = [row for row in rows if long_war_room.match(row["target"].strip())]
+    assert len(long_rows) == 2 and all(int(row["target"].split()[2]) >= 30 for row in long_rows), long_rows
+    assert re.search(r"^Long timeline: 30 notes added to CD-\d{4}-\d{4}$", report, re.M)
+    war_room_personas = {row["persona"].split(" (")[0] for row in rows if row["target"].strip() == "war room"}
+    assert war_room_personas == {"communicator", "legal", "team lead", "observer"}
+    bare = [row for row in rows if row["target"].strip() == "bare Django view"]
+    assert all(row["ratio"] == "1.0" and row["sql"] == "0" for row in bare), bare
+    # Every real page reads the database.
+    assert all(float(row["sql"]) > 0 for row in rows if row["target"].strip() != "bare Django view"), rows
+    assert re.search(
+        r"^Concurrency: 1 clients on war room .*: [\d,]+ requests, 0 errors, p50 \d+ ms, p95 \d+ ms", report, re.M
+    )
+    assert re.search(r"^Worker RSS after 5 requests: \d+ MiB .*\[bare view only\]$", report, re.M)
+    assert re.search(r"^Worker RSS after 5 requests: \d+ MiB .*\[every target\]$", report, re.M)
+
+
+def test_bench_ingest_runs_every_batch_size():
+    out = StringIO()
+
+    call_command("bench", only=["ingest"], ingest=400, batch_sizes=[200, 100], transport="inprocess", stdout=out)
+
+    report = out.getvalue()
+    assert "400 mentions in 2 requests of 200" in report
+    assert "400 mentions in 4 requests of 100" in report
+    assert report.count("created 0 duplicate(s)") == 2
+    # The alert is timed once: the first run's spike is in the second one's baseline.
+    assert report.count("Spike mention to alert: ") == 1
 
 
 def test_bench_refuses_to_seed_over_existing_incidents(incident):
@@ -65,3 +134,17 @@ def test_percentile_is_nearest_rank():
     assert percentile(samples, 50) == 50.0
     assert percentile(samples, 95) == 95.0
     assert percentile([3.0], 95) == 3.0
+
+
+def test_seed_reviews_puts_statements_in_the_legal_review_queue():
+    from crisisdesk.bench.data import seed_reviews
+    from crisisdesk.review.selectors import waiting_for
+    from incidents.statements.models import Statement
+
+    users = seed_users()
+    seed_incidents(count=400, users=users, rng=random.Random(7), now=timezone.now())
+
+    submitted = seed_reviews(count=3)
+
+    assert submitted == Statement.objects.count() > 0
+    assert len(waiting_for(users["Legal"][0])) > 0

@@ -298,3 +298,36 @@ def test_a_revoked_key_cannot_be_granted(enforced, admin_user, legal_key):
     apikey_services.apikey_revoke(actor=admin_user, key=key)
     with pytest.raises(grants.ValidationError):
         grants.grant_enable(actor=admin_user, factor="totp", api_key=key)
+
+
+# --- the admin ----------------------------------------------------------------------------------------------
+
+
+def admin_action(client, action, key):
+    url = reverse("admin:apikeys_apikey_changelist")
+    return client.post(url, {"action": action, "_selected_action": [key.pk]})
+
+
+def test_admin_allow_approvals_needs_the_leads_fresh_factor(enforced, admin_as, staff_people, clock):
+    lead = staff_people["team_lead"]
+    key, _raw = apikey_services.apikey_create(actor=lead, name="Lead's publisher", scopes=["write"])
+    device, _codes = enrol(lead)
+    client = admin_as("team_lead")
+    response = admin_action(client, "allow_approvals", key)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("twofactor:confirm"))
+    assert not ApprovalGrant.objects.exists()
+
+    confirm(client, device, clock)
+    admin_action(client, "allow_approvals", key)
+    grant = ApprovalGrant.objects.get(api_key=key)
+    assert grant.enabled_by == lead and audit_of(grants.ENABLE).get().data["factor"] == "totp"
+
+    admin_action(client, "revoke_approvals", key)
+    grant.refresh_from_db()
+    assert grant.revoked_by == lead and audit_of(grants.REVOKE).count() == 1
+    # The grants' own list shows both states to a team lead, to nobody else.
+    assert client.get(reverse("admin:apikeys_approvalgrant_changelist")).status_code == 200
+
+
+def test_admin_grant_list_is_closed_to_non_team_leads(admin_as):
+    assert admin_as("legal").get(reverse("admin:apikeys_approvalgrant_changelist")).status_code == 403

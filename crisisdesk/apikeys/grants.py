@@ -121,7 +121,7 @@ def revoke_grants_of(*, actor, api_key: APIKey | None = None, token_user_id: int
 
 
 def _revoke(*, actor, grant: ApprovalGrant, reason: str) -> ApprovalGrant:
-    grant = ApprovalGrant.objects.select_for_update().select_related("api_key").get(pk=grant.pk)
+    grant = ApprovalGrant.objects.select_for_update(of=("self",)).select_related("api_key").get(pk=grant.pk)
     if grant.revoked_at is None:
         grant.revoked_at = timezone.now()
         grant.revoked_by = actor if actor is not None and actor.is_authenticated else None

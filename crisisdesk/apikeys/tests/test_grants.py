@@ -331,3 +331,36 @@ def test_admin_allow_approvals_needs_the_leads_fresh_factor(enforced, admin_as, 
 
 def test_admin_grant_list_is_closed_to_non_team_leads(admin_as):
     assert admin_as("legal").get(reverse("admin:apikeys_approvalgrant_changelist")).status_code == 403
+
+
+def test_granted_tokens_publish_and_withdraw(enforced, build, lead_confirmed, communicator, team_lead):
+    statement = build(S.APPROVED)
+    comms_token, lead_token = Token.objects.create(user=communicator), Token.objects.create(user=team_lead)
+    enable_token(lead_confirmed, communicator)
+    enable_token(lead_confirmed, team_lead)
+    comms_grant, lead_grant = (
+        ApprovalGrant.objects.get(token_user=communicator),
+        ApprovalGrant.objects.get(token_user=team_lead),
+    )
+    publish = reverse("api:statement-publish", kwargs={"pk": statement.pk})
+    assert token_client(comms_token).post(publish, {}, format="json").status_code == 200
+    withdraw = reverse("api:statement-withdraw", kwargs={"pk": statement.pk})
+    response = token_client(lead_token).post(withdraw, {"reason": "Shelved."}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == S.WITHDRAWN
+    published = AuditEvent.objects.get(object_id=statement.pk, action=Action.PUBLISH)
+    assert published.data["factor"] == "token-grant" and published.data["grant"] == comms_grant.pk
+    withdrawn = AuditEvent.objects.get(object_id=statement.pk, action=Action.WITHDRAW)
+    assert withdrawn.data["factor"] == "token-grant" and withdrawn.data["grant"] == lead_grant.pk
+
+
+def test_key_grant_revoked_from_the_key_page(enforced, admin_confirmed, admin_user, legal_key):
+    key, _raw = legal_key
+    url = reverse("apikeys:grant", kwargs={"pk": key.pk})
+    assert admin_confirmed.get(url).status_code == 405
+    admin_confirmed.post(url, {"action": "enable"})
+    assert admin_confirmed.post(url, {"action": "bogus"}).status_code == 400
+    assert admin_confirmed.post(url, {"action": "revoke"}).status_code == 302
+    grant = ApprovalGrant.objects.get()
+    assert grant.revoked_by == admin_user
+    assert "Allow approvals" in admin_confirmed.get(reverse("apikeys:list")).content.decode()

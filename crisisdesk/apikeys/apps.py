@@ -10,4 +10,7 @@ class APIKeysConfig(AppConfig):
     verbose_name = _("Integration API keys")
 
     def ready(self):
-        from . import schema  # noqa: F401 - registers the OpenAPI description of the key scheme
+        from . import (
+            schema,  # noqa: F401 - registers the OpenAPI description of the key scheme
+            signals,  # noqa: F401 - a deleted personal token loses its approval grant
+        )

@@ -10,6 +10,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -87,4 +89,79 @@ class APIKey(models.Model):
         return secrets.compare_digest(self.key_hash, hash_key(raw_key))
 
 
-__all__ = ["APIKey", "Scope", "generate_key", "hash_key"]
+class ApprovalGrantQuerySet(models.QuerySet):
+    def active(self) -> "ApprovalGrantQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApprovalGrant(models.Model):
+    """A team lead let one token approve, publish and withdraw (``crisisdesk.twofactor.stepup``).
+
+    Exactly one of ``api_key`` (an integration key) and ``token_user`` (the owner of a personal
+    token, DRF's one token per person) is set. A grant is never edited back to life: revoking
+    sets ``revoked_at``; enabling again makes a new row, so the audit trail names each grant by id.
+    """
+
+    api_key = models.ForeignKey(
+        APIKey,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_grants",
+        verbose_name=_("integration key"),
+    )
+    token_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="token_approval_grants",
+        verbose_name=_("personal token of"),
+    )
+    enabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enabled by")
+    )
+    enabled_at = models.DateTimeField(_("enabled at"), default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApprovalGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-enabled_at", "-id"]
+        verbose_name = _("approval grant")
+        verbose_name_plural = _("approval grants")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(api_key__isnull=False, token_user__isnull=True)
+                | Q(api_key__isnull=True, token_user__isnull=False),
+                name="approval_grant_one_token",
+            ),
+            models.UniqueConstraint(
+                fields=["api_key"], condition=Q(revoked_at__isnull=True), name="approval_grant_one_active_per_key"
+            ),
+            models.UniqueConstraint(
+                fields=["token_user"],
+                condition=Q(revoked_at__isnull=True),
+                name="approval_grant_one_active_per_token",
+            ),
+        ]
+
+    def __str__(self):
+        if self.api_key_id:
+            return _("Approvals by key %(key)s") % {"key": self.api_key}
+        return _("Approvals by the personal token of %(user)s") % {"user": self.token_user}
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+__all__ = ["APIKey", "ApprovalGrant", "Scope", "generate_key", "hash_key"]

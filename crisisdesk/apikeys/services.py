@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from crisisdesk.audit.services import audit_record
 
+from .grants import revoke_grants_of
 from .models import APIKey, Scope, generate_key, hash_key
 
 # ``last_used_at`` is written at most this often per key: one UPDATE per request would
@@ -66,6 +67,7 @@ def apikey_revoke(*, actor, key: APIKey) -> APIKey:
             to_state="revoked",
             data={"prefix": key.prefix},
         )
+        revoke_grants_of(actor=actor, api_key=key, reason="key revoked")
     return key
 
 

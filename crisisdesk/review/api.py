@@ -41,7 +41,8 @@ STEP_UP_ERRORS = {
     403: OpenApiResponse(
         description=_(
             "You may not do this; or, with code step_up_required, confirm your second factor first (signed-in"
-            " session only: a personal token or an integration key is refused, code token_not_allowed)."
+            " session; a personal token or an integration key is refused, code token_not_allowed, unless a"
+            " team lead enabled approvals for it)."
         )
     ),
 }
@@ -336,11 +337,19 @@ class ReviewActionsMixin:
     ``input_serializer_classes``; document with ``review_action_schemas``.
     """
 
+    # An integration key reaches these acts only with the write scope, and then only with an approval
+    # grant (``step_up``); every other action of a reviewable type stays closed to keys.
+    required_scopes = {"approve": "write", "publish": "write", "withdraw": "write"}
+
     def ip_address(self) -> str | None:
         return client_ip(self.request)
 
     def step_up(self) -> str:
-        """The second factor confirmed lately in this session (403 ``step_up_required`` if none; tokens: 403)."""
+        """The second factor confirmed lately in this session (403 ``step_up_required`` if none).
+
+        A personal token or an integration key: 403 ``token_not_allowed`` unless a team lead enabled
+        approvals for it (``crisisdesk.apikeys.grants``), then ``"token-grant"``.
+        """
         return require_recent_factor(self.request)
 
     def revision_numbered(self, item, number: int | None):

@@ -123,8 +123,14 @@ def _require_current(item, revision, *, required: bool = False) -> None:
 
 
 def _factor(factor: str) -> dict:
-    """The audit data naming the second factor that confirmed the act (none from the shell or a seed)."""
-    return {"factor": factor} if factor else {}
+    """The audit data naming the second factor that confirmed the act (none from the shell or a seed).
+
+    A token's approval grant (``"token-grant"``, ``crisisdesk.twofactor.stepup.TokenGrantFactor``) adds its id.
+    """
+    if not factor:
+        return {}
+    grant_id = getattr(factor, "grant_id", None)
+    return {"factor": str(factor), "grant": grant_id} if grant_id is not None else {"factor": str(factor)}
 
 
 def _save_status(item, status: str, *fields: str) -> None:

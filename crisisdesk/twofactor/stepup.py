@@ -4,7 +4,9 @@
 before the review engine's approve, publish and withdraw services (and the user admin before a role
 change); it answers the factor kind that confirmed (``totp`` or ``recovery``), recorded in the audit
 event, or raises ``StepUpRequired`` (browser: off to the confirm page; API: 403 ``step_up_required``).
-A personal token or an integration key never carries a confirmed factor: ``TokenCannotStepUp`` (403).
+A personal token or an integration key never carries a confirmed factor: ``TokenCannotStepUp`` (403),
+unless a team lead enabled approvals for it (``crisisdesk.apikeys.grants``): then the factor is
+``token-grant`` and the audit event also names the grant.
 
 Who must step up: everyone while ``CRISISDESK_2FA_ENFORCE`` is on; while it is off (``make demo``, the
 test suite) only someone who enrolled a device of their own accord. The confirmation lives in the
@@ -26,6 +28,18 @@ FACTOR_KEY = "twofactor_factor"
 TOTP = "totp"
 RECOVERY = "recovery"
 FACTOR_KINDS = (TOTP, RECOVERY)
+TOKEN_GRANT = "token-grant"
+
+
+class TokenGrantFactor(str):
+    """``"token-grant"``, carrying the id of the approval grant that let the token act (``grant_id``)."""
+
+    grant_id: int
+
+    def __new__(cls, grant_id: int):
+        factor = super().__new__(cls, TOKEN_GRANT)
+        factor.grant_id = grant_id
+        return factor
 
 
 class StepUpRequired(PermissionDenied):
@@ -118,10 +132,16 @@ def require_recent_factor(request, minutes: int | None = None) -> str:
     """Raise unless the request's user confirmed a second factor in the last ``minutes``; return its kind.
 
     Returns ``""`` when step-up does not apply to this user (enforcement off and no device enrolled).
-    ``request`` is a Django ``HttpRequest`` or a DRF ``Request`` (then a token is refused outright).
+    ``request`` is a Django ``HttpRequest`` or a DRF ``Request``; a token is refused unless it holds an
+    active approval grant (then ``TokenGrantFactor``, ``"token-grant"``).
     """
     if _authenticated_by_token(request):
-        raise TokenCannotStepUp()
+        from crisisdesk.apikeys.grants import grant_for
+
+        grant = grant_for(request.auth)
+        if grant is None:
+            raise TokenCannotStepUp()
+        return TokenGrantFactor(grant.pk)
     user = request.user
     if not step_up_applies(user):
         return ""

@@ -20,12 +20,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 CONFIRMED_AT_KEY = "twofactor_confirmed_at"
 FACTOR_KEY = "twofactor_factor"
 TOTP = "totp"
 RECOVERY = "recovery"
-FACTOR_KINDS = (TOTP, RECOVERY)
+PASSKEY = "passkey"
+FACTOR_KINDS = (TOTP, RECOVERY, PASSKEY)
 
 
 class StepUpRequired(PermissionDenied):
@@ -57,8 +59,13 @@ def enforced() -> bool:
 
 
 def has_device(user) -> bool:
-    """An authenticator app confirmed (recovery codes alone do not count: they back the app up)."""
-    return bool(user.is_authenticated) and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """An authenticator app or a passkey confirmed (recovery codes alone do not count: they back the app up)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def factor_required(user) -> bool:

@@ -8,6 +8,8 @@ checked, so one challenge serves one attempt; it also expires after ``OTP_WEBAUT
 A refused ceremony raises ``ValidationError`` and writes nothing.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +28,8 @@ from . import stepup
 REGISTER_STATE_KEY = "twofactor_passkey_register"
 AUTHENTICATE_STATE_KEY = "twofactor_passkey_authenticate"
 NAME_MAX_LENGTH = 64  # django-otp's Device.name
+
+logger = logging.getLogger(__name__)
 
 
 def passkeys_of(user):
@@ -95,6 +99,7 @@ def registration_complete(*, request, name: str, credential) -> WebAuthnCredenti
             device.save(update_fields=["name"])
             audit_record(actor=user, action="twofactor.passkey_added", target=user, to_state=stepup.PASSKEY)
     except (WebAuthnException, OTPWebAuthnApiError, KeyError, TypeError, ValueError) as error:
+        logger.info("passkey registration refused for user %s: %s", user.pk, error)
         raise ValidationError(_("This passkey could not be verified. Try again.")) from error
     if first_factor:
         stepup.record_confirmation(request.session, stepup.PASSKEY)
@@ -128,6 +133,7 @@ def authentication_complete(*, request, credential) -> WebAuthnCredential:
                 raise refused
             device = _helper(request).authenticate_complete(user=request.user, state=state, data=credential)
     except (WebAuthnException, OTPWebAuthnApiError, KeyError, TypeError, ValueError) as error:
+        logger.info("passkey confirmation refused for user %s: %s", request.user.pk, error)
         raise refused from error
     stepup.record_confirmation(request.session, stepup.PASSKEY)
     return device

@@ -61,7 +61,9 @@ def clean_name(name) -> str:
     if not name:
         raise ValidationError({"name": _("Give this passkey a name, such as the device it is on.")})
     if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": _("Keep the name under %(count)s characters.") % {"count": NAME_MAX_LENGTH + 1}})
+        raise ValidationError(
+            {"name": _("Keep the name to %(count)s characters at most.") % {"count": NAME_MAX_LENGTH}}
+        )
     return name
 
 

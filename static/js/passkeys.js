@@ -84,15 +84,21 @@
         body: JSON.stringify(body || {}),
       })
       .then(function (response) {
-        return response.json().then(function (data) {
-          if (response.ok) {
-            return data;
-          }
-          if (data.redirect) {
-            window.location.assign(data.redirect);
-          }
-          throw new Error(data.detail || form.dataset.msgFailed);
-        });
+        // A refusal that is not ours (a CSRF or proxy error page) is not JSON: the generic message then.
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            if (response.ok) {
+              return data;
+            }
+            if (data.redirect) {
+              window.location.assign(data.redirect);
+            }
+            throw new Error(data.detail || form.dataset.msgFailed);
+          });
       });
   }
 

@@ -7,7 +7,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from crisisdesk.review.models import AuditEvent, ReviewStatus
-from crisisdesk.review.tests.helpers import statement_in
+
+from .helpers import statement_awaiting_legal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -39,14 +40,7 @@ def test_a_passkey_is_added_then_confirms_an_approval(
 ):
     assert live_server.url.startswith("http://localhost:")  # a secure context for WebAuthn, and the RP id
     cdp, authenticator_id = authenticator
-    statement = statement_in(
-        ReviewStatus.IN_REVIEW,
-        author=communicator,
-        reviewer=legal,
-        publisher=communicator,
-        withdrawer=team_lead,
-        incident=incident,
-    )
+    statement = statement_awaiting_legal(communicator=communicator, legal=legal, team_lead=team_lead, incident=incident)
     login_as(page, legal, password)
     page.goto(reverse("twofactor:overview"))
     page.get_by_label("Passkey name").fill("Chromium")

@@ -14,12 +14,11 @@ from django_otp_webauthn.models import WebAuthnCredential
 from crisisdesk.audit.models import AuditRecord
 from crisisdesk.review.models import Action, AuditEvent, ReviewStatus
 from crisisdesk.review.registry import kind_of
-from crisisdesk.review.tests.helpers import statement_in
 from crisisdesk.settings import _site_origin
 from crisisdesk.twofactor import passkeys, stepup
 
 from .authenticator import SoftAuthenticator
-from .helpers import enrol
+from .helpers import enrol, statement_awaiting_legal
 
 pytestmark = pytest.mark.django_db
 
@@ -211,14 +210,7 @@ def test_an_approval_confirmed_by_a_passkey_names_it_in_the_audit_event(
 ):
     settings.CRISISDESK_2FA_ENFORCE = True
     client, authenticator = registered
-    statement = statement_in(
-        ReviewStatus.IN_REVIEW,
-        author=communicator,
-        reviewer=legal,
-        publisher=communicator,
-        withdrawer=team_lead,
-        incident=incident,
-    )
+    statement = statement_awaiting_legal(communicator=communicator, legal=legal, team_lead=team_lead, incident=incident)
     assert confirm_with(client, authenticator).status_code == 200
     data = {"action": Action.APPROVE, "revision": statement.current_revision_id, "comment": "Ok.", "confirmed": "1"}
     response = client.post(kind_of(statement).transition_url(statement), data)

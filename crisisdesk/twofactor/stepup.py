@@ -2,7 +2,7 @@
 
 ``require_recent_factor(request)`` is the one check. Browser views, the admin and the API call it
 before the review engine's approve, publish and withdraw services (and the user admin before a role
-change); it answers the factor kind that confirmed (``totp`` or ``recovery``), recorded in the audit
+change); it answers the factor kind that confirmed (``totp``, ``recovery`` or ``passkey``), recorded in the audit
 event, or raises ``StepUpRequired`` (browser: off to the confirm page; API: 403 ``step_up_required``).
 A personal token or an integration key never carries a confirmed factor: ``TokenCannotStepUp`` (403).
 

@@ -284,3 +284,25 @@ def test_the_relying_party_derives_from_the_site_address():
         "crisis.example.org",
     )
     assert _site_origin("") == ("", "")
+
+
+def test_a_name_over_64_characters_is_refused_before_anything_is_checked(client_for, legal):
+    client = client_for(legal)
+    response = register(client, SoftAuthenticator(), name="x" * 65)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Keep the name to 64 characters at most."
+    assert not WebAuthnCredential.objects.exists()
+
+
+def test_the_overview_lists_the_passkeys_with_a_remove_button_and_the_add_form(registered, legal):
+    client, _authenticator = registered
+    passkey = WebAuthnCredential.objects.get(user=legal)
+    page = client.get(reverse("twofactor:overview")).content.decode()
+    assert reverse("twofactor:passkey_remove", kwargs={"pk": passkey.pk}) in page
+    assert 'id="cd-passkey-register"' in page and "/static/js/passkeys.js" in page
+    assert "<script>" not in page  # no inline script: the CSP stays strict
+
+
+def test_an_administrator_sees_the_passkeys_in_the_admin(registered, client_for, admin_user):
+    response = client_for(admin_user).get(reverse("admin:django_otp_webauthn_webauthncredential_changelist"))
+    assert response.status_code == 200 and "Work laptop" in response.content.decode()

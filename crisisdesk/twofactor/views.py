@@ -147,6 +147,7 @@ class ConfirmView(LoginRequiredMixin, View):
                 "step_up_minutes": stepup.step_up_minutes(),
                 "has_totp": services.confirmed_totp_device(request.user) is not None,
                 "has_passkey": passkeys.passkeys_of(request.user).exists(),
+                "recovery_left": services.recovery_codes_left(request.user),
             },
         )
 

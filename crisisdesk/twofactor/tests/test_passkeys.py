@@ -6,16 +6,19 @@ enforcement takes a passkey as the device of a required role; an approval record
 """
 
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
 
 from crisisdesk.audit.models import AuditRecord
 from crisisdesk.review.models import Action, AuditEvent, ReviewStatus
 from crisisdesk.review.registry import kind_of
 from crisisdesk.settings import _site_origin
-from crisisdesk.twofactor import passkeys, stepup
+from crisisdesk.twofactor import passkeys, services, stepup
 
 from .authenticator import SoftAuthenticator
 from .helpers import enrol, statement_awaiting_legal
@@ -317,3 +320,24 @@ def test_the_passkey_pages_keep_the_strict_policy_and_no_inline_code(registered,
         assert response.status_code == 200
         assert_strict(response)
         assert_no_inline_code(response.content.decode())
+
+
+def test_with_passkeys_only_recovery_codes_are_issued_and_confirm_the_factor(registered, legal, client_for):
+    client, authenticator = registered
+    page = client.get(reverse("twofactor:confirm")).content.decode()
+    assert 'name="code"' not in page  # no app and no recovery codes yet: the passkey only
+    assert client.post(reverse("twofactor:recovery_codes"))["Location"].startswith(reverse("twofactor:confirm"))
+    confirm_with(client, authenticator)
+    response = client.post(reverse("twofactor:recovery_codes"))
+    assert response.status_code == 200 and len(response.context["codes"]) == 10
+    code = response.context["codes"][0]
+    client.logout()
+    client = client_for(legal)
+    page = client.get(reverse("twofactor:confirm")).content.decode()
+    assert 'name="code"' in page and "Without your passkey, enter one of your recovery codes." in page
+    assert client.post(reverse("twofactor:confirm"), {"code": "nope"}).status_code == 200  # refused, page again
+    assert stepup.recent_factor(client.session) is None
+    with time_machine.travel(timezone.now() + timedelta(seconds=2), tick=False):  # past the 1 s throttle
+        response = client.post(reverse("twofactor:confirm"), {"code": code})
+    assert response.status_code == 302 and stepup.recent_factor(client.session) == stepup.RECOVERY
+    assert services.recovery_codes_left(legal) == 9

@@ -38,6 +38,7 @@ def passkeys_of(user):
 
 
 def _helper(request):
+    """django-otp-webauthn's helper around py_webauthn (relying party and origins from the settings)."""
     return WebAuthnCredential.get_webauthn_helper(request=request)
 
 
@@ -57,6 +58,7 @@ def _take(session, key: str) -> dict:
 
 
 def clean_name(name) -> str:
+    """The passkey's name, spaces collapsed; required, at most ``NAME_MAX_LENGTH`` characters."""
     name = " ".join(str(name or "").split())
     if not name:
         raise ValidationError({"name": _("Give this passkey a name, such as the device it is on.")})

@@ -71,3 +71,32 @@ def test_a_passkey_is_added_then_confirms_an_approval(
     assert AuditEvent.objects.get(object_id=statement.pk, action="approve").data["factor"] == "passkey"
     passkey.refresh_from_db()
     assert passkey.sign_count >= 1 and passkey.last_used_at is not None
+
+
+def test_the_passkey_pages_have_no_serious_accessibility_violation(
+    browser, live_server, settings, login_as, legal, password
+):
+    from crisisdesk.tests.test_accessibility import BLOCKING, axe_violations, describe
+
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    # bypass_csp: only so that axe can be injected (the policy itself is tested above and in test_passkeys).
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        options = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True}
+        options |= {"hasUserVerification": True, "isUserVerified": True}
+        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+        login_as(page, legal, password)
+        page.goto(reverse("twofactor:overview"))
+        page.get_by_label("Passkey name").fill("Chromium")
+        page.get_by_role("button", name="Add a passkey").click()
+        expect(page.locator(".cd-passkeys")).to_contain_text("Chromium")
+        for url in (reverse("twofactor:overview"), reverse("twofactor:confirm")):
+            page.goto(url)
+            blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+            assert not blocking, describe(url, blocking)
+    finally:
+        context.close()

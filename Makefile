@@ -77,7 +77,7 @@ demo: $(VENV)/.installed
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	$(DEMO_ENV) $(PY) manage.py seed_demo --base-url "http://$(HOST):$(PORT)"
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) CRISISDESK_WEBAUTHN_ORIGINS=http://localhost:$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: lint, checks, the whole suite on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL,
 ## each pass in TEST_WORKERS parallel pytest processes (pytest-xdist)

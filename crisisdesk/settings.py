@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys: its credential model (a django-otp device) and WebAuthn helper
     "crisisdesk.twofactor",
     "incidents",
     "playbooks",
@@ -553,3 +554,26 @@ CRISISDESK_2FA_REQUIRED_FOR_SUPERUSERS = env_bool("CRISISDESK_2FA_REQUIRED_FOR_S
 CRISISDESK_STEP_UP_MINUTES = env_int("CRISISDESK_STEP_UP_MINUTES", 15)
 # The issuer name authenticator apps show next to the account.
 OTP_TOTP_ISSUER = os.environ.get("CRISISDESK_2FA_ISSUER", "CrisisDesk")
+
+
+def _site_origin(url: str) -> tuple[str, str]:
+    """(origin, host name) of a site address: ``https://crisis.example.org:8443`` and ``crisis.example.org``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not (parts.scheme and parts.hostname):
+        return "", ""
+    return f"{parts.scheme}://{parts.netloc}", parts.hostname
+
+
+# Passkeys (django-otp-webauthn): the relying party is this site's host name, and a passkey answers
+# only for the origins listed (scheme, host and port exactly as the browser shows them). Both derive
+# from CRISISDESK_SITE_URL; without it, the local development server (http://localhost:8000).
+_SITE_ORIGIN, _SITE_HOST = _site_origin(CRISISDESK_SITE_URL)
+CRISISDESK_WEBAUTHN_RP_ID = os.environ.get("CRISISDESK_WEBAUTHN_RP_ID", "") or _SITE_HOST or "localhost"
+CRISISDESK_WEBAUTHN_ORIGINS = env_list("CRISISDESK_WEBAUTHN_ORIGINS") or [_SITE_ORIGIN or "http://localhost:8000"]
+OTP_WEBAUTHN_RP_ID = CRISISDESK_WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_NAME = os.environ.get("CRISISDESK_2FA_ISSUER", "CrisisDesk")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = CRISISDESK_WEBAUTHN_ORIGINS
+# A passkey is a second factor here, never a sign-in on its own (the password or SSO comes first).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crisisdesk.audit.services import audit_record
 
-from .stepup import RECOVERY, TOTP
+from .stepup import RECOVERY, TOTP, has_device
 
 RECOVERY_CODE_COUNT = 10
 THROTTLED = "throttled"
@@ -65,8 +65,8 @@ def _confirm_pending(user, code: str) -> list[str] | None:
 @transaction.atomic
 def recovery_codes_regenerate(*, user) -> list[str]:
     """Replace the user's recovery codes by ten new ones (the old ones stop working); shown once."""
-    if confirmed_totp_device(user) is None:
-        raise ValidationError(_("Enrol an authenticator app first."))
+    if not has_device(user):
+        raise ValidationError(_("Set up an authenticator app or a passkey first."))
     codes = _new_recovery_codes(user)
     audit_record(actor=user, action="twofactor.recovery_codes_renewed", target=user)
     return codes
@@ -101,13 +101,15 @@ def factor_verify(*, user, code: str) -> str:
 def _match(user, code: str) -> str | None:
     # The devices are locked: one recovery code posted twice at once is accepted once.
     totp = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-    if totp is None:
-        return None
-    if not totp.verify_is_allowed()[0]:
-        return THROTTLED  # django-otp's growing delay after each wrong code (1 s, 2 s, 4 s…)
-    if code.isdigit() and totp.verify_token(code):
-        return TOTP
     static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    # The app's throttle guards both; with passkeys only, the recovery codes' own throttle does.
+    throttle = totp or static
+    if throttle is None:
+        return None
+    if not throttle.verify_is_allowed()[0]:
+        return THROTTLED  # django-otp's growing delay after each wrong code (1 s, 2 s, 4 s…)
+    if totp is not None and code.isdigit() and totp.verify_token(code):
+        return TOTP
     if static is not None and static.verify_token(code):
         audit_record(
             actor=user, action="twofactor.recovery_code_used", target=user, data={"left": static.token_set.count()}

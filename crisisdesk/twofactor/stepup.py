@@ -2,7 +2,7 @@
 
 ``require_recent_factor(request)`` is the one check. Browser views, the admin and the API call it
 before the review engine's approve, publish and withdraw services (and the user admin before a role
-change); it answers the factor kind that confirmed (``totp`` or ``recovery``), recorded in the audit
+change); it answers the factor kind that confirmed (``totp``, ``recovery`` or ``passkey``), recorded in the audit
 event, or raises ``StepUpRequired`` (browser: off to the confirm page; API: 403 ``step_up_required``).
 A personal token or an integration key never carries a confirmed factor: ``TokenCannotStepUp`` (403),
 unless a team lead enabled approvals for it (``crisisdesk.apikeys.grants``): then the factor is
@@ -22,12 +22,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 CONFIRMED_AT_KEY = "twofactor_confirmed_at"
 FACTOR_KEY = "twofactor_factor"
 TOTP = "totp"
 RECOVERY = "recovery"
-FACTOR_KINDS = (TOTP, RECOVERY)
+PASSKEY = "passkey"
+FACTOR_KINDS = (TOTP, RECOVERY, PASSKEY)
 TOKEN_GRANT = "token-grant"
 
 
@@ -71,8 +73,13 @@ def enforced() -> bool:
 
 
 def has_device(user) -> bool:
-    """An authenticator app confirmed (recovery codes alone do not count: they back the app up)."""
-    return bool(user.is_authenticated) and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """An authenticator app or a passkey confirmed (recovery codes alone do not count: they back the app up)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def factor_required(user) -> bool:

@@ -1,9 +1,11 @@
-"""Browser pages of the second factor: overview, enrolment (QR code and secret), recovery codes, confirm.
+"""Browser pages of the second factor: overview, enrolment (QR code and secret), recovery codes, confirm,
+and the JSON steps of the passkey ceremonies (register, confirm) with the removal of a passkey.
 
 Thin views over ``services``; the confirm page is where step-up sends people (``stepup.confirm_url``)
 and where a successful code is written to the session (``stepup.record_confirmation``).
 """
 
+import json
 from base64 import b32encode
 from urllib.parse import urlencode
 
@@ -12,17 +14,20 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from crisisdesk.forms import apply_service_error
 
-from . import services, stepup
+from . import passkeys, services, stepup
 from .forms import CodeForm
 
 
@@ -56,6 +61,8 @@ class OverviewView(LoginRequiredMixin, View):
             "twofactor/overview.html",
             {
                 "device": device,
+                "passkeys": passkeys.passkeys_of(request.user),
+                "name_max_length": passkeys.NAME_MAX_LENGTH,
                 "required": stepup.factor_required(request.user),
                 "recovery_left": services.recovery_codes_left(request.user),
                 "confirmed_at": stepup.confirmed_at(request.session),
@@ -128,13 +135,20 @@ class RecoveryCodesView(LoginRequiredMixin, View):
 
 
 class ConfirmView(LoginRequiredMixin, View):
-    """Confirm the second factor (a code from the app or a recovery code), then back to ``next``."""
+    """Confirm the second factor (a code from the app, a recovery code, or a passkey), then back to ``next``."""
 
     def page(self, request, form):
         return TemplateResponse(
             request,
             "twofactor/confirm.html",
-            {"form": form, "next": safe_next(request, ""), "step_up_minutes": stepup.step_up_minutes()},
+            {
+                "form": form,
+                "next": safe_next(request, ""),
+                "step_up_minutes": stepup.step_up_minutes(),
+                "has_totp": services.confirmed_totp_device(request.user) is not None,
+                "has_passkey": passkeys.passkeys_of(request.user).exists(),
+                "recovery_left": services.recovery_codes_left(request.user),
+            },
         )
 
     def get(self, request):
@@ -162,3 +176,91 @@ class ConfirmView(LoginRequiredMixin, View):
                     messages.success(request, _("Second factor confirmed."))
                 return redirect(safe_next(request, reverse("dashboard")))
         return self.page(request, form)
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationError(_("The browser's answer could not be read. Try again.")) from None
+    if not isinstance(body, dict):
+        raise ValidationError(_("The browser's answer could not be read. Try again."))
+    return body
+
+
+def _refused(error: ValidationError) -> JsonResponse:
+    return JsonResponse({"detail": " ".join(error.messages), "code": "invalid"}, status=400)
+
+
+def _step_up_answer(request, error: stepup.StepUpRequired, next_url: str) -> JsonResponse:
+    return JsonResponse(
+        {"detail": str(error), "code": error.code, "redirect": stepup.confirm_url(next_url)}, status=403
+    )
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasskeyCeremonyView(LoginRequiredMixin, View):
+    """POST only, JSON in and out: one step of a WebAuthn ceremony, driven by static/js/passkeys.js."""
+
+    http_method_names = ["post"]
+    raise_exception = True  # a JSON call signed out gets a 403, not the sign-in page
+
+    def post(self, request):
+        try:
+            return JsonResponse(self.step(request, _json_body(request)))
+        except stepup.StepUpRequired as error:
+            return _step_up_answer(request, error, reverse("twofactor:overview"))
+        except ValidationError as error:
+            return _refused(error)
+
+    def step(self, request, body: dict) -> dict:
+        raise NotImplementedError
+
+
+class PasskeyRegisterBeginView(PasskeyCeremonyView):
+    def step(self, request, body):
+        return passkeys.registration_begin(request=request)
+
+
+class PasskeyRegisterCompleteView(PasskeyCeremonyView):
+    def step(self, request, body):
+        device = passkeys.registration_complete(
+            request=request, name=body.get("name", ""), credential=body.get("credential")
+        )
+        messages.success(request, _("Passkey “%(name)s” added.") % {"name": device.name})
+        return {"redirect": reverse("twofactor:overview")}
+
+
+class PasskeyConfirmBeginView(PasskeyCeremonyView):
+    def step(self, request, body):
+        return passkeys.authentication_begin(request=request)
+
+
+class PasskeyConfirmCompleteView(PasskeyCeremonyView):
+    def step(self, request, body):
+        passkeys.authentication_complete(request=request, credential=body.get("credential"))
+        messages.success(request, _("Second factor confirmed."))
+        next_url = body.get("next") or ""
+        safe = next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return {"redirect": next_url if safe else reverse("dashboard")}
+
+
+class PasskeyRemoveView(LoginRequiredMixin, View):
+    """POST: remove one of the user's own passkeys; needs a recent factor."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        passkey = get_object_or_404(passkeys.passkeys_of(request.user), pk=pk)
+        if stepup.recent_factor(request.session) is None:
+            return redirect(stepup.confirm_url(reverse("twofactor:overview")))
+        try:
+            passkeys.passkey_remove(user=request.user, passkey=passkey)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("Passkey “%(name)s” removed.") % {"name": passkey.name})
+        return redirect("twofactor:overview")

@@ -36,3 +36,18 @@ def confirm(client, device: TOTPDevice, traveller, code: str | None = None):
     response = client.post(reverse("twofactor:confirm"), {"code": code}, **extra)
     assert response.status_code == 302, response.context["form"].errors
     return client
+
+
+def statement_awaiting_legal(*, communicator, legal, team_lead, incident):
+    """A statement in review that ``legal`` may approve (written by ``communicator``)."""
+    from crisisdesk.review.models import ReviewStatus
+    from crisisdesk.review.tests.helpers import statement_in
+
+    return statement_in(
+        ReviewStatus.IN_REVIEW,
+        author=communicator,
+        reviewer=legal,
+        publisher=communicator,
+        withdrawer=team_lead,
+        incident=incident,
+    )

@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 from operator import itemgetter
 from pathlib import Path
 
@@ -105,6 +105,18 @@ def _negation(word: str) -> bool:
     return word in NEGATIONS or (word in _CONTRACTIONS and word != "dont")
 
 
+@lru_cache(maxsize=65536)
+def _word_pieces(raw: str) -> tuple[tuple[str, bool], ...]:
+    """One word as tokens before negation marks: lowercase, elongation cut, a French elision split, and
+    whether each piece is a negation (words recur: cached per process)."""
+    w = ELONGATION_RE.sub(r"\1\1", raw.lower()).strip("'")
+    if not w:
+        return ()
+    elided = ELISION_RE.match(w)
+    pieces = [elided.group(1), elided.group(2)] if elided else [w]
+    return tuple((piece, _negation(piece)) for piece in pieces)
+
+
 def tokens(text: str) -> list[str]:
     """The post as model tokens: lowercase words (elongation cut to two letters, French elisions split),
     ``neg_`` marks in a negation's scope, hashtags whole and split at their capitals, emoji, emoticon classes,
@@ -116,13 +128,8 @@ def tokens(text: str) -> list[str]:
 
     def word(raw: str) -> None:
         nonlocal negate_left
-        w = ELONGATION_RE.sub(r"\1\1", raw.lower()).strip("'")
-        if not w:
-            return
-        elided = ELISION_RE.match(w)
-        pieces = [elided.group(1), elided.group(2)] if elided else [w]
-        for piece in pieces:
-            if _negation(piece):
+        for piece, negation in _word_pieces(raw):
+            if negation:
                 out.append(piece)
                 negate_left = NEGATION_SCOPE
             elif negate_left:
@@ -277,7 +284,8 @@ class _Squares(dict):
 
 
 _VALUES, _SQUARES = _Squares(square=False), _Squares(square=True)
-_first, _third = itemgetter(0), itemgetter(2)
+_first, _fourth = itemgetter(0), itemgetter(3)
+_ONE, _ZERO = 1, (0.0, 0.0, 0.0)
 
 
 class _FastModel:
@@ -299,8 +307,9 @@ class _FastModel:
         self.token = lru_cache(maxsize=65536)(self._token)
         self.score = lru_cache(maxsize=4096)(self._score)
 
-    def _token(self, token: str) -> tuple[tuple[str, ...], tuple[float, float, float], str | None]:
-        """A token's character n-grams, the sum of their weights, and its lexicon feature (or ``None``)."""
+    def _token(self, token: str) -> tuple[tuple[str, ...], tuple[float, float, float], tuple, str | None]:
+        """A token's character n-grams, the sum of their weights, its unigram's weights (zeros when it has
+        none) and its lexicon feature (or ``None``)."""
         negated = token.startswith("neg_")
         bare = token[4:] if negated else token
         grams = () if token.startswith("<") else _char_grams(bare)
@@ -313,51 +322,64 @@ class _FastModel:
                 pos += w[2]
         weight = LEXICON.get(bare)
         lexicon = ("l:pos" if (weight > 0) != negated else "l:neg") if weight else None
-        return grams, (neg, neu, pos), lexicon
+        return grams, (neg, neu, pos), self.words.get(token, _ZERO), lexicon
 
     def _score(self, text: str) -> float | None:
         toks = tokens(text)
         if not any(t[0] not in "!?" for t in toks):
             return None
-        neg, neu, pos = self.bias
-        squares, values = _SQUARES.__getitem__, _VALUES
-        # Word block: unigrams then bigrams, ``(1 + log count) / norm`` each.
-        unigrams, bigrams = Counter(toks), Counter(zip(toks, toks[1:], strict=False))
-        norm = math.sqrt(sum(map(squares, chain(unigrams.values(), bigrams.values())))) or 1.0
-        for table, counts in ((self.words, unigrams), (self.bigrams, bigrams)):
-            for feature, count in counts.items():
-                w = table.get(feature)
-                if w is not None:
-                    value = values[count] / norm
-                    neg += w[0] * value
-                    neu += w[1] * value
-                    pos += w[2] * value
-        # Character block: the words' weight sums count each n-gram once per occurrence; one that occurs
-        # c > 1 times weighs 1 + log c, not c.
         infos = list(map(self.token, toks))
+        squares, values = _SQUARES.__getitem__, _VALUES
+        # A block's features each weigh (1 + log count) / norm. Per token, the cached sums of its n-grams'
+        # (and its unigram's) weights count a feature once per occurrence: those occurring c > 1 times
+        # (found without a Python loop over all of them) are corrected by 1 + log c − c.
+        # Word block: unigrams and bigrams.
+        unigrams, bigrams = Counter(toks), Counter(zip(toks, toks[1:], strict=False))
+        norm = math.sqrt(sum(map(squares, chain(unigrams.values(), bigrams.values()))))
+        w_neg = w_neu = w_pos = c_neg = c_neu = c_pos = 0.0
+        for _grams, (c0, c1, c2), (w0, w1, w2), _key in infos:
+            c_neg += c0
+            c_neu += c1
+            c_pos += c2
+            w_neg += w0
+            w_neu += w1
+            w_pos += w2
+        words = self.words
+        for token in compress(unigrams, map(_ONE.__lt__, unigrams.values())):
+            w = words.get(token)
+            if w is not None:
+                excess = values[unigrams[token]] - unigrams[token]
+                w_neg += w[0] * excess
+                w_neu += w[1] * excess
+                w_pos += w[2] * excess
+        table = self.bigrams
+        for pair in filter(table.__contains__, bigrams):
+            w, value = table[pair], values[bigrams[pair]]
+            w_neg += w[0] * value
+            w_neu += w[1] * value
+            w_pos += w[2] * value
+        neg, neu, pos = self.bias
+        neg += w_neg / norm
+        neu += w_neu / norm
+        pos += w_pos / norm
+        # Character block.
         counts = Counter(chain.from_iterable(map(_first, infos)))
         if counts:
-            norm = math.sqrt(sum(map(squares, counts.values())))
-            c_neg = c_neu = c_pos = 0.0
-            for _grams, (w0, w1, w2), _key in infos:
-                c_neg += w0
-                c_neu += w1
-                c_pos += w2
             weights = self.weights
-            for feature, count in counts.items():
-                if count > 1:
-                    w = weights.get(feature)
-                    if w is not None:
-                        excess = values[count] - count
-                        c_neg += w[0] * excess
-                        c_neu += w[1] * excess
-                        c_pos += w[2] * excess
+            for gram in compress(counts, map(_ONE.__lt__, counts.values())):
+                w = weights.get(gram)
+                if w is not None:
+                    excess = values[counts[gram]] - counts[gram]
+                    c_neg += w[0] * excess
+                    c_neu += w[1] * excess
+                    c_pos += w[2] * excess
+            norm = math.sqrt(sum(map(squares, counts.values())))
             neg += c_neg / norm
             neu += c_neu / norm
             pos += c_pos / norm
         # Lexicon features: LEXICON_WEIGHT once per occurrence.
         lexicon: dict[str, float] = {}
-        for key in map(_third, infos):
+        for key in map(_fourth, infos):
             if key is not None:
                 lexicon[key] = lexicon.get(key, 0.0) + LEXICON_WEIGHT
         for key, value in lexicon.items():

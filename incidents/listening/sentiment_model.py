@@ -16,8 +16,8 @@ import threading
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from itertools import chain, compress
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import itemgetter, mul
 from pathlib import Path
 
 from incidents.listening.sentiment import (
@@ -270,22 +270,25 @@ def load_model(path: str | Path = MODEL_PATH) -> dict:
     return model
 
 
-class _Squares(dict):
-    """``1 + log c`` (``values``) and its square (``squares``) per count ``c``, computed as ``_normalised`` does."""
+class _PerCount(dict):
+    """A function of a feature's count ``c``, computed once per count."""
 
-    def __init__(self, square: bool):
+    def __init__(self, function):
         super().__init__()
-        self.square = square
+        self.function = function
 
     def __missing__(self, count: int) -> float:
-        value = 1.0 + math.log(count)
-        self[count] = result = value * value if self.square else value
+        self[count] = result = self.function(count)
         return result
 
 
-_VALUES, _SQUARES = _Squares(square=False), _Squares(square=True)
-_first, _fourth = itemgetter(0), itemgetter(3)
-_ONE, _ZERO = 1, (0.0, 0.0, 0.0)
+# 1 + log c, the sublinear term frequency of ``_normalised``; its square; and its excess over c.
+_VALUES = _PerCount(lambda c: 1.0 + math.log(c))
+_SQUARES = _PerCount(lambda c: _VALUES[c] * _VALUES[c])
+_EXCESS = _PerCount(lambda c: _VALUES[c] - c)
+_first, _second, _third, _fourth = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_REPEATED = _PerCount(lambda c: c > 1)
+_ZERO, _ZEROS = (0.0, 0.0, 0.0), repeat(0.0)
 
 
 class _FastModel:
@@ -304,6 +307,7 @@ class _FastModel:
         # Tokens never hold a space, so "b:a b" splits back into its pair.
         self.bigrams = {tuple(f[2:].split(" ", 1)): w for f, w in weights.items() if f.startswith("b:")}
         self.lexicon = {key: weights[key] for key in ("l:pos", "l:neg") if key in weights}
+        self.columns = [{f: w[k] for f, w in weights.items() if f.startswith("c:")} for k in range(3)]
         self.token = lru_cache(maxsize=65536)(self._token)
         self.score = lru_cache(maxsize=4096)(self._score)
 
@@ -329,32 +333,26 @@ class _FastModel:
         if not any(t[0] not in "!?" for t in toks):
             return None
         infos = list(map(self.token, toks))
-        squares, values = _SQUARES.__getitem__, _VALUES
         # A block's features each weigh (1 + log count) / norm. Per token, the cached sums of its n-grams'
-        # (and its unigram's) weights count a feature once per occurrence: those occurring c > 1 times
-        # (found without a Python loop over all of them) are corrected by 1 + log c − c.
+        # (and its unigram's) weights count a feature once per occurrence: those occurring c > 1 times,
+        # found without a Python loop over all of them, are corrected by 1 + log c − c.
         # Word block: unigrams and bigrams.
         unigrams, bigrams = Counter(toks), Counter(zip(toks, toks[1:], strict=False))
-        norm = math.sqrt(sum(map(squares, chain(unigrams.values(), bigrams.values()))))
-        w_neg = w_neu = w_pos = c_neg = c_neu = c_pos = 0.0
-        for _grams, (c0, c1, c2), (w0, w1, w2), _key in infos:
-            c_neg += c0
-            c_neu += c1
-            c_pos += c2
-            w_neg += w0
-            w_neu += w1
-            w_pos += w2
-        words = self.words
-        for token in compress(unigrams, map(_ONE.__lt__, unigrams.values())):
-            w = words.get(token)
-            if w is not None:
-                excess = values[unigrams[token]] - unigrams[token]
-                w_neg += w[0] * excess
-                w_neu += w[1] * excess
-                w_pos += w[2] * excess
+        times = list(filter(_REPEATED.__getitem__, chain(unigrams.values(), bigrams.values())))
+        norm = math.sqrt(len(unigrams) + len(bigrams) - len(times) + sum(map(_SQUARES.__getitem__, times)))
+        w_neg, w_neu, w_pos = map(sum, zip(*map(_third, infos), strict=True))
+        if times:
+            words = self.words
+            for token in compress(unigrams, map(_REPEATED.__getitem__, unigrams.values())):
+                w = words.get(token)
+                if w is not None:
+                    excess = _EXCESS[unigrams[token]]
+                    w_neg += w[0] * excess
+                    w_neu += w[1] * excess
+                    w_pos += w[2] * excess
         table = self.bigrams
         for pair in filter(table.__contains__, bigrams):
-            w, value = table[pair], values[bigrams[pair]]
+            w, value = table[pair], _VALUES[bigrams[pair]]
             w_neg += w[0] * value
             w_neu += w[1] * value
             w_pos += w[2] * value
@@ -365,15 +363,14 @@ class _FastModel:
         # Character block.
         counts = Counter(chain.from_iterable(map(_first, infos)))
         if counts:
-            weights = self.weights
-            for gram in compress(counts, map(_ONE.__lt__, counts.values())):
-                w = weights.get(gram)
-                if w is not None:
-                    excess = values[counts[gram]] - counts[gram]
-                    c_neg += w[0] * excess
-                    c_neu += w[1] * excess
-                    c_pos += w[2] * excess
-            norm = math.sqrt(sum(map(squares, counts.values())))
+            c_neg, c_neu, c_pos = map(sum, zip(*map(_second, infos), strict=True))
+            repeated = list(compress(counts, map(_REPEATED.__getitem__, counts.values())))
+            times = list(map(counts.__getitem__, repeated))
+            excess = list(map(_EXCESS.__getitem__, times))
+            c_neg += sum(map(mul, map(self.columns[0].get, repeated, _ZEROS), excess))
+            c_neu += sum(map(mul, map(self.columns[1].get, repeated, _ZEROS), excess))
+            c_pos += sum(map(mul, map(self.columns[2].get, repeated, _ZEROS), excess))
+            norm = math.sqrt(len(counts) - len(times) + sum(map(_SQUARES.__getitem__, times)))
             neg += c_neg / norm
             neu += c_neu / norm
             pos += c_pos / norm

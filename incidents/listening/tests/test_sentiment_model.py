@@ -209,3 +209,29 @@ def test_the_model_is_the_default_analyser():
         assert isinstance(sentiment.get_analyser(), LinearModelAnalyser)
     finally:
         sentiment.get_analyser.cache_clear()
+
+
+@pytest.mark.parametrize("path", [EVAL, TRAIN], ids=["eval", "train"])
+def test_fast_path_equals_featurize_probabilities_score_from(path):
+    """``score_many`` skips ``featurize``'s normalised dict: on every corpus post it returns what the reference
+    path (featurize + probabilities + score_from) returns, cold and from its whole-text cache alike."""
+    analyser = LinearModelAnalyser()
+    models = load_model()["languages"]
+    rows = read_corpus(str(path))
+    texts, languages = [r["text"] for r in rows], [r["language"] for r in rows]
+    reference = [
+        sentiment_model.score_from(sentiment_model.probabilities(models[lang], featurize(text)))
+        for text, lang in zip(texts, languages, strict=True)
+    ]
+    sentiment_model.clear_text_cache()
+    assert analyser.score_many(texts, languages) == reference
+    assert analyser.score_many(texts, languages) == reference
+    assert analyser.reference_score_many(texts, languages) == reference
+
+
+def test_fast_path_edge_cases_equal_the_reference():
+    analyser = LinearModelAnalyser()
+    texts = ["", "!!! ???", "<3 <3 :(", "aaaa aaaa banana banana", "not not not good good", "#NoMoreErrors 2 2", "🙄"]
+    for language in ("en", "fr", "", "es"):
+        languages = [language] * len(texts)
+        assert analyser.score_many(texts, languages) == analyser.reference_score_many(texts, languages)

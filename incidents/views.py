@@ -41,7 +41,7 @@ from incidents.forms import (
     VerifyFactForm,
 )
 from incidents.models import Fact, Incident, Membership, Severity, Status
-from incidents.response.services import with_response_target
+from incidents.response.services import with_last_publication, with_response_target
 from incidents.selectors import timeline_window, visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement
@@ -56,8 +56,9 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
     template_name = "dashboard.html"
 
     def get_context_data(self, **kwargs):
+        # Each card's response clocks read their target and last publication with the incident: no query of their own.
         incidents = list(
-            Incident.objects.visible_to(self.request.user)
+            with_last_publication(with_response_target(Incident.objects.visible_to(self.request.user)))
             .active()
             .select_related("lead")
             .order_by("severity", "-detected_at", "-id")

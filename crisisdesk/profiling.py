@@ -111,8 +111,15 @@ def _patch(owner, attribute: str, name: str) -> None:
         setattr(owner, attribute, _timed(name, original))
 
 
+_INSTALLED = False
+
+
 def install() -> None:
-    """Wrap the layers' entry points; call once, before the first template is compiled."""
+    """Wrap the layers' entry points (once), before the first template is compiled."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    _INSTALLED = True
     from crispy_forms.templatetags import crispy_forms_filters
     from django.contrib import auth
     from django.template.base import Template

@@ -6,19 +6,17 @@ from contextlib import contextmanager
 import jwt
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from django.db.models import OuterRef
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from crisisdesk.audit.services import audit_record, state_of
 from crisisdesk.roles import ALL_ROLES
 from crisisdesk.sso.conf import default_role_values
-from crisisdesk.userperms import ANNOTATION, permission_names, remember_permissions
+from crisisdesk.userperms import user_with_permissions
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +47,9 @@ class PermissionsWithUserMixin:
     """
 
     def get_user(self, user_id):
-        UserModel = get_user_model()
-        try:
-            user = UserModel._default_manager.annotate(**{ANNOTATION: permission_names(OuterRef(OuterRef("pk")))}).get(
-                pk=user_id
-            )
-        except UserModel.DoesNotExist:
+        user = user_with_permissions("pk", user_id)
+        if user is None:
             return None
-        remember_permissions(user, user)
         return user if self.user_can_authenticate(user) else None
 
 

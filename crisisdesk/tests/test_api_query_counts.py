@@ -108,3 +108,20 @@ def test_a_keys_user_losing_a_role_loses_it_on_the_next_request(admin_user, comm
     assert client.get("/api/v1/mentions/").status_code == 200
     communicator.groups.clear()
     assert client.get("/api/v1/mentions/").status_code == 403
+
+
+def test_a_tokens_user_has_exactly_djangos_permissions_from_one_query(communicator, admin_user):
+    from django.contrib.auth.backends import ModelBackend
+
+    from crisisdesk.api.authentication import TokenAuthentication
+
+    for user in (communicator, admin_user):
+        key = Token.objects.create(user=user).key
+        with CaptureQueriesContext(connection) as ctx:
+            found, token = TokenAuthentication().authenticate_credentials(key)
+            permissions = found.get_all_permissions()
+        fresh = type(user).objects.get(pk=user.pk)
+        assert (found.pk, token.key) == (user.pk, key)
+        assert permissions == ModelBackend().get_all_permissions(fresh)
+        if not user.is_superuser:  # (a superuser's list is Django's own: every permission, read then)
+            assert len(ctx.captured_queries) == 1

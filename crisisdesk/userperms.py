@@ -53,7 +53,7 @@ def remember_permissions(user, row) -> None:
 
 # Values no lookup ever takes (of the lookup's type): they mark where the real one goes in the cached
 # SQL's parameters.
-_SENTINELS = {"pk": -7_345_219_871}
+_SENTINELS = {"pk": -2_147_000_001}  # inside a 32-bit integer: an out-of-range lookup compiles to nothing
 _SENTINEL = "\x00crisisdesk-userperms"
 _SQL_CACHE: dict[tuple[str, str], tuple[str, tuple, int]] = {}
 

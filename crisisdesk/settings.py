@@ -328,7 +328,8 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a script with a missing or bad token gets 401 + WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, with the user's permissions in the token's query (crisisdesk.api.authentication).
+        "crisisdesk.api.authentication.TokenAuthentication",
         # Integration keys (crisisdesk.apikeys): hashed, scoped, revocable; throttled per key.
         "crisisdesk.apikeys.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<str:reference>/lead/", views.SetLeadView.as_view(), name="set_lead"),
     path("<str:reference>/notes/", views.AddNoteView.as_view(), name="add_note"),
     path("<str:reference>/team/", views.AddMemberView.as_view(), name="add_member"),
+    path("<str:reference>/team/manage/", views.ManageTeamView.as_view(), name="manage_team"),
     path("<str:reference>/team/<int:pk>/remove/", views.RemoveMemberView.as_view(), name="remove_member"),
     path("<str:reference>/facts/", views.AddFactView.as_view(), name="add_fact"),
     path("<str:reference>/facts/<int:pk>/verify/", views.VerifyFactView.as_view(), name="verify_fact"),

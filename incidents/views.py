@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
@@ -40,7 +41,7 @@ from incidents.forms import (
     VerifyFactForm,
 )
 from incidents.models import Fact, Incident, Membership, Severity, Status
-from incidents.response.services import with_response_target
+from incidents.response.services import with_last_publication, with_response_target
 from incidents.selectors import timeline_window, visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement
@@ -55,8 +56,9 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
     template_name = "dashboard.html"
 
     def get_context_data(self, **kwargs):
+        # Each card's response clocks read their target and last publication with the incident: no query of their own.
         incidents = list(
-            Incident.objects.visible_to(self.request.user)
+            with_last_publication(with_response_target(Incident.objects.visible_to(self.request.user)))
             .active()
             .select_related("lead")
             .order_by("severity", "-detected_at", "-id")
@@ -224,7 +226,6 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
             "note_form": NoteForm() if can["add_note"] else None,
             "fact_form": FactForm() if can["add_fact"] else None,
             "severity_form": SeverityForm(initial={"severity": incident.severity}) if can["manage"] else None,
-            **_team_forms(incident, can_manage=can["manage"]),
             "verify_choices": VerifyFactForm.base_fields["status"].choices,
             **checklist_context(user, incident),
             # Live: timeline entries, review transitions and tasks of this incident (crisisdesk.live).
@@ -241,10 +242,38 @@ class WarRoomView(LoginRequiredMixin, TemplateView):
         return int(raw)
 
 
-def _team_forms(incident: Incident, *, can_manage: bool) -> dict:
-    """The war room's lead and member forms; they offer the same people, read in one query for both."""
-    if not can_manage:
-        return {"lead_form": None, "member_form": None}
+# A request for the bare fragment (static/js/crisisdesk.js, ``data-load-fragment``) sends this header.
+FRAGMENT_HEADER = "X-CrisisDesk-Fragment"
+
+
+class ManageTeamView(LoginRequiredMixin, TemplateView):
+    """The crisis team's lead and member forms, loaded on demand from the war room (issue 15).
+
+    The people and roles they offer are two queries the war room no longer pays on every refresh.
+    Without JavaScript the war room's link opens this page; with it, the same URL answers the bare
+    fragment in place. A manager only (403); an incident the user may not see is a 404.
+    """
+
+    template_name = "incidents/manage_team.html"
+    fragment_template_name = "incidents/partials/team_forms.html"
+
+    def get(self, request, *args, **kwargs):
+        self.incident = visible_incident_or_404(request, kwargs["reference"])
+        if not permissions.can_manage(request.user, self.incident):
+            raise PermissionDenied
+        response = super().get(request, *args, **kwargs)
+        patch_vary_headers(response, [FRAGMENT_HEADER])
+        return response
+
+    def get_template_names(self):
+        return [self.fragment_template_name if self.request.headers.get(FRAGMENT_HEADER) else self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(incident=self.incident, **_team_forms(self.incident), **kwargs)
+
+
+def _team_forms(incident: Incident) -> dict:
+    """The lead and member forms; they offer the same people, read in one query for both."""
     lead_form = SetLeadForm(initial={"lead": incident.lead_id})
     member_form = AddMemberForm()
     # ``iter`` first: ``list()`` of the choices would ask their length, a COUNT query of its own.

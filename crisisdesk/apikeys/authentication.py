@@ -8,8 +8,11 @@ action); a key on any other endpoint, or without the scope, is a 403.
 """
 
 from django.conf import settings
+from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, throttling
+
+from crisisdesk.userperms import ANNOTATION, permission_names, remember_permissions
 
 from .models import APIKey
 from .services import apikey_touch
@@ -31,13 +34,20 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         prefix = raw_key.split(".", 1)[0]
-        key = APIKey.objects.select_related("user").filter(prefix=prefix).first()
+        # The key's user and their permissions in one query (crisisdesk.userperms), read on every request.
+        key = (
+            APIKey.objects.select_related("user")
+            .annotate(**{ANNOTATION: permission_names(OuterRef(OuterRef("user_id")))})
+            .filter(prefix=prefix)
+            .first()
+        )
         if key is None or not key.matches(raw_key):
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         if not key.is_active:
             raise exceptions.AuthenticationFailed(_("This API key was revoked."))
         if not key.user.is_active:
             raise exceptions.AuthenticationFailed(_("The account behind this API key is disabled."))
+        remember_permissions(key.user, key)
         self.check_scope(request, key)
         apikey_touch(key=key)
         return key.user, key

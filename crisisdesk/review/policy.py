@@ -36,6 +36,10 @@ def has_explicit_perm(user, perm: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     # Not user.get_group_permissions(): Django answers "all of them" for a superuser.
+    if not user.is_superuser and isinstance(getattr(user, "_perm_cache", None), set):
+        # A non-superuser's permission cache is exactly their own and their groups' permissions, read
+        # this request (crisisdesk.userperms, or Django's ModelBackend): no query of its own.
+        return perm in user._perm_cache
     app_label, codename = perm.split(".")
     return (
         Permission.objects.filter(content_type__app_label=app_label, codename=codename)

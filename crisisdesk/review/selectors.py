@@ -17,7 +17,7 @@ from operator import or_
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
@@ -155,7 +155,11 @@ def _queue_items(model, user, ids) -> QuerySet:
     if incident is not None:
         # An incident's items: their policy asks about its team (confidentiality, the incident
         # lead's approval) and the queue shows the incident. Load every team once, not per row.
-        queryset = queryset.select_related("incident").prefetch_related("incident__memberships__role")
+        # (Each membership with its role in the same query: the kernel names the team's model, not imports it.)
+        membership = incident.related_model.memberships.rel.related_model
+        queryset = queryset.select_related("incident").prefetch_related(
+            Prefetch("incident__memberships", queryset=membership.objects.select_related("role"))
+        )
     return queryset
 
 

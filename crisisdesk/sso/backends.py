@@ -6,19 +6,17 @@ from contextlib import contextmanager
 import jwt
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from django.db.models import Func, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Concat
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from crisisdesk.audit.services import audit_record, state_of
 from crisisdesk.roles import ALL_ROLES
 from crisisdesk.sso.conf import default_role_values
+from crisisdesk.userperms import user_with_permissions
 
 logger = logging.getLogger(__name__)
 
@@ -37,31 +35,6 @@ def local_login_mode() -> str:
     return getattr(settings, "CRISISDESK_LOCAL_LOGIN", "all")
 
 
-class _JoinedNames(Func):
-    """``STRING_AGG(expr, ' ')`` (``GROUP_CONCAT`` on SQLite) as a plain function: one row, no ``GROUP BY``."""
-
-    function = "STRING_AGG"
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
-def _permission_names(user_pk) -> Subquery:
-    """``"app.codename app.codename …"``: the user's own and their groups' permissions, as ModelBackend reads them.
-
-    ``user_pk`` is two levels out (the user row, then this subquery): ``OuterRef(OuterRef("pk"))``.
-    """
-    own = Permission.user_set.through.objects.filter(user_id=user_pk).values("permission_id")
-    from_groups = Permission.group_set.through.objects.filter(group__user=user_pk).values("permission_id")
-    names = (
-        Permission.objects.filter(Q(pk__in=own) | Q(pk__in=from_groups))
-        .order_by()
-        .values(names=_JoinedNames(Concat("content_type__app_label", Value("."), "codename"), Value(" ")))
-    )
-    return Subquery(names, output_field=TextField())
-
-
 class PermissionsWithUserMixin:
     """Loads the signed-in user and their permissions in one query instead of three.
 
@@ -74,16 +47,9 @@ class PermissionsWithUserMixin:
     """
 
     def get_user(self, user_id):
-        UserModel = get_user_model()
-        try:
-            user = UserModel._default_manager.annotate(
-                _permission_names=_permission_names(OuterRef(OuterRef("pk")))
-            ).get(pk=user_id)
-        except UserModel.DoesNotExist:
+        user = user_with_permissions("pk", user_id)
+        if user is None:
             return None
-        names = user.__dict__.pop("_permission_names", None)
-        if user.is_active and not user.is_superuser:
-            user._perm_cache = set(names.split()) if names else set()
         return user if self.user_can_authenticate(user) else None
 
 

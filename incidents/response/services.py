@@ -202,6 +202,19 @@ def _annotated_target(incident: Incident) -> tuple[bool, ResponseTarget | None]:
     return True, ResponseTarget(severity=incident.severity, **values)
 
 
+LAST_PUBLISHED_ANNOTATION = "_last_published_at"
+
+
+def with_last_publication(queryset):
+    """Incidents annotated with when they last published a statement (a scalar subquery per row): the dashboard's cards."""
+    last = (
+        Statement.objects.filter(incident=OuterRef("pk"), published_at__isnull=False)
+        .order_by("-published_at")
+        .values("published_at")[:1]
+    )
+    return queryset.annotate(**{LAST_PUBLISHED_ANNOTATION: Subquery(last)})
+
+
 def targets_by_severity() -> dict[int, ResponseTarget]:
     """All targets in one query (four rows)."""
     return {target.severity: target for target in ResponseTarget.objects.all()}
@@ -263,9 +276,10 @@ def _prefetched_statements(incident: Incident) -> list | None:
 
 
 def response_boards(incidents, *, now: datetime | None = None) -> dict[int, ResponseBoard]:
-    """Response clocks of many incidents in two queries, whatever their number (dashboard).
+    """Response clocks of many incidents in two queries, whatever their number.
 
-    None when the incidents come with their statements prefetched and ``with_response_target`` (war room).
+    None when the incidents come with their targets (``with_response_target``) and with their statements
+    prefetched (war room) or their last publication annotated (``with_last_publication``, dashboard).
     """
     incidents = list(incidents)
     now = now or timezone.now()
@@ -280,6 +294,11 @@ def response_boards(incidents, *, now: datetime | None = None) -> dict[int, Resp
         for incident in incidents
         if (statements := _prefetched_statements(incident)) is not None
     }
+    published.update(
+        (incident.pk, getattr(incident, LAST_PUBLISHED_ANNOTATION))
+        for incident in incidents
+        if incident.is_active and incident.pk not in published and hasattr(incident, LAST_PUBLISHED_ANNOTATION)
+    )
     active_ids = [incident.pk for incident in incidents if incident.is_active and incident.pk not in published]
     published.update(last_publications(active_ids) if active_ids else {})
     boards = {}

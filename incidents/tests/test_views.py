@@ -426,9 +426,14 @@ def test_war_room_shows_only_usable_transition_buttons(client_for, communicator,
 def test_war_room_management_forms_only_for_managers(client_for, communicator, team_lead, incident):
     comms_page = client_for(communicator).get(url("incidents:detail", incident)).content.decode()
     lead_page = client_for(team_lead).get(url("incidents:detail", incident)).content.decode()
-    for name in ("incidents:severity", "incidents:set_lead", "incidents:add_member"):
+    for name in ("incidents:severity", "incidents:manage_team"):
         assert url(name, incident) not in comms_page
         assert url(name, incident) in lead_page
+    # The team forms load on demand (incidents.views.ManageTeamView): only for a manager.
+    team_forms = client_for(team_lead).get(url("incidents:manage_team", incident)).content.decode()
+    for name in ("incidents:set_lead", "incidents:add_member"):
+        assert url(name, incident) in team_forms
+    assert client_for(communicator).get(url("incidents:manage_team", incident)).status_code == 403
 
 
 def test_war_room_shows_timeline_newest_first(client_for, communicator, incident):

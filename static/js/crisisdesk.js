@@ -34,4 +34,32 @@
       }
     });
   });
+  // Links with data-load-fragment (the war room's "Add someone or change the lead") fetch their page's
+  // bare fragment into the enclosing [data-fragment] element; without this file, or if the fetch
+  // fails, the link opens the full page (incidents.views.ManageTeamView).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-load-fragment]");
+    var target = link && link.closest("[data-fragment]");
+    if (!target || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) {
+      return;
+    }
+    event.preventDefault();
+    fetch(link.href, { credentials: "same-origin", headers: { "X-CrisisDesk-Fragment": "1" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        target.innerHTML = html;
+        var first = target.querySelector("select, input:not([type=hidden]), textarea");
+        if (first) {
+          first.focus();
+        }
+      })
+      .catch(function () {
+        window.location.assign(link.href);
+      });
+  });
 })();

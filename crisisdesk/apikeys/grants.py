@@ -36,7 +36,11 @@ def grant_for(auth) -> ApprovalGrant | None:
         return ApprovalGrant.objects.active().filter(api_key=auth).first()
     if isinstance(auth, Token):
         # A token made after the grant (the old one deleted, a new one issued) is not the one granted.
-        return ApprovalGrant.objects.active().filter(token_user_id=auth.user_id, enabled_at__gte=auth.created).first()
+        # The API's token authentication (crisisdesk.api.authentication) hands over the key and user only.
+        created = auth.created or Token.objects.filter(key=auth.key).values_list("created", flat=True).first()
+        if created is None:
+            return None
+        return ApprovalGrant.objects.active().filter(token_user_id=auth.user_id, enabled_at__gte=created).first()
     return None
 
 

@@ -27,11 +27,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from crisisdesk.apikeys.grants import grant_enable
 from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.review import services as review
 from crisisdesk.review.models import Action, AuditEvent, Decision, ReviewDecision, ReviewStatus
 from crisisdesk.roles import COMMUNICATOR, LEGAL, TEAM_LEAD
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
+from crisisdesk.twofactor.stepup import TOTP
 from incidents.models import Incident, Severity, TimelineEntry, TimelineKind
 from incidents.statements.models import Statement
 
@@ -244,9 +246,11 @@ def test_racing_over_http_answers_409_or_403_never_an_error_page(cast, live_serv
                 for u in publishers
             ],
         ]
-        # Tokens are created here, not in the racing threads.
+        # Tokens are created here, not in the racing threads; a team lead lets each approve and publish
+        # (a token without an approval grant is refused those acts: crisisdesk.apikeys.grants).
         for _call, user, _pk in jobs:
             Token.objects.get_or_create(user=user)
+            grant_enable(actor=cast["team_leads"][0], factor=TOTP, token_user=user)
 
         results, errors = race(jobs)
 

@@ -6,7 +6,6 @@ revoking are in the system audit trail; the approval's audit event names ``token
 """
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -23,18 +22,6 @@ from crisisdesk.twofactor.tests.helpers import confirm, enrol
 
 pytestmark = pytest.mark.django_db
 S = ReviewStatus
-
-
-@pytest.fixture
-def enforced(settings):
-    settings.CRISISDESK_2FA_ENFORCE = True
-    settings.CRISISDESK_STEP_UP_MINUTES = 15
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from crisisdesk.audit.services import records_for
@@ -17,17 +15,6 @@ from crisisdesk.twofactor import stepup
 from .helpers import code_for, confirm, enrol, next_step
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def enforced(settings):
-    settings.CRISISDESK_2FA_ENFORCE = True
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def sign_in(client, user, password):

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -15,12 +14,6 @@ from crisisdesk.twofactor import services, stepup
 from .helpers import code_for, enrol, next_step
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def test_enrolment_page_shows_an_inline_qr_code_and_the_secret(client_for, communicator):

@@ -32,11 +32,6 @@ def relying_party(settings):
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = ["http://testserver"]
 
 
-@pytest.fixture
-def enforced(settings):
-    settings.CRISISDESK_2FA_ENFORCE = True
-
-
 def call(client, name, body=None):
     return client.post(reverse(f"twofactor:{name}"), json.dumps(body or {}), content_type="application/json")
 

@@ -7,9 +7,7 @@ tokens and integration keys (403), and the admin; the audit event names the fact
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -25,18 +23,6 @@ from .helpers import confirm, enrol
 
 pytestmark = pytest.mark.django_db
 S = ReviewStatus
-
-
-@pytest.fixture
-def enforced(settings):
-    settings.CRISISDESK_2FA_ENFORCE = True
-    settings.CRISISDESK_STEP_UP_MINUTES = 15
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -1,27 +1,69 @@
-"""Mastodon: hashtag timelines and status search of chosen instances, over the documented REST API.
+"""Mastodon: hashtag timelines and status search of chosen instances, through Mastodon.py.
 
-- ``GET {instance}/api/v1/timelines/tag/{hashtag}?limit=40&min_id=…`` (public on most instances);
-- ``GET {instance}/api/v2/search?q=…&type=statuses&limit=40&min_id=…`` (needs an ``access_token``
-  credential on most instances; sent as ``Authorization: Bearer``).
+Mastodon.py (``Mastodon(api_base_url=instance_url, …)``) sends the documented requests:
+
+- ``timeline_hashtag(tag, min_id=…, limit=40)`` → ``GET {instance}/api/v1/timelines/tag/{hashtag}``
+  (public on most instances);
+- ``search_v2(q, result_type="statuses", resolve=False, min_id=…, limit=40)`` →
+  ``GET {instance}/api/v2/search?q=…&type=statuses`` (needs an ``access_token`` credential on most
+  instances; sent as ``Authorization: Bearer``).
 
 Both answer a list of statuses, newest first, and a ``Link`` header whose ``rel="prev"`` URL holds
-the ``min_id`` of the next, newer page. Cursor, per timeline: ``min_id`` — the newest status id
-stored; a poll asks for the statuses immediately after it (``min_id`` pages forward without gaps)
-and asks again while pages come back full. The first poll takes the newest page only.
+the ``min_id`` of the next, newer page (Mastodon.py's pagination info, ``get_pagination_info(page,
+"previous")``). Cursor, per timeline: ``min_id`` — the newest status id stored; a poll asks for the
+statuses immediately after it (``min_id`` pages forward without gaps) and asks again while pages
+come back full. The first poll takes the newest page only.
 
-Plain HTTP rather than Mastodon.py: the same typed errors, ``Retry-After`` and per-source limit as
-every connector, and an instance URL that tests point at a fake. Streaming is not used here.
+How Mastodon.py is held, so that the connector behaves as every other one:
+
+- it sends through a ``requests`` session of ours (``_SourceSession``): the source's rate limit
+  before each request, our ``User-Agent``, ``SOURCE_HTTP_TIMEOUT_SECONDS`` as ``request_timeout``;
+- ``version_check_mode="none"`` and ``timeline_is_available`` / ``verify_minimum_version``
+  answering yes: otherwise it fetches ``/api/v2/instance`` before a hashtag timeline and
+  ``/api/v1/instance`` before a search with ``min_id`` — requests we did not ask for, against the
+  source's budget (the endpoints used exist since Mastodon 2.8);
+- ``ratelimit_method="throw"``: it never sleeps the worker; a 429 is ``RateLimited`` with
+  ``Retry-After`` or else the ``X-RateLimit-Reset`` time Mastodon.py read (corrected by the
+  answer's ``Date``). Its exceptions carry no response, so the statuses and headers are read from
+  the session's last answer: 401/403 → ``AuthError``, 5xx/408 and network errors →
+  ``TransientError``, other statuses and a body that is not JSON → ``BadPayload`` (``status_error``);
+- the access token is set on the client after it is built: given to the constructor, a token that
+  names an existing file would be read from that file;
+- the statuses are taken from the JSON of the answer, not from Mastodon.py's typed entities, which
+  coerce quietly (an unreadable date becomes ``None``, missing fields are filled in): the ingest
+  judges what the instance sent, as for the stream's statuses (``mastodon_stream``).
+
+Streaming: the ``mastodon_stream`` kind (``connectors/mastodon_stream.py``) keeps its own WebSocket
+client; its docstring says why.
 """
 
+from __future__ import annotations
+
+import functools
 import html
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+import time
+from contextlib import contextmanager
+from urllib.parse import quote, urlsplit
 
 import requests
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from incidents.listening.sources.connectors.base import BadPayload, Connector, PollResult, register, source_http
+from incidents.listening.sources.connectors.base import (
+    USER_AGENT,
+    BadPayload,
+    Connector,
+    ConnectorError,
+    PollResult,
+    TransientError,
+    _where,
+    parse_retry_after,
+    rate_limiter,
+    register,
+    status_error,
+)
 from incidents.listening.sources.models import SourceKind
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -32,21 +74,129 @@ def strip_html(value: str) -> str:
     return html.unescape(_TAGS.sub("", _BREAKS.sub("\n", value or ""))).strip()
 
 
-def link_min_id(header: str | None) -> str | None:
-    """The ``min_id`` of the ``rel="prev"`` link (the next newer page), if the answer has one."""
-    if not header:
-        return None
-    for link in requests.utils.parse_header_links(header):
-        if link.get("rel") == "prev":
-            values = parse_qs(urlsplit(link.get("url", "")).query).get("min_id")
-            if values:
-                return values[0]
-    return None
-
-
 def _id_key(value: str) -> tuple[int, str]:
     # Mastodon ids are numeric strings (snowflakes); compare them as numbers.
     return (int(value), value) if str(value).isdigit() else (0, str(value))
+
+
+# --- Mastodon.py, on the source's session, making only the requests we ask for ----------------
+
+
+class _SourceSession(requests.Session):
+    """The session Mastodon.py sends through: the source's rate limit first; the last answer kept for its status and headers."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source_pk = source.pk or 0
+        self.per_minute = getattr(source, "max_requests_per_minute", 60) or 60
+        self.headers["User-Agent"] = USER_AGENT
+        self.last_url = ""
+        self.last_response: requests.Response | None = None
+
+    def request(self, method, url, *args, **kwargs):
+        self.last_url, self.last_response = url, None
+        rate_limiter.wait(self.source_pk, self.per_minute)
+        response = super().request(method, url, *args, **kwargs)
+        _drop_unreadable_reset(response)
+        self.last_response = response
+        return response
+
+
+def _drop_unreadable_reset(response: requests.Response) -> None:
+    """Drop an ``X-RateLimit-Reset`` Mastodon.py cannot read: it would refuse the whole answer (``MastodonRatelimitError``)."""
+    import dateutil.parser
+
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset is None:
+        return
+    try:
+        # As Mastodon.py reads it: epoch seconds (GoToSocial) or a date, with the answer's Date beside it.
+        if not (reset.isdigit() and str(int(reset)) == reset):
+            dateutil.parser.parse(reset)
+        if "Date" in response.headers:
+            dateutil.parser.parse(response.headers["Date"])
+    except (ValueError, OverflowError, TypeError):
+        del response.headers["X-RateLimit-Reset"]
+
+
+@functools.cache
+def _client_class():
+    from mastodon import Mastodon  # imported on first use: Mastodon.py takes a third of a second to import
+
+    class Client(Mastodon):
+        """Mastodon.py without its look-ups of the instance (``/api/v2/instance``, ``/api/v1/instance``)."""
+
+        def timeline_is_available(self, *args, **kwargs) -> bool:
+            return True
+
+        def verify_minimum_version(self, version_str: str, cached: bool = False) -> bool:
+            return True
+
+    return Client
+
+
+def mastodon_client(source, config: dict, token: str | None):
+    """A Mastodon.py client for the source's instance and its session (``session.last_response``: the last answer)."""
+    session = _SourceSession(source)
+    client = _client_class()(
+        api_base_url=str(config["instance_url"]).rstrip("/"),
+        version_check_mode="none",
+        ratelimit_method="throw",
+        request_timeout=getattr(settings, "SOURCE_HTTP_TIMEOUT_SECONDS", 15),
+        session=session,
+        user_agent=USER_AGENT,
+    )
+    # After construction: Mastodon.py reads a constructor token that names an existing file from the file.
+    client.access_token = token or None
+    return client, session
+
+
+@contextmanager
+def mastodon_errors(client, session: _SourceSession):
+    """Mastodon.py's exceptions as the connectors' typed errors, from the answer the session kept."""
+    from mastodon.errors import MastodonAPIError, MastodonError, MastodonNetworkError
+
+    try:
+        yield
+    except MastodonNetworkError as exc:
+        cause = exc.__context__  # Mastodon.py wraps whatever the session raised
+        if isinstance(cause, ConnectorError):  # the source's own rate limit
+            raise cause from None
+        where = _where(session.last_url)
+        if isinstance(cause, requests.Timeout):
+            raise TransientError(f"Timeout: {where}") from exc
+        raise TransientError(f"Cannot reach {where}: {type(cause or exc).__name__}") from exc
+    except MastodonError as exc:
+        response = session.last_response
+        if response is not None and response.status_code != 200:
+            raise _status_error(client, response) from exc
+        if isinstance(exc, MastodonAPIError):
+            raise BadPayload("Mastodon answer is not JSON") from exc
+        raise BadPayload(f"Mastodon.py refused the answer: {type(exc).__name__}") from exc
+
+
+def _status_error(client, response: requests.Response) -> ConnectorError:
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if retry_after is None and response.status_code == 429 and client.ratelimit_reset:
+        # Mastodon's own limiter answers X-RateLimit-Reset (an ISO time), which Mastodon.py read.
+        retry_after = max(0.0, float(client.ratelimit_reset) - time.time())
+    return status_error(response.status_code, _where(response.url), retry_after=retry_after)
+
+
+def _answer_json(client, session: _SourceSession):
+    """The JSON the instance sent (Mastodon.py read it already; its typed copy is not what the ingest wants)."""
+    response = session.last_response
+    if response is None:
+        raise BadPayload("Mastodon answer missing")
+    if response.status_code != 200:
+        raise _status_error(client, response)
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise BadPayload("Mastodon answer is not JSON") from exc
+
+
+# --- the connector ------------------------------------------------------------------------------
 
 
 @register
@@ -65,9 +215,8 @@ class MastodonConnector(Connector):
                 raise ValidationError({"config": _("“%(key)s” must be a list of strings.") % {"key": key}})
         return config
 
-    def timelines(self, source, config) -> list[tuple[str, str, dict]]:
-        """(cursor key, path, params) per timeline: the hashtags (or hashtag watch terms) and the searches."""
-        base = config["instance_url"].rstrip("/")
+    def timelines(self, source, config) -> list[str]:
+        """The timelines' cursor keys: ``tag:<hashtag>`` (lower case) and ``search:<query>`` (or from the watch terms)."""
         hashtags = [h.lstrip("#").strip() for h in config["hashtags"] if h.strip("# ")]
         searches = [s.strip() for s in config["searches"] if s.strip()]
         if not hashtags and not searches and source.pk:
@@ -76,45 +225,45 @@ class MastodonConnector(Connector):
                     hashtags.append(term.lstrip("#"))
                 else:
                     searches.append(term)
-        result = [
-            (f"tag:{h.lower()}", f"{base}/api/v1/timelines/tag/{quote(h.lower(), safe='')}", {}) for h in hashtags
-        ]
-        result += [(f"search:{s}", f"{base}/api/v2/search", {"q": s, "type": "statuses"}) for s in searches]
-        return result
+        return [f"tag:{h.lower()}" for h in hashtags] + [f"search:{s}" for s in searches]
 
     def poll(self, source, cursor: dict) -> PollResult:
         config = self.clean_config(source.config)
         return self.poll_timelines(source, cursor, self.timelines(source, config), config)
 
-    def poll_timelines(self, source, cursor: dict, timelines, config) -> PollResult:
-        """One page of each timeline after its ``min_id`` (also the streaming connector's backfill)."""
-        http = source_http(source)
-        token = source.credential("access_token")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def poll_timelines(self, source, cursor: dict, timelines: list[str], config) -> PollResult:
+        """One page of each timeline (cursor keys) after its ``min_id`` (also the streaming connector's backfill)."""
+        client, session = mastodon_client(source, config, source.credential("access_token"))
         state = dict(cursor.get("timelines") or {})
         items, more = [], False
         limit = int(config["limit"])
-        for key, url, params in timelines:
-            params = {**params, "limit": limit}
-            min_id = (state.get(key) or {}).get("min_id")
-            if min_id:
-                params["min_id"] = min_id
-            response = http.get(url, params=params, headers=headers)
-            try:
-                body = response.json()
-            except ValueError as exc:
-                raise BadPayload("Mastodon answer is not JSON") from exc
+        for key in timelines:
+            min_id = (state.get(key) or {}).get("min_id") or None
+            with mastodon_errors(client, session):
+                page = self._fetch(client, key, min_id=min_id, limit=limit)
+            body = _answer_json(client, session)
             statuses = body.get("statuses") if key.startswith("search:") and isinstance(body, dict) else body
             if not isinstance(statuses, list):
                 raise BadPayload("Mastodon answer is not a list of statuses")
             ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id") is not None]
             items.extend(item for item in (self.to_item(s, config) for s in statuses) if item is not None)
-            newest = link_min_id(response.headers.get("Link")) or (max(ids, key=_id_key) if ids else None)
+            newest = _prev_min_id(client, page) or (max(ids, key=_id_key) if ids else None)
             if newest and (not min_id or _id_key(newest) > _id_key(min_id)):
                 state[key] = {"min_id": newest}
                 # A full page after a known position: newer statuses may wait behind it.
                 more = more or (bool(min_id) and len(statuses) >= limit)
         return PollResult(items=items, new_cursor={"timelines": state}, more=more)
+
+    @staticmethod
+    def _fetch(client, key: str, *, min_id: str | None, limit: int):
+        kind, term = key.split(":", 1)
+        if kind == "tag":
+            # Mastodon.py puts the hashtag in the path as given: quoted here, so "a/b" or "a?b" stays one hashtag.
+            return client.timeline_hashtag(quote(term, safe=""), min_id=min_id, limit=limit)
+        # resolve=False: no WebFinger look-ups for us; exclude_unreviewed concerns hashtags only.
+        return client.search_v2(
+            term, resolve=False, result_type="statuses", exclude_unreviewed=False, min_id=min_id, limit=limit
+        )
 
     def to_item(self, status, config) -> dict | None:
         if not isinstance(status, dict) or not status.get("id") or not isinstance(status.get("account"), dict):
@@ -141,3 +290,10 @@ class MastodonConnector(Connector):
             "posted_at": str(status.get("created_at") or "").replace("Z", "+00:00"),
             "edited_at": (status.get("edited_at") or "").replace("Z", "+00:00") or None,
         }
+
+
+def _prev_min_id(client, page) -> str | None:
+    """The ``min_id`` of the next newer page, from the ``Link: rel="prev"`` Mastodon.py parsed, if any."""
+    info = client.get_pagination_info(page, "previous")
+    value = info.get("min_id") if isinstance(info, dict) else None
+    return str(value) if value not in (None, "") else None

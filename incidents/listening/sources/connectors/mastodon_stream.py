@@ -29,7 +29,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -126,8 +126,7 @@ class MastodonStreamConnector(MastodonConnector):
         tags = stream_tags(source, config)
         if not tags:
             raise ConnectorError("No hashtag to stream: set “hashtags” or give the source one-word watch terms")
-        base = config["instance_url"].rstrip("/")
-        timelines = [(f"tag:{t}", f"{base}/api/v1/timelines/tag/{quote(t, safe='')}", {}) for t in tags]
+        timelines = [f"tag:{t}" for t in tags]
         try:
             token = source.credential("access_token")
         except SecretUnavailable as exc:  # an env: reference not set: the source shows it (the poller does the same)
@@ -229,10 +228,10 @@ class MastodonStreamConnector(MastodonConnector):
     def _backfill(self, source, state: dict, timelines, config, record, remember) -> set[str]:
         """Fetch each timeline after its ``min_id`` (recording each page); returns the keys backfilled to the end."""
         complete = set()
-        for key, url, params in timelines:
+        for key in timelines:
             for _page in range(int(config["backfill_pages"])):
                 cursor = {"timelines": {key: state[key]}} if key in state else {}
-                result = self.poll_timelines(source, cursor, [(key, url, params)], config)
+                result = self.poll_timelines(source, cursor, [key], config)
                 for item in result.items:
                     remember(item, item.pop("_status_id"))
                 if key in result.new_cursor["timelines"]:

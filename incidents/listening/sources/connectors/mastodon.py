@@ -160,8 +160,8 @@ def mastodon_errors(client, session: _SourceSession):
         yield
     except MastodonNetworkError as exc:
         cause = exc.__context__  # Mastodon.py wraps whatever the session raised
-        if isinstance(cause, ConnectorError):  # the source's own rate limit
-            raise cause from None
+        if cause is not None and not isinstance(cause, requests.RequestException):
+            raise cause from None  # not the network: the source's own rate limit (RateLimited), or a bug
         where = _where(session.last_url)
         if isinstance(cause, requests.Timeout):
             raise TransientError(f"Timeout: {where}") from exc
@@ -173,6 +173,12 @@ def mastodon_errors(client, session: _SourceSession):
         if isinstance(exc, MastodonAPIError):
             raise BadPayload("Mastodon answer is not JSON") from exc
         raise BadPayload(f"Mastodon.py refused the answer: {type(exc).__name__}") from exc
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # Mastodon.py reading an answer of the wrong shape (a search answering a list: no "statuses").
+        response = session.last_response
+        if response is not None and response.status_code != 200:
+            raise _status_error(client, response) from exc
+        raise BadPayload(f"Mastodon answer has the wrong shape ({type(exc).__name__})") from exc
 
 
 def _status_error(client, response: requests.Response) -> ConnectorError:

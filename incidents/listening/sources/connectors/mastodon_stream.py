@@ -19,6 +19,18 @@ resolved through the statuses this connection has seen, or a stored local status
 (URI ``<instance>/users/<name>/statuses/<id>``); a deleted remote status not seen since the last
 connect is not matched. An instance refusing streaming (401/403/404 on the handshake) is recorded
 as ``StreamingRefused`` on the source, suggesting the polling ``mastodon`` kind.
+
+Why this WebSocket client (``websockets``, as for Jetstream) rather than Mastodon.py's streaming,
+while the backfill does go through Mastodon.py (``MastodonConnector.poll_timelines``):
+Mastodon.py's ``stream_hashtag`` streams over SSE by default and over the WebSocket only with its
+``websocket_streaming`` extra (``websocket-client``: a second WebSocket library); either way it calls
+a listener from threads of its own with its own reconnect loop, where ``manage.py listen`` owns the
+reconnects, the back-off and the batch recording, and this loop must ``recv`` with a timeout to see
+``stop`` and flush batches; it finds the streaming server by fetching ``/api/v1/instance`` (and
+``/api/v2/instance`` for ``timeline_is_available``), where ``streaming_url`` is configured; and
+its handshake failures arrive as generic network/API errors, where a 401/403/404 here is a clear
+``StreamingRefused`` and a 429 a ``RateLimited`` with ``Retry-After``. The endpoint is the same
+documented one; only the client differs.
 """
 
 from __future__ import annotations

@@ -145,6 +145,7 @@ def mastodon_client(source, config: dict, token: str | None):
         request_timeout=getattr(settings, "SOURCE_HTTP_TIMEOUT_SECONDS", 15),
         session=session,
         user_agent=USER_AGENT,
+        debug_requests=False,  # its debug prints every request's headers, the token with them
     )
     # After construction: Mastodon.py reads a constructor token that names an existing file from the file.
     client.access_token = token or None

@@ -158,13 +158,14 @@ def test_the_source_rate_limit_counts_every_request_and_stays_a_rate_limit(tag, 
 
 
 @pytest.mark.parametrize("code", [401, 403])
-def test_an_expired_or_refused_token_on_a_hashtag_timeline_is_an_auth_error(tag, fake_server, code):
+def test_an_expired_or_refused_token_on_a_hashtag_timeline_is_an_auth_error(tag, fake_server, code, capsys):
     tag.fail.append((code, {}, {"error": "The access token was revoked"}))
     source = make_source(fake_server, token="tok-s3cret", hashtags=["acme"])
     with pytest.raises(AuthError) as caught:
         connector.poll(source, {})
     assert f"HTTP {code} from {fake_server.url}/api/v1/timelines/tag/acme" in str(caught.value)
     assert "tok-s3cret" not in str(caught.value)
+    assert "tok-s3cret" not in "".join(capsys.readouterr())  # Mastodon.py's debug prints stay off
 
 
 def test_5xx_is_transient_with_its_retry_after(tag, fake_server):

@@ -497,7 +497,7 @@ LOGGING = {
 # Celery workers log through LOGGING above (JSON in production) instead of their own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# --- Response clocks and reminders (incidents.response.services) -------------------------
+# --- Response clocks and reminders (incidents.response.clocks, .services) ----------------
 # A reminder goes out when a clock reaches this share of its target, another when it passes.
 RESPONSE_DUE_SOON_PERCENT = env_int("RESPONSE_DUE_SOON_PERCENT", 75)
 # A review round open longer than this reminds its reviewers (once).

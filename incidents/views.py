@@ -41,7 +41,7 @@ from incidents.forms import (
     VerifyFactForm,
 )
 from incidents.models import Fact, Incident, Membership, Severity, Status
-from incidents.response.services import with_last_publication, with_response_target
+from incidents.response.clocks import with_last_publication, with_response_target
 from incidents.selectors import timeline_window, visible_incident_or_404
 from incidents.statements.models import Statement
 from incidents.statements.views import can_draft_statement

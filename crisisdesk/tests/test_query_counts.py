@@ -19,7 +19,7 @@ from crisisdesk.roles import COMMUNICATOR, TEAM_LEAD
 from crisisdesk.sso.backends import LocalModelBackend
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, TimelineEntryFactory, UserFactory, role
 from incidents.models import Incident, TimelineEntry, TimelineKind
-from incidents.response.services import response_board, with_response_target
+from incidents.response.clocks import response_board, with_response_target
 from incidents.selectors import TIMELINE_WINDOW
 
 pytestmark = pytest.mark.django_db

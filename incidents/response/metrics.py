@@ -3,7 +3,7 @@
 from prometheus_client.core import GaugeMetricFamily
 
 from incidents.models import Incident
-from incidents.response.services import response_boards
+from incidents.response.clocks import response_boards
 
 
 def response_clocks(now):

@@ -2,7 +2,7 @@
 
 Imported at the end of ``incidents/models.py`` so Django sees these models as
 part of the incidents app. The clocks themselves are computed in
-``incidents.response.services``; nothing here is stored per incident except the
+``incidents.response.clocks``; nothing here is stored per incident except the
 reminders already sent.
 """
 

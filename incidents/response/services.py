@@ -1,20 +1,14 @@
-"""Response clocks against per-severity targets, and the reminders they trigger.
+"""Response targets and the reminders the response clocks trigger: the write side.
 
-Three clocks run on an active incident, each against its severity's ``ResponseTarget``:
+The clocks themselves (acknowledge, first public response, public update; due soon from
+``RESPONSE_DUE_SOON_PERCENT`` of a target, overdue past it) are computed in
+``incidents.response.clocks``; this module changes the targets and sends the reminders.
 
-* **acknowledge** — from detection until someone acknowledges the incident;
-* **first public response** — from detection until the first statement is published;
-* **public update** — once the public has heard from us, the next update is due
-  ``update_interval_minutes`` after the last published statement, for as long as the
-  cadence lasts (``update_window_minutes`` after detection). Internal timeline notes
-  do not reset it: the cadence is a promise to the public, kept only by publishing.
-
-A clock is *due soon* from ``RESPONSE_DUE_SOON_PERCENT`` (75 %) of its target and
-*overdue* past 100 %. ``send_due_reminders`` (run every minute by Celery beat) sends
-each reminder once: a due-soon one when a clock crosses the threshold, an overdue one
-when it breaches; a row in ``ResponseReminder`` with a unique key records it, so two
-overlapping beat runs cannot both send it. Review rounds waiting longer than
-``REVIEW_REMINDER_MINUTES`` remind their reviewers the same way.
+``send_due_reminders`` (run every minute by Celery beat) sends each reminder once: a
+due-soon one when a clock crosses the threshold, an overdue one when it breaches; a row in
+``ResponseReminder`` with a unique key records it, so two overlapping beat runs cannot both
+send it. Review rounds waiting longer than ``REVIEW_REMINDER_MINUTES`` remind their reviewers
+the same way.
 
 Reminders go by e-mail to the incident's lead and communications members, and as the
 webhook events ``incident.response_due_soon`` / ``incident.response_overdue``. Exercise
@@ -23,14 +17,12 @@ nothing about a drill leaves the building.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,8 +33,8 @@ from crisisdesk.notifications import kinds as notification_kinds
 from crisisdesk.notifications.messages import message
 from crisisdesk.notifications.services import notify
 from incidents.models import ACTIVE_STATUSES, LEAD_ROLE_CODE, Incident, Membership
+from incidents.response.clocks import ResponseClock, response_boards
 from incidents.response.models import ReminderClock, ReminderStage, ResponseReminder, ResponseTarget
-from incidents.statements.models import Statement
 
 logger = logging.getLogger(__name__)
 
@@ -74,245 +66,9 @@ def register_event_types() -> None:
 
 register_event_types()
 
-TARGET_LABELS = {
-    ReminderClock.ACKNOWLEDGE: gettext_lazy("Acknowledge"),
-    ReminderClock.FIRST_RESPONSE: gettext_lazy("First public response"),
-    ReminderClock.UPDATE: gettext_lazy("Next public update"),
-}
-
-
-def due_soon_fraction() -> float:
-    return getattr(settings, "RESPONSE_DUE_SOON_PERCENT", 75) / 100
-
 
 def review_reminder_after() -> timedelta:
     return timedelta(minutes=getattr(settings, "REVIEW_REMINDER_MINUTES", 30))
-
-
-# --- clocks --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResponseClock:
-    """One response timer of one incident, measured at ``now``."""
-
-    code: str
-    started_at: datetime
-    target: timedelta
-    now: datetime
-    met_at: datetime | None = None
-    #: The update cadence restarts at every publication; this names the cycle for reminders.
-    cycle: str = ""
-
-    @property
-    def label(self) -> str:
-        return str(TARGET_LABELS[self.code])
-
-    @property
-    def due_at(self) -> datetime:
-        return self.started_at + self.target
-
-    @property
-    def met(self) -> bool:
-        return self.met_at is not None
-
-    @property
-    def met_late(self) -> bool:
-        return self.met_at is not None and self.met_at > self.due_at
-
-    @property
-    def remaining(self) -> timedelta:
-        """Time left before the target (zero or negative once it passed)."""
-        return self.due_at - self.now
-
-    @property
-    def overdue_by(self) -> timedelta:
-        return self.now - self.due_at
-
-    @property
-    def elapsed_fraction(self) -> float:
-        return (self.now - self.started_at) / self.target
-
-    @property
-    def stage(self) -> str | None:
-        """``due_soon``, ``overdue`` or None for a running clock; always None once met."""
-        if self.met:
-            return None
-        if self.now >= self.due_at:
-            return ReminderStage.OVERDUE
-        if self.elapsed_fraction >= due_soon_fraction():
-            return ReminderStage.DUE_SOON
-        return None
-
-    @property
-    def overdue(self) -> bool:
-        return self.stage == ReminderStage.OVERDUE
-
-    @property
-    def due_soon(self) -> bool:
-        return self.stage == ReminderStage.DUE_SOON
-
-
-@dataclass(frozen=True)
-class ResponseBoard:
-    """The response clocks of an incident; what the war room and dashboard cards show."""
-
-    target: ResponseTarget | None
-    clocks: tuple[ResponseClock, ...]
-
-    @property
-    def running(self) -> list[ResponseClock]:
-        return [clock for clock in self.clocks if not clock.met]
-
-    @property
-    def overdue(self) -> bool:
-        return any(clock.overdue for clock in self.clocks)
-
-    @property
-    def due_soon(self) -> bool:
-        return any(clock.due_soon for clock in self.clocks)
-
-
-# What the clocks read of a target; ``with_response_target`` brings them along with an incident.
-CLOCK_TARGET_FIELDS = (
-    "pk",
-    "acknowledge_minutes",
-    "first_response_minutes",
-    "update_interval_minutes",
-    "update_window_minutes",
-)
-TARGET_ANNOTATION = "_response_target_{}"
-
-
-def with_response_target(queryset):
-    """Incidents annotated with their severity's response target, so a war room reads it in the incident's query."""
-    target = ResponseTarget.objects.filter(severity=OuterRef("severity"))
-    return queryset.annotate(
-        **{TARGET_ANNOTATION.format(name): Subquery(target.values(name)[:1]) for name in CLOCK_TARGET_FIELDS}
-    )
-
-
-def _annotated_target(incident: Incident) -> tuple[bool, ResponseTarget | None]:
-    """(annotated?, the target) from ``with_response_target``'s annotations, if the incident has them."""
-    if not hasattr(incident, TARGET_ANNOTATION.format("pk")):
-        return False, None
-    values = {name: getattr(incident, TARGET_ANNOTATION.format(name)) for name in CLOCK_TARGET_FIELDS}
-    if values["pk"] is None:
-        return True, None
-    return True, ResponseTarget(severity=incident.severity, **values)
-
-
-LAST_PUBLISHED_ANNOTATION = "_last_published_at"
-
-
-def with_last_publication(queryset):
-    """Incidents annotated with when they last published a statement (a scalar subquery per row): the dashboard's cards."""
-    last = (
-        Statement.objects.filter(incident=OuterRef("pk"), published_at__isnull=False)
-        .order_by("-published_at")
-        .values("published_at")[:1]
-    )
-    return queryset.annotate(**{LAST_PUBLISHED_ANNOTATION: Subquery(last)})
-
-
-def targets_by_severity() -> dict[int, ResponseTarget]:
-    """All targets in one query (four rows)."""
-    return {target.severity: target for target in ResponseTarget.objects.all()}
-
-
-def last_publications(incident_ids) -> dict[int, datetime]:
-    """When each incident last published a statement, in one query."""
-    rows = (
-        Statement.objects.filter(incident_id__in=list(incident_ids), published_at__isnull=False)
-        .values("incident_id")
-        .annotate(last=Max("published_at"))
-        .order_by()
-    )
-    return {row["incident_id"]: row["last"] for row in rows}
-
-
-def incident_clocks(
-    incident: Incident, *, target: ResponseTarget | None, last_published_at: datetime | None, now: datetime
-) -> tuple[ResponseClock, ...]:
-    """The response clocks of one incident; none for an incident that is no longer active."""
-    if target is None or not incident.is_active:
-        return ()
-    clocks = [
-        ResponseClock(
-            code=ReminderClock.ACKNOWLEDGE,
-            started_at=incident.detected_at,
-            target=timedelta(minutes=target.acknowledge_minutes),
-            now=now,
-            met_at=incident.acknowledged_at,
-        ),
-        ResponseClock(
-            code=ReminderClock.FIRST_RESPONSE,
-            started_at=incident.detected_at,
-            target=timedelta(minutes=target.first_response_minutes),
-            now=now,
-            met_at=incident.first_public_response_at,
-        ),
-    ]
-    update = _update_clock(incident, target=target, last_published_at=last_published_at, now=now)
-    if update is not None:
-        clocks.append(update)
-    return tuple(clocks)
-
-
-def _update_clock(incident, *, target, last_published_at, now) -> ResponseClock | None:
-    if not target.update_interval_minutes or incident.first_public_response_at is None:
-        return None
-    last = max(filter(None, [incident.first_public_response_at, last_published_at]))
-    interval = timedelta(minutes=target.update_interval_minutes)
-    # The cadence ends with its window: an update falling due after it is not expected.
-    window = timedelta(minutes=target.update_window_minutes or 0)
-    if window and last + interval > incident.detected_at + window:
-        return None
-    return ResponseClock(code=ReminderClock.UPDATE, started_at=last, target=interval, now=now, cycle=last.isoformat())
-
-
-def _prefetched_statements(incident: Incident) -> list | None:
-    return getattr(incident, "_prefetched_objects_cache", {}).get("statements")
-
-
-def response_boards(incidents, *, now: datetime | None = None) -> dict[int, ResponseBoard]:
-    """Response clocks of many incidents in two queries, whatever their number.
-
-    None when the incidents come with their targets (``with_response_target``) and with their statements
-    prefetched (war room) or their last publication annotated (``with_last_publication``, dashboard).
-    """
-    incidents = list(incidents)
-    now = now or timezone.now()
-    if not incidents:
-        return {}
-    annotated = {incident.pk: _annotated_target(incident) for incident in incidents}
-    # The targets' table only when an incident did not bring its own (``with_response_target``).
-    targets = {} if all(known for known, _target in annotated.values()) else targets_by_severity()
-    # An incident whose statements are loaded already (the war room's prefetch) needs no query for them.
-    published = {
-        incident.pk: max((s.published_at for s in statements if s.published_at), default=None)
-        for incident in incidents
-        if (statements := _prefetched_statements(incident)) is not None
-    }
-    published.update(
-        (incident.pk, getattr(incident, LAST_PUBLISHED_ANNOTATION))
-        for incident in incidents
-        if incident.is_active and incident.pk not in published and hasattr(incident, LAST_PUBLISHED_ANNOTATION)
-    )
-    active_ids = [incident.pk for incident in incidents if incident.is_active and incident.pk not in published]
-    published.update(last_publications(active_ids) if active_ids else {})
-    boards = {}
-    for incident in incidents:
-        known, target = annotated[incident.pk]
-        target = target if known else targets.get(incident.severity)
-        clocks = incident_clocks(incident, target=target, last_published_at=published.get(incident.pk), now=now)
-        boards[incident.pk] = ResponseBoard(target=target, clocks=clocks)
-    return boards
-
-
-def response_board(incident: Incident, *, now: datetime | None = None) -> ResponseBoard:
-    """Response clocks of one incident (war room)."""
-    return response_boards([incident], now=now)[incident.pk]
 
 
 # --- editing targets -----------------------------------------------------------------------

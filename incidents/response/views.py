@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from crisisdesk.forms import apply_service_error
 from incidents.response import services as response
+from incidents.response.clocks import due_soon_fraction
 from incidents.response.models import ResponseTarget
 
 TARGET_FIELDS = ["acknowledge_minutes", "first_response_minutes", "update_interval_minutes", "update_window_minutes"]
@@ -50,7 +51,7 @@ class ResponseTargetsView(PermissionRequiredMixin, TemplateView):
             targets=ResponseTarget.objects.order_by("severity"),
             formset=formset,
             can_edit=can_edit,
-            due_soon_percent=round(response.due_soon_fraction() * 100),
+            due_soon_percent=round(due_soon_fraction() * 100),
             **kwargs,
         )
 

@@ -6,7 +6,7 @@ incidents) and hands the board to each card; the war room computes one incident'
 
 from django import template
 
-from incidents.response import services as response
+from incidents.response import clocks
 
 register = template.Library()
 
@@ -22,11 +22,11 @@ def _incidents(items):
 @register.simple_tag
 def response_board(items) -> dict:
     """Response boards keyed by incident id, for a list of incidents or of the dashboard's groups."""
-    return response.response_boards(_incidents(items))
+    return clocks.response_boards(_incidents(items))
 
 
 @register.filter
-def board_for(boards: dict, incident) -> "response.ResponseBoard | None":
+def board_for(boards: dict, incident) -> "clocks.ResponseBoard | None":
     return boards.get(incident.pk) if boards else None
 
 
@@ -38,5 +38,5 @@ def overdue_count(boards: dict) -> int:
 @register.inclusion_tag("incidents/partials/response_timers.html")
 def response_timers(incident, boards: dict | None = None, compact: bool = False) -> dict:
     """The incident's response targets: remaining or overdue time, or when each was met."""
-    board = boards.get(incident.pk) if boards is not None else response.response_board(incident)
+    board = boards.get(incident.pk) if boards is not None else clocks.response_board(incident)
     return {"board": board, "compact": compact, "incident": incident}

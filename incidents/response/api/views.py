@@ -13,6 +13,7 @@ from rest_framework import mixins
 
 from crisisdesk.api.viewsets import VisibleModelViewSet
 from incidents.models import Incident
+from incidents.response import clocks
 from incidents.response import services as response
 from incidents.response.api import serializers as s
 from incidents.response.models import ResponseTarget
@@ -85,5 +86,5 @@ class IncidentClocksViewSet(mixins.RetrieveModelMixin, VisibleModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         incident = self.get_object()
-        board = response.response_board(incident)
+        board = clocks.response_board(incident)
         return self.read_response(SimpleNamespace(incident=incident, board=board))

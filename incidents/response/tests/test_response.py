@@ -11,6 +11,7 @@ from crisisdesk.review import services as review
 from crisisdesk.review.tests.helpers import make_statement, statement_in
 from crisisdesk.testing.factories import IncidentFactory, MembershipFactory, UserFactory, role
 from incidents.models import Status
+from incidents.response import clocks
 from incidents.response import services as response
 from incidents.response.models import ResponseReminder, ResponseTarget
 from incidents.response.tasks import send_due_reminders as send_due_reminders_task
@@ -149,7 +150,7 @@ def test_update_cadence_restarts_at_each_publication(
         )
     incident.refresh_from_db()
     assert incident.first_public_response_at == T0 + timedelta(minutes=20)
-    board = response.response_board(incident, now=T0 + timedelta(minutes=30))
+    board = clocks.response_board(incident, now=T0 + timedelta(minutes=30))
     update = next(clock for clock in board.clocks if clock.code == "update")
     assert update.due_at == T0 + timedelta(minutes=80)
 
@@ -184,7 +185,7 @@ def test_update_cadence_ends_with_its_window(team_lead, events):
         acknowledged_at=T0 + timedelta(minutes=1),
         first_public_response_at=T0 + timedelta(hours=5, minutes=50),
     )
-    board = response.response_board(incident, now=T0 + timedelta(hours=6))
+    board = clocks.response_board(incident, now=T0 + timedelta(hours=6))
     assert [clock.code for clock in board.clocks] == ["acknowledge", "first_response"]
 
 
@@ -274,7 +275,7 @@ def test_team_lead_edits_targets_and_running_clocks_follow(team_lead, sev1):
         update_interval_minutes=20,
         update_window_minutes=None,
     )
-    board = response.response_board(sev1, now=T0 + timedelta(minutes=8))
+    board = clocks.response_board(sev1, now=T0 + timedelta(minutes=8))
     acknowledge = board.clocks[0]
     assert acknowledge.due_at == T0 + timedelta(minutes=10) and acknowledge.due_soon
     assert ResponseTarget.objects.get(severity=1).updated_by == team_lead

@@ -14,6 +14,12 @@ from incidents.listening.sources import polling
 from incidents.listening.sources.connectors import youtube
 from incidents.listening.sources.connectors.base import get_connector
 from incidents.listening.sources.models import Source, SourceKind
+from incidents.listening.sources.tests.listing_helpers import (
+    assert_requests_wait_for_the_rate_limit,
+    assert_served_twice_or_replayed_is_stored_once,
+    poll_fresh,
+    reloaded,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -218,9 +224,9 @@ def test_restart_from_the_stored_cursor_fetches_no_duplicate(channel):
     source, yt = channel
     polling.source_poll(source=source, force=True)
     yt.threads.append(thread(4))
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert (result.fetched, result.created) == (1, 1)
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert (result.fetched, result.created) == (0, 0) and Mention.objects.count() == 3
 
 
@@ -230,9 +236,9 @@ def test_restart_in_the_middle_of_a_walk_resumes_at_its_page(channel, fake_serve
     yt.threads += [thread(n) for n in range(4, 9)]
     settings.SOURCE_MAX_PAGES = 1
     polling.source_poll(source=source, force=True)
-    assert Source.objects.get(pk=source.pk).cursor["streams"]["channel:UCacme"]["after"] == "after:Ugthread7"
+    assert reloaded(source).cursor["streams"]["channel:UCacme"]["after"] == "after:Ugthread7"
     settings.SOURCE_MAX_PAGES = 10
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert requests_to(fake_server, "commentThreads")[2]["query"]["pageToken"] == "after:Ugthread7"
     assert Mention.objects.count() == 7
 
@@ -242,7 +248,7 @@ def test_edited_and_deleted_comments_are_found_in_the_listing_or_on_re_reading(c
     polling.source_poll(source=source, force=True)
     yt.threads[2] = thread(3, text="Acme comment 3, edited", updated=NOW + 900)
     yt.threads[1]["deleted"] = True
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     # Thread 3 is still on the newest page (its edit shows there); thread 2 left it: re-read by id.
     asked = requests_to(fake_server, "comments")[-1]["query"]
     assert asked["id"] == "Ugthread2" and asked["key"] == KEY
@@ -250,7 +256,7 @@ def test_edited_and_deleted_comments_are_found_in_the_listing_or_on_re_reading(c
     edited = Mention.objects.get(external_id="Ugthread3")
     assert edited.text == "Acme comment 3, edited" and edited.edited_at.timestamp() == NOW + 900
     assert Mention.objects.get(external_id="Ugthread2").deleted_at is not None
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert (result.fetched, result.updated, result.deleted) == (0, 0, 0)
 
 
@@ -259,7 +265,7 @@ def test_an_edit_behind_the_newest_page_is_found_by_re_reading(channel, fake_ser
     polling.source_poll(source=source, force=True)
     yt.threads[1] = thread(2, text="Acme comment 2, edited", updated=NOW + 900)
     yt.threads.append(thread(4))  # the newest page is now 4, 3: thread 2 is not read again there
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert requests_to(fake_server, "comments")[-1]["query"]["id"] == "Ugthread2"
     assert Mention.objects.get(external_id="Ugthread2").text == "Acme comment 2, edited"
 
@@ -269,7 +275,7 @@ def test_without_re_reading_endpoints_the_listings_still_flow(channel, fake_serv
     del fake_server.routes[("GET", "/youtube/v3/comments")]
     polling.source_poll(source=source, force=True)
     yt.threads.append(thread(4))
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert requests_to(fake_server, "comments") and result.created == 1
     source.refresh_from_db()
     assert source.last_error == "" and source.consecutive_failures == 0
@@ -287,14 +293,14 @@ def test_search_results_are_mentions_searched_at_most_every_interval(fake, fake_
         "News & Co",
         "https://www.youtube.com/watch?v=vid2",
     )
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert len(requests_to(fake_server, "search")) == 1  # 100 quota units: not again within the hour
     fake.videos[1]["deleted"] = True
-    fresh = Source.objects.get(pk=source.pk)
+    fresh = reloaded(source)
     fresh.cursor["streams"]["search:Acme"]["searched_at"] -= 3600
     Source.objects.filter(pk=source.pk).update(cursor=fresh.cursor)
     fake.videos.append(video(3))
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     again = requests_to(fake_server, "search")[1]["query"]
     assert again["publishedAfter"] == stamp(NOW + 19)
     assert Mention.objects.filter(external_id="vid3").exists()
@@ -385,11 +391,7 @@ def test_config_is_validated():
 
 def test_every_request_waits_for_the_sources_rate_limit(channel, fake_server, monkeypatch):
     source, yt = channel
-    calls = []
-    monkeypatch.setattr(youtube.rate_limiter, "wait", lambda key, per_minute: calls.append((key, per_minute)))
-    Source.objects.filter(pk=source.pk).update(max_requests_per_minute=7)
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    assert len(fake_server.requests) == 1 and calls == [(source.pk, 7)]
+    assert_requests_wait_for_the_rate_limit(monkeypatch, youtube, source, fake_server, requests=1)
 
 
 def test_the_key_is_in_no_log_line_even_at_debug_level(channel, caplog):
@@ -404,13 +406,12 @@ def test_the_key_is_in_no_log_line_even_at_debug_level(channel, caplog):
 
 def test_a_comment_served_twice_or_replayed_is_stored_once(channel):
     source, yt = channel
-    polling.source_poll(source=source, force=True)
-    yt.threads.append(thread(4))
     twice = {"kind": "youtube#commentThreadListResponse", "items": [thread(4), thread(4), thread(3)]}
-    yt.fail.append((200, {}, twice))
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    assert (result.fetched, result.created) == (2, 1)  # thread 4 twice in the page; 3 is behind the cursor
-    Source.objects.filter(pk=source.pk).update(cursor={})  # an older cursor: the page comes again
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    assert (result.created, result.unchanged) == (0, 2)
-    assert Mention.objects.filter(external_id="Ugthread4").count() == 1 and Mention.objects.count() == 3
+    assert_served_twice_or_replayed_is_stored_once(
+        source,
+        arrive=lambda: yt.threads.append(thread(4)),
+        serve_once=lambda body: yt.fail.append((200, {}, body)),
+        twice=twice,
+        new_id="Ugthread4",
+        total=3,
+    )

@@ -66,7 +66,31 @@ def thread(n, *, text=None, updated=None, video="vid1"):
     }
 
 
-def video(n, title="Acme &amp; the recall"):
+def reply(thread_n, n, *, text=None, updated=None, video="vid1"):
+    """A reply (a comment resource with a parentId), as commentThreads' replies part and comments.list carry it."""
+    published = stamp(NOW + 10 * thread_n + n)
+    return {
+        "kind": "youtube#comment",
+        "etag": f"r{thread_n}.{n}",
+        "id": f"Ugthread{thread_n}.reply{n}",
+        "snippet": {
+            "channelId": "UCacme",
+            "videoId": video,
+            "textDisplay": f"Reply {n} to {thread_n}",
+            "textOriginal": text or f"Reply {n} to {thread_n}",
+            "parentId": f"Ugthread{thread_n}",
+            "authorDisplayName": f"@replier{n}",
+            "authorChannelId": {"value": f"UCreplier{n}"},
+            "canRate": True,
+            "viewerRating": "none",
+            "likeCount": 0,
+            "publishedAt": published,
+            "updatedAt": stamp(updated) if updated else published,
+        },
+    }
+
+
+def video(n, title="Acme &amp; the recall", description=None):
     return {
         "kind": "youtube#searchResult",
         "etag": f"v{n}",
@@ -75,7 +99,7 @@ def video(n, title="Acme &amp; the recall"):
             "publishedAt": stamp(NOW + 10 * n),
             "channelId": "UCother",
             "title": title,
-            "description": f"Video {n}",
+            "description": description or f"Video {n}",
             "channelTitle": "News &amp; Co",
             "liveBroadcastContent": "none",
         },
@@ -99,12 +123,25 @@ def _published(thread):
 
 
 class FakeYouTube:
-    """commentThreads, search, comments and videos of the Data API v3, paged by pageToken, keyed by ``key``."""
+    """commentThreads, search, comments and videos of the Data API v3, paged by pageToken, keyed by ``key``.
+
+    ``replies`` maps a thread id to its replies, oldest first; the live ones are its
+    ``totalReplyCount``, the first ``INLINE`` come inline with ``part=snippet,replies``, all of them
+    through ``comments.list(parentId=…)``. ``fail`` queues answers for any request, ``fail_replies``
+    for ``comments.list(parentId=…)`` only; ``search_lag`` maps a video id to the stale copy its
+    search result keeps serving.
+    """
+
+    INLINE = 5
 
     def __init__(self, threads, videos=()):
         self.threads = threads
         self.videos = list(videos)
+        self.replies = {}
+        self.search_lag = {}
+        self.by_id = True  # False: a stand-in without re-reading by id (404)
         self.fail = []
+        self.fail_replies = []
 
     def _refusal(self, request):
         if self.fail:
@@ -119,7 +156,9 @@ class FakeYouTube:
             # Our tokens name the last entry served: later arrivals do not shift the pages.
             ids = [id_of(e) for e in entries]
             last = q["pageToken"].removeprefix("after:")
-            entries = entries[ids.index(last) + 1 :] if last in ids else []
+            if last not in ids:
+                return 400, {}, error(400, "invalidPageToken", "The pageToken parameter is invalid.")
+            entries = entries[ids.index(last) + 1 :]
         limit = int(q.get("maxResults", 20))
         page = entries[:limit]
         body = {"kind": kind, "etag": "x", "pageInfo": {"totalResults": len(entries), "resultsPerPage": limit}}
@@ -127,15 +166,35 @@ class FakeYouTube:
             body["nextPageToken"] = "after:" + id_of(page[-1])
         return 200, {}, {**body, "items": page}
 
+    def live_replies(self, thread_id):
+        return [r for r in self.replies.get(thread_id, []) if not r.get("deleted")]
+
+    def _served(self, thread, part):
+        # What the API serves of a thread: its reply count now, and with the replies part, the first few.
+        live = self.live_replies(thread["id"])
+        served = {**thread, "snippet": {**thread["snippet"], "totalReplyCount": len(live)}}
+        if "replies" in part.split(",") and live:
+            served["replies"] = {"comments": live[: self.INLINE]}
+        return served
+
     def comment_threads(self, request):
         if refusal := self._refusal(request):
             return refusal
         q = request["query"]
-        assert q["part"] == "snippet" and q["order"] == "time" and q["textFormat"] == "plainText"
+        assert q["part"] in ("snippet", "snippet,replies") and q["textFormat"] == "plainText"
         live = [t for t in self.threads if not t.get("deleted")]
+        if "id" in q and not self.by_id:
+            return 404, {}, error(404, "notFound")
+        if "id" in q:
+            # Re-reading by id: no order, no paging (maxResults is not allowed with id).
+            assert "maxResults" not in q and "pageToken" not in q
+            wanted = q["id"].split(",")
+            found = [self._served(t, q["part"]) for t in live if t["id"] in wanted]
+            return 200, {}, {"kind": "youtube#commentThreadListResponse", "items": found}
+        assert q["order"] == "time"
         if "videoId" in q:
             live = [t for t in live if t["snippet"]["videoId"] == q["videoId"]]
-        ordered = sorted(live, key=_published, reverse=True)
+        ordered = [self._served(t, q["part"]) for t in sorted(live, key=_published, reverse=True)]
         return self._page(ordered, request, "youtube#commentThreadListResponse", lambda t: t["id"])
 
     def search(self, request):
@@ -147,21 +206,41 @@ class FakeYouTube:
         if "publishedAfter" in q:
             found = [v for v in found if v["snippet"]["publishedAt"] > q["publishedAfter"]]
         ordered = sorted(found, key=lambda v: v["snippet"]["publishedAt"], reverse=True)
+        ordered = [self.search_lag.get(v["id"]["videoId"], v) for v in ordered]
         return self._page(ordered, request, "youtube#searchListResponse", lambda v: v["id"]["videoId"])
 
     def comments(self, request):
+        q = request["query"]
+        if "parentId" in q:
+            if self.fail_replies:
+                return self.fail_replies.pop(0)
+            if refusal := self._refusal(request):
+                return refusal
+            assert (q["part"], q["textFormat"]) == ("snippet", "plainText") and "id" not in q
+            assert 1 <= int(q["maxResults"]) <= 100
+            replies = self.live_replies(q["parentId"])
+            return self._page(replies, request, "youtube#commentListResponse", lambda r: r["id"])
         if refusal := self._refusal(request):
             return refusal
-        wanted = request["query"]["id"].split(",")
-        found = [t["snippet"]["topLevelComment"] for t in self.threads if t["id"] in wanted and not t.get("deleted")]
+        wanted = q["id"].split(",")
+        every = [t["snippet"]["topLevelComment"] for t in self.threads if not t.get("deleted")]
+        every += [r for t in self.threads if not t.get("deleted") for r in self.live_replies(t["id"])]
+        found = [c for c in every if c["id"] in wanted]
         return 200, {}, {"kind": "youtube#commentListResponse", "items": found}
 
     def videos_list(self, request):
         if refusal := self._refusal(request):
             return refusal
-        wanted = request["query"]["id"].split(",")
+        q = request["query"]
+        assert q["part"] == "snippet"
+        wanted = q["id"].split(",")
         found = [
-            {"kind": "youtube#video", "id": v["id"]["videoId"]}
+            {
+                "kind": "youtube#video",
+                "etag": "v",
+                "id": v["id"]["videoId"],
+                "snippet": {**v["snippet"], "tags": ["acme"], "categoryId": "25"},
+            }
             for v in self.videos
             if v["id"]["videoId"] in wanted and not v.get("deleted")
         ]
@@ -199,10 +278,23 @@ def requests_to(fake_server, name):
     return [r for r in fake_server.requests if r["path"] == f"/youtube/v3/{name}"]
 
 
+def listings(fake_server):
+    """The commentThreads requests that read a listing (not threads re-read by id)."""
+    return [r for r in requests_to(fake_server, "commentThreads") if "id" not in r["query"]]
+
+
+def threads_re_read(fake_server):
+    return [r["query"]["id"] for r in requests_to(fake_server, "commentThreads") if "id" in r["query"]]
+
+
+def reply_reads(fake_server):
+    return [r["query"] for r in requests_to(fake_server, "comments") if "parentId" in r["query"]]
+
+
 def test_channel_comments_newest_page_then_walks_back_with_page_tokens(channel, fake_server):
     source, yt = channel
     polling.source_poll(source=source, force=True)
-    first = requests_to(fake_server, "commentThreads")[0]["query"]
+    first = listings(fake_server)[0]["query"]
     assert (first["allThreadsRelatedToChannelId"], first["maxResults"], first["key"]) == ("UCacme", "2", KEY)
     assert set(Mention.objects.values_list("external_id", flat=True)) == {"Ugthread2", "Ugthread3"}
     m = Mention.objects.get(external_id="Ugthread3")
@@ -213,7 +305,7 @@ def test_channel_comments_newest_page_then_walks_back_with_page_tokens(channel, 
 
     yt.threads += [thread(n) for n in range(4, 9)]
     polling.source_poll(source=source, force=True)
-    tokens = [r["query"].get("pageToken") for r in requests_to(fake_server, "commentThreads")]
+    tokens = [r["query"].get("pageToken") for r in listings(fake_server)]
     assert tokens == [None, None, "after:Ugthread7", "after:Ugthread5"]
     assert Mention.objects.count() == 7
     source.refresh_from_db()
@@ -239,7 +331,7 @@ def test_restart_in_the_middle_of_a_walk_resumes_at_its_page(channel, fake_serve
     assert reloaded(source).cursor["streams"]["channel:UCacme"]["after"] == "after:Ugthread7"
     settings.SOURCE_MAX_PAGES = 10
     poll_fresh(source)
-    assert requests_to(fake_server, "commentThreads")[2]["query"]["pageToken"] == "after:Ugthread7"
+    assert listings(fake_server)[2]["query"]["pageToken"] == "after:Ugthread7"
     assert Mention.objects.count() == 7
 
 
@@ -250,8 +342,9 @@ def test_edited_and_deleted_comments_are_found_in_the_listing_or_on_re_reading(c
     yt.threads[1]["deleted"] = True
     result = poll_fresh(source)
     # Thread 3 is still on the newest page (its edit shows there); thread 2 left it: re-read by id.
-    asked = requests_to(fake_server, "comments")[-1]["query"]
-    assert asked["id"] == "Ugthread2" and asked["key"] == KEY
+    asked = requests_to(fake_server, "commentThreads")[-1]["query"]
+    assert (asked["id"], asked["part"], asked["key"]) == ("Ugthread2", "snippet,replies", KEY)
+    assert not requests_to(fake_server, "comments")  # the thread brought its top-level comment
     assert (result.updated, result.deleted) == (1, 1)
     edited = Mention.objects.get(external_id="Ugthread3")
     assert edited.text == "Acme comment 3, edited" and edited.edited_at.timestamp() == NOW + 900
@@ -266,17 +359,18 @@ def test_an_edit_behind_the_newest_page_is_found_by_re_reading(channel, fake_ser
     yt.threads[1] = thread(2, text="Acme comment 2, edited", updated=NOW + 900)
     yt.threads.append(thread(4))  # the newest page is now 4, 3: thread 2 is not read again there
     poll_fresh(source)
-    assert requests_to(fake_server, "comments")[-1]["query"]["id"] == "Ugthread2"
+    assert threads_re_read(fake_server) == ["Ugthread2"]
     assert Mention.objects.get(external_id="Ugthread2").text == "Acme comment 2, edited"
 
 
 def test_without_re_reading_endpoints_the_listings_still_flow(channel, fake_server):
     source, yt = channel
     del fake_server.routes[("GET", "/youtube/v3/comments")]
+    yt.by_id = False
     polling.source_poll(source=source, force=True)
     yt.threads.append(thread(4))
     result = poll_fresh(source)
-    assert requests_to(fake_server, "comments") and result.created == 1
+    assert threads_re_read(fake_server) == ["Ugthread2"] and result.created == 1
     source.refresh_from_db()
     assert source.last_error == "" and source.consecutive_failures == 0
 

@@ -477,6 +477,8 @@ def test_config_is_validated():
         {"api_url": "file:///x"},
         {"channel_id": 3},
         {"channel_id": "UC/../x"},
+        {"max_replies_per_thread": 1001},
+        {"max_replies_per_thread": "100"},
     )
     for bad in bad_configs:
         with pytest.raises(ValidationError):
@@ -509,3 +511,207 @@ def test_a_comment_served_twice_or_replayed_is_stored_once(channel):
         new_id="Ugthread4",
         total=3,
     )
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+
+def replies_stored(thread_n=3):
+    return set(
+        Mention.objects.filter(external_id__startswith=f"Ugthread{thread_n}.").values_list("external_id", flat=True)
+    )
+
+
+def test_inline_replies_are_mentions_without_another_request(channel, fake_server):
+    source, yt = channel
+    yt.replies["Ugthread3"] = [reply(3, 1), reply(3, 2)]
+    polling.source_poll(source=source, force=True)
+    assert listings(fake_server)[0]["query"]["part"] == "snippet,replies"
+    assert replies_stored() == {"Ugthread3.reply1", "Ugthread3.reply2"} and not reply_reads(fake_server)
+    m = Mention.objects.get(external_id="Ugthread3.reply2")
+    assert (m.platform, m.text, m.author) == ("youtube", "Reply 2 to 3", "@replier2")
+    assert m.url == "https://www.youtube.com/watch?v=vid1&lc=Ugthread3.reply2"
+    assert m.posted_at.timestamp() == NOW + 32 and m.edited_at is None
+    assert Source.objects.get(pk=source.pk).cursor["threads"]["Ugthread3"] == [NOW + 30.0, 2, None, None]
+
+
+def test_replies_beyond_the_inline_ones_are_paged_once_until_the_count_moves(channel, fake_server):
+    source, yt = channel
+    Source.objects.filter(pk=source.pk).update(config={**source.config, "max_replies_per_thread": 200})
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 131)]
+    result = poll_fresh(source)
+    asked = reply_reads(fake_server)
+    assert [(q["parentId"], q["maxResults"], q.get("pageToken")) for q in asked] == [
+        ("Ugthread3", "100", None),
+        ("Ugthread3", "100", "after:Ugthread3.reply100"),
+    ]
+    assert len(replies_stored()) == 130 and result.created == 132  # two threads, 130 replies
+    # The same count on the next poll: the thread is not paged again (its inline replies come free).
+    result = poll_fresh(source)
+    assert len(reply_reads(fake_server)) == 2 and (result.fetched, result.created) == (0, 0)
+    yt.replies["Ugthread3"].append(reply(3, 131))
+    result = poll_fresh(source)
+    assert len(reply_reads(fake_server)) == 4 and result.created == 1 and len(replies_stored()) == 131
+
+
+def test_the_reply_cap_holds_per_poll_and_the_read_resumes_after_a_restart(channel, fake_server):
+    source, yt = channel
+    Source.objects.filter(pk=source.pk).update(config={**source.config, "max_replies_per_thread": 4})
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 13)]
+    poll_fresh(source)
+    # Five inline, four paged (the first four again): five stored, the read stops at its token.
+    assert [q["maxResults"] for q in reply_reads(fake_server)] == ["4"] and len(replies_stored()) == 5
+    assert reloaded(source).cursor["threads"]["Ugthread3"] == [NOW + 30.0, None, "after:Ugthread3.reply4", 12]
+    created = [poll_fresh(source).created for _ in range(3)]  # each poll a new process: the cursor from the database
+    assert [q.get("pageToken") for q in reply_reads(fake_server)] == [
+        None,
+        "after:Ugthread3.reply4",
+        "after:Ugthread3.reply8",
+    ]
+    assert created == [3, 4, 0] and len(replies_stored()) == 12
+    assert Mention.objects.filter(external_id__startswith="Ugthread3.").count() == 12
+    assert reloaded(source).cursor["threads"]["Ugthread3"] == [NOW + 30.0, 12, None, None]
+
+
+def test_a_stale_resume_token_reads_the_thread_again_from_the_start(channel, fake_server):
+    source, yt = channel
+    Source.objects.filter(pk=source.pk).update(config={**source.config, "max_replies_per_thread": 4})
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 13)]
+    poll_fresh(source)
+    yt.replies["Ugthread3"][3]["deleted"] = True  # the reply the token names: the fake refuses the token
+    poll_fresh(source)
+    assert [q.get("pageToken") for q in reply_reads(fake_server)][1:] == ["after:Ugthread3.reply4", None]
+    source.refresh_from_db()
+    assert source.last_error == "" and source.cursor["threads"]["Ugthread3"][2] == "after:Ugthread3.reply5"
+
+
+def test_a_new_reply_on_a_thread_behind_the_newest_page_is_found_by_re_reading_it(channel, fake_server):
+    source, yt = channel
+    polling.source_poll(source=source, force=True)
+    yt.threads.append(thread(4))  # the newest page is now 4, 3
+    yt.replies["Ugthread2"] = [reply(2, 1)]
+    result = poll_fresh(source)
+    assert threads_re_read(fake_server) == ["Ugthread2"] and result.created == 2
+    assert replies_stored(2) == {"Ugthread2.reply1"}
+
+
+def test_edited_and_deleted_replies(channel, fake_server):
+    source, yt = channel
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 8)]
+    polling.source_poll(source=source, force=True)
+    assert len(replies_stored()) == 7
+    yt.replies["Ugthread3"][0] = reply(3, 1, text="Reply 1, edited", updated=NOW + 900)  # inline
+    yt.replies["Ugthread3"][6] = reply(3, 7, text="Reply 7, edited", updated=NOW + 901)  # paged only
+    yt.replies["Ugthread3"][1]["deleted"] = True
+    result = poll_fresh(source)
+    # The count moved (7 → 6): the thread is paged again; the deleted reply is asked for by id.
+    assert requests_to(fake_server, "comments")[-1]["query"]["id"] == "Ugthread3.reply2"
+    assert (result.updated, result.deleted) == (2, 1)
+    assert Mention.objects.get(external_id="Ugthread3.reply1").text == "Reply 1, edited"
+    edited = Mention.objects.get(external_id="Ugthread3.reply7")
+    assert edited.text == "Reply 7, edited" and edited.edited_at.timestamp() == NOW + 901
+    assert Mention.objects.get(external_id="Ugthread3.reply2").deleted_at is not None
+    result = poll_fresh(source)
+    assert (result.fetched, result.updated, result.deleted) == (0, 0, 0)
+
+
+def test_an_edited_reply_off_the_page_is_found_by_re_reading_it_by_id(channel, fake_server):
+    source, yt = channel
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 8)]
+    polling.source_poll(source=source, force=True)
+    yt.replies["Ugthread3"][6] = reply(3, 7, text="Reply 7, edited", updated=NOW + 900)  # the count stays 7
+    result = poll_fresh(source)
+    assert len(reply_reads(fake_server)) == 1
+    assert "Ugthread3.reply7" in requests_to(fake_server, "comments")[-1]["query"]["id"].split(",")
+    assert result.updated == 1 and Mention.objects.get(external_id="Ugthread3.reply7").text == "Reply 7, edited"
+
+
+def test_failures_on_the_replies_path(channel, fake_server):
+    source, yt = channel
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 8)]
+    quota = error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.")
+    yt.fail_replies += [
+        (403, {}, quota),
+        (429, {"Retry-After": "300"}, error(429, "rateLimitExceeded")),
+        (503, {}, error(503, "backendError")),
+        (200, {}, {"kind": "youtube#commentListResponse"}),
+    ]
+    expected = ("RateLimited: YouTube quota exceeded", "RateLimited: HTTP 429", "TransientError: HTTP 503", "items")
+    for said in expected:
+        before = timezone.now()
+        poll_fresh(source)
+        source.refresh_from_db()
+        assert said in source.last_error and KEY not in source.last_error
+        # The whole poll failed: nothing stored, the cursor where it was.
+        assert source.cursor == {} and not Mention.objects.exists()
+    assert (source.backoff_until - before).total_seconds() >= 29 and source.consecutive_failures == 4
+    broken = reply(3, 5)
+    del broken["snippet"]["publishedAt"]
+    yt.replies["Ugthread3"][4] = broken
+    result = poll_fresh(source)
+    source.refresh_from_db()
+    assert (result.rejected, result.created) == (1, 8) and "skipped (malformed)" in source.last_error
+    assert len(replies_stored()) == 6 and "Ugthread3.reply5" not in replies_stored()
+
+
+def test_no_replies_with_a_cap_of_zero(channel, fake_server):
+    source, yt = channel
+    Source.objects.filter(pk=source.pk).update(config={**source.config, "max_replies_per_thread": 0})
+    yt.replies["Ugthread3"] = [reply(3, n) for n in range(1, 8)]
+    poll_fresh(source)
+    assert not replies_stored() and not reply_reads(fake_server) and Mention.objects.count() == 2
+
+
+# --- edited videos -------------------------------------------------------------------------------
+
+
+def search_source(fake_server):
+    source = make_source(fake_server.url, channel_id="", searches=["Acme"])
+    polling.source_poll(source=source, force=True)
+    return source
+
+
+def make_search_due(source):
+    fresh = reloaded(source)
+    fresh.cursor["streams"]["search:Acme"]["searched_at"] -= 3600
+    Source.objects.filter(pk=source.pk).update(cursor=fresh.cursor)
+
+
+def test_an_edited_video_title_is_an_edit_version_found_by_re_reading(fake, fake_server):
+    source = search_source(fake_server)
+    fake.videos[1] = video(2, title="Acme recall: our answer", description="Updated")
+    result = poll_fresh(source)  # the search is not due: videos.list re-reads it
+    asked = requests_to(fake_server, "videos")[-1]["query"]
+    assert (asked["part"], asked["id"], asked["key"]) == ("snippet", "vid1,vid2", KEY)
+    assert result.updated == 1
+    m = Mention.objects.get(external_id="vid2")
+    assert m.text == "Acme recall: our answer — Updated" and m.edited_at > m.posted_at
+    assert Mention.objects.get(external_id="vid1").edited_at is None
+    result = poll_fresh(source)
+    assert (result.fetched, result.updated) == (0, 0)
+
+
+def test_a_video_seen_again_on_a_search_page_with_a_new_title(fake, fake_server):
+    source = search_source(fake_server)
+    fake.videos[1] = video(2, title="Acme: the fix", description="New")
+    fake.videos.append(video(3))  # the page is now 3, 2: vid2 is behind the cursor
+    make_search_due(source)
+    result = poll_fresh(source)
+    # vid2's new text on the page sends it to videos.list (its own resource), which makes the edit.
+    assert requests_to(fake_server, "videos")[-1]["query"]["id"] == "vid1,vid2"
+    assert (result.created, result.updated) == (1, 1)
+    assert Mention.objects.get(external_id="vid2").text == "Acme: the fix — New"
+
+
+def test_a_lagging_search_copy_does_not_undo_a_video_edit(fake, fake_server):
+    source = search_source(fake_server)
+    fake.search_lag["vid2"] = video(2)  # search keeps serving the old snippet
+    fake.videos[1] = video(2, title="Acme: the fix", description="New")
+    poll_fresh(source)
+    make_search_due(source)
+    result = poll_fresh(source)
+    assert (result.fetched, result.updated) == (0, 0)
+    assert Mention.objects.get(external_id="vid2").text == "Acme: the fix — New"
+    Source.objects.filter(pk=source.pk).update(cursor={})  # a replay of the stale page from an older cursor
+    poll_fresh(source)
+    assert Mention.objects.get(external_id="vid2").text == "Acme: the fix — New"

@@ -1,26 +1,44 @@
-"""YouTube: comments on the organisation's channel (or chosen videos) and video search results, with an API key.
+"""YouTube: comments and their replies on the organisation's channel (or chosen videos) and video search results.
 
 Through the official client (google-api-python-client), built from the discovery document it
-ships (``static_discovery``: no discovery request) and pointed at ``config.api_url``:
+ships (``static_discovery``: no discovery request) and pointed at ``config.api_url``, with an API key:
 
-- ``commentThreads.list(part=snippet, allThreadsRelatedToChannelId=… | videoId=…, order=time,
-  textFormat=plainText, maxResults=100, pageToken=…)`` — each thread's ``topLevelComment`` is a
-  mention (replies are not read);
+- ``commentThreads.list(part=snippet,replies, allThreadsRelatedToChannelId=… | videoId=…,
+  order=time, textFormat=plainText, maxResults=100, pageToken=…)`` — each thread's
+  ``topLevelComment`` is a mention, and so is each reply: up to 5 come inline
+  (``replies.comments``); when ``snippet.totalReplyCount`` is larger and differs from the count
+  last read in full (kept in the cursor, ``threads``), ``comments.list(part=snippet,
+  parentId=<thread>, textFormat=plainText, maxResults=100, pageToken=…)`` is paged, at most
+  ``max_replies_per_thread`` replies of one thread a poll (a longer read resumes at its page token
+  next poll; a token YouTube no longer takes starts the thread again; a 404 leaves the paged replies
+unread until the count moves). A thread whose count did not
+  move costs nothing beyond its listing page;
 - ``search.list(part=snippet, q=…, type=video, order=date, publishedAfter=…, maxResults=50,
   pageToken=…)`` — each video found is a mention (title — description), at most every
   ``search_interval_seconds``: a search costs 100 quota units of the default 10,000 a day;
-- ``comments.list(id=…)`` / ``videos.list(part=id, id=…)`` re-read what was stored in the last
-  ``recheck_hours`` and not seen again on this poll's pages (skipped, with a warning, on a 404):
-  a comment whose ``updatedAt`` moved is an edit version (also when seen again on a page), a
-  comment or video the answer no longer holds was deleted (or hidden, or made private) and is
+- what was stored in the last ``recheck_hours`` (newest ``recheck_max``) and not seen again on
+  this poll's pages is re-read by id, 50 a request (skipped, with a warning, on a 404):
+  ``commentThreads.list(part=snippet,replies, id=…)`` (the top-level comment and the reply count,
+  so new replies to older threads are read too), ``comments.list(id=…)`` (replies, and top-level
+  comments stored before threads were kept), ``videos.list(part=snippet, id=…)``. A comment whose
+  ``updatedAt`` moved is an edit version (also when seen again on a page); a video whose title or
+  description differs from the digest kept in the cursor is an edit version, edited at the poll
+  that saw it (the API gives a video no edit time); a search page showing a video with another
+  text only sends it to ``videos.list`` (search snippets can lag behind the video). A comment,
+  thread or video the answer no longer holds was deleted (or hidden, or made private) and is
   marked deleted.
+
+Quota: each of these list requests costs 1 unit, a search 100. A poll costs one unit per listing
+page, one per reply page of a thread whose count moved (at most ``max_replies_per_thread / 100``
+rounded up per thread), and one per 50 recent ids re-read.
 
 Answers list ``items`` newest first with a ``nextPageToken``; each listing is read back to a time
 cursor (``walk``). The API key travels in the query string, so no message, log line or chained
 exception here carries a URL's query (the client's own debug log of URLs is silenced). Errors:
 ``quotaExceeded`` (403) backs off until the quota resets (midnight Pacific time); 429 and
 ``rateLimitExceeded`` honour ``Retry-After``; 5xx and connection errors are transient; an invalid
-or expired key (400 ``keyInvalid``, 401, 403) is an ``AuthError``.
+or expired key (400 ``keyInvalid``, 401, 403) is an ``AuthError``. Reply pages are part of the
+poll: any of these errors there fails the whole poll (nothing of it recorded, the cursor stays).
 """
 
 from __future__ import annotations
@@ -474,7 +492,12 @@ class YouTubeConnector(Connector):
             try:
                 body = request.execute()
             except HttpError as exc:
-                if not resumed or int(getattr(exc.resp, "status", 0) or 0) != 400:
+                status = int(getattr(exc.resp, "status", 0) or 0)
+                if status == 404:
+                    # The thread is gone meanwhile (commentNotFound), or a stand-in without comments.list.
+                    logger.warning("YouTube replies of thread %s answered 404: not read", thread_id)
+                    return taken, None
+                if not resumed or status != 400:
                     raise
                 # A resume token kept from an earlier poll that YouTube no longer takes: read from the start.
                 logger.warning("YouTube refused a stored reply page token of thread %s: reading it again", thread_id)

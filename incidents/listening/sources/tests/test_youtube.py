@@ -645,6 +645,12 @@ def test_failures_on_the_replies_path(channel, fake_server):
         # The whole poll failed: nothing stored, the cursor where it was.
         assert source.cursor == {} and not Mention.objects.exists()
     assert (source.backoff_until - before).total_seconds() >= 29 and source.consecutive_failures == 4
+    # A 404 there (the thread gone meanwhile, or a stand-in without comments.list): the rest flows.
+    yt.fail_replies.append((404, {}, error(404, "commentNotFound")))
+    result = poll_fresh(source)
+    assert reloaded(source).consecutive_failures == 0 and (result.created, len(replies_stored())) == (7, 5)
+    Mention.objects.all().delete()
+    Source.objects.filter(pk=source.pk).update(cursor={})
     broken = reply(3, 5)
     del broken["snippet"]["publishedAt"]
     yt.replies["Ugthread3"][4] = broken

@@ -519,46 +519,29 @@ class YouTubeConnector(Connector):
         edited, gone = [], []
         skip = set(skip)
         threads = sorted(set(self.prune(recent["threads"], config)) - skip)
-        for start in range(0, len(threads), ID_BATCH):
-            batch = threads[start : start + ID_BATCH]
-            body = optional(
-                youtube.commentThreads().list(part="snippet,replies", id=",".join(batch), textFormat="plainText")
-            )
-            if body is None:
-                break
-            entries, _token = page_items(body)
-            present = {t.get("id") for t in entries if isinstance(t, dict)}
+        thread_request = youtube.commentThreads().list
+        for batch, entries in by_id(
+            threads, lambda ids: thread_request(part="snippet,replies", id=ids, textFormat=TEXT)
+        ):
             for thread in entries:
-                if isinstance(thread, dict):
-                    revisit_comment(comment_item(top_comment(thread)), recent["comments"], edited)
-                    skip |= self.read_replies(youtube, thread, recent, config, edited)
+                revisit_comment(comment_item(top_comment(thread)), recent["comments"], edited)
+                skip |= self.read_replies(youtube, thread, recent, config, edited)
             # A thread's id is its top-level comment's: a thread gone is that comment deleted.
-            gone += [name for name in batch if name not in present]
+            gone += missing(batch, entries)
             skip |= set(batch)
         comments = sorted(set(self.prune(recent["comments"], config)) - skip)
-        for start in range(0, len(comments), ID_BATCH):
-            batch = comments[start : start + ID_BATCH]
-            body = optional(youtube.comments().list(part="snippet", id=",".join(batch), textFormat="plainText"))
-            if body is None:
-                break
-            entries, _token = page_items(body)
-            present = {c.get("id") for c in entries if isinstance(c, dict)}
+        comment_request = youtube.comments().list
+        for batch, entries in by_id(comments, lambda ids: comment_request(part="snippet", id=ids, textFormat=TEXT)):
             for comment in entries:
-                if isinstance(comment, dict):
-                    revisit_comment(comment_item(comment), recent["comments"], edited)
-            gone += [name for name in batch if name not in present]
+                revisit_comment(comment_item(comment), recent["comments"], edited)
+            gone += missing(batch, entries)
         videos = sorted(set(self.prune(recent["videos"], config)) - skip)
-        for start in range(0, len(videos), ID_BATCH):
-            batch = videos[start : start + ID_BATCH]
-            body = optional(youtube.videos().list(part="snippet", id=",".join(batch)))
-            if body is None:
-                break
-            entries, _token = page_items(body)
-            present = {v.get("id") for v in entries if isinstance(v, dict)}
+        video_request = youtube.videos().list
+        for batch, entries in by_id(videos, lambda ids: video_request(part="snippet", id=ids)):
             for resource in entries:
-                if isinstance(resource, dict) and resource.get("id") in recent["videos"]:
+                if resource.get("id") in recent["videos"]:
                     revisit_video(resource, recent["videos"], edited, now=now)
-            gone += [name for name in batch if name not in present]
+            gone += missing(batch, entries)
         return edited, gone
 
     def prune(self, recent: dict, config) -> dict:
@@ -616,6 +599,26 @@ def revisit_video(resource: dict, recent: dict, out: list, *, now: float) -> Non
         }
     )
     recent[resource["id"]] = [known[0], edited_at, digest]
+
+
+TEXT = "plainText"
+
+
+def by_id(ids: list, request_for):
+    """Re-read ``ids`` 50 a request: ``(batch, its well-formed entries)``; stops where the endpoint is not offered."""
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start : start + ID_BATCH]
+        body = optional(request_for(",".join(batch)))
+        if body is None:
+            return
+        entries, _token = page_items(body)
+        yield batch, [entry for entry in entries if isinstance(entry, dict)]
+
+
+def missing(batch: list, entries: list) -> list:
+    """The ids of a re-read batch its answer no longer holds (deleted, hidden or made private)."""
+    present = {entry.get("id") for entry in entries}
+    return [name for name in batch if name not in present]
 
 
 def revisit_comment(item: dict, recent: dict, out: list) -> None:

@@ -5,6 +5,7 @@ an official client, so they owe the same guarantees; these helpers state each on
 test file supplies its fake's payloads.
 """
 
+from incidents.listening.models import Mention
 from incidents.listening.sources import polling
 from incidents.listening.sources.models import Source
 
@@ -29,20 +30,17 @@ def assert_requests_wait_for_the_rate_limit(monkeypatch, module, source: Source,
     assert calls == [(source.pk, 7)] * requests
 
 
-def assert_served_twice_or_replayed_is_stored_once(
-    source: Source, *, arrive, serve_once, twice, new_id: str, total: int
-):
+def assert_served_twice_or_replayed_is_stored_once(source: Source, answers: list, *, arrive, twice, new_id: str):
     """An item twice in one page is stored once; a page replayed from an older cursor stores nothing new.
 
-    After a first poll, ``arrive()`` publishes the new item ``new_id`` on the fake and
-    ``serve_once(body)`` queues ``twice`` (a page holding it twice and one item behind the cursor)
-    as the fake's next answer; ``total`` is how many mentions there are at the end.
+    After a first poll, ``arrive()`` publishes the new item ``new_id`` on the fake and ``twice`` (a
+    page holding it twice and one item behind the cursor) is queued on the fake's ``answers``
+    (``(status, headers, body)`` served before anything else).
     """
-    from incidents.listening.models import Mention
-
     polling.source_poll(source=source, force=True)
+    total = Mention.objects.count() + 1
     arrive()
-    serve_once(twice)
+    answers.append((200, {}, twice))
     result = poll_fresh(source)
     assert (result.fetched, result.created) == (2, 1)  # the new item twice in the page; the other is behind the cursor
     Source.objects.filter(pk=source.pk).update(cursor={})  # an older cursor: the page comes again

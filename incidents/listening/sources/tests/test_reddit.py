@@ -376,12 +376,7 @@ def test_a_post_served_twice_or_replayed_is_stored_once(subreddit):
     source, fake = subreddit
     twice = {"kind": "Listing", "data": {"after": None, "children": [post(4), post(4), post(3)]}}
     assert_served_twice_or_replayed_is_stored_once(
-        source,
-        arrive=lambda: fake.posts.append(post(4)),
-        serve_once=lambda body: fake.fail.append((200, {}, body)),
-        twice=twice,
-        new_id="t3_p4",
-        total=3,
+        source, fake.fail, arrive=lambda: fake.posts.append(post(4)), twice=twice, new_id="t3_p4"
     )
 
 

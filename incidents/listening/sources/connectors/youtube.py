@@ -10,9 +10,9 @@ ships (``static_discovery``: no discovery request) and pointed at ``config.api_u
   last read in full (kept in the cursor, ``threads``), ``comments.list(part=snippet,
   parentId=<thread>, textFormat=plainText, maxResults=100, pageToken=…)`` is paged, at most
   ``max_replies_per_thread`` replies of one thread a poll (a longer read resumes at its page token
-  next poll; a token YouTube no longer takes starts the thread again; a 404 leaves the paged replies
-unread until the count moves). A thread whose count did not
-  move costs nothing beyond its listing page;
+  next poll; a token YouTube no longer takes starts the thread again; a 404 leaves the paged
+  replies unread until the count moves). A thread whose count did not move costs nothing beyond
+  its listing page;
 - ``search.list(part=snippet, q=…, type=video, order=date, publishedAfter=…, maxResults=50,
   pageToken=…)`` — each video found is a mention (title — description), at most every
   ``search_interval_seconds``: a search costs 100 quota units of the default 10,000 a day;
@@ -461,7 +461,7 @@ class YouTubeConnector(Connector):
                 count, began = began, None
         recent["threads"][thread_id] = [top[1], count, token, began]
         seen = set()
-        for reply in replies:
+        for reply in (r if isinstance(r, dict) else {} for r in replies):
             item, place = comment_item(reply, video=video), comment_place(reply)
             if place is None:
                 out.append(item)

@@ -494,3 +494,14 @@ def test_a_lagging_search_copy_does_not_undo_a_video_edit(fake, fake_server):
     Source.objects.filter(pk=source.pk).update(cursor={})  # a replay of the stale page from an older cursor
     poll_fresh(source)
     assert Mention.objects.get(external_id="vid2").text == "Acme: the fix — New"
+
+
+def test_a_cursor_from_before_video_digests_takes_the_next_copy_as_its_reference(fake, fake_server):
+    source = search_source(fake_server)
+    cursor = reloaded(source).cursor
+    cursor["videos"] = {name: value[:2] for name, value in cursor["videos"].items()}  # as stored before
+    Source.objects.filter(pk=source.pk).update(cursor=cursor)
+    result = poll_fresh(source)
+    assert (result.fetched, result.updated) == (0, 0) and len(reloaded(source).cursor["videos"]["vid2"]) == 3
+    fake.videos[1] = video(2, title="Acme recall: our answer")
+    assert poll_fresh(source).updated == 1

@@ -1,30 +1,49 @@
-"""YouTube: comments on the organisation's channel (or chosen videos) and video search results, with an API key.
+"""YouTube: comments and their replies on the organisation's channel (or chosen videos) and video search results.
 
 Through the official client (google-api-python-client), built from the discovery document it
-ships (``static_discovery``: no discovery request) and pointed at ``config.api_url``:
+ships (``static_discovery``: no discovery request) and pointed at ``config.api_url``, with an API key:
 
-- ``commentThreads.list(part=snippet, allThreadsRelatedToChannelId=… | videoId=…, order=time,
-  textFormat=plainText, maxResults=100, pageToken=…)`` — each thread's ``topLevelComment`` is a
-  mention (replies are not read);
+- ``commentThreads.list(part=snippet,replies, allThreadsRelatedToChannelId=… | videoId=…,
+  order=time, textFormat=plainText, maxResults=100, pageToken=…)`` — each thread's
+  ``topLevelComment`` is a mention, and so is each reply: up to 5 come inline
+  (``replies.comments``); when ``snippet.totalReplyCount`` is larger and differs from the count
+  last read in full (kept in the cursor, ``threads``), ``comments.list(part=snippet,
+  parentId=<thread>, textFormat=plainText, maxResults=100, pageToken=…)`` is paged, at most
+  ``max_replies_per_thread`` replies of one thread a poll (a longer read resumes at its page token
+  next poll; a token YouTube no longer takes starts the thread again; a 404 leaves the paged
+  replies unread until the count moves). A thread whose count did not move costs nothing beyond
+  its listing page;
 - ``search.list(part=snippet, q=…, type=video, order=date, publishedAfter=…, maxResults=50,
   pageToken=…)`` — each video found is a mention (title — description), at most every
   ``search_interval_seconds``: a search costs 100 quota units of the default 10,000 a day;
-- ``comments.list(id=…)`` / ``videos.list(part=id, id=…)`` re-read what was stored in the last
-  ``recheck_hours`` and not seen again on this poll's pages (skipped, with a warning, on a 404):
-  a comment whose ``updatedAt`` moved is an edit version (also when seen again on a page), a
-  comment or video the answer no longer holds was deleted (or hidden, or made private) and is
+- what was stored in the last ``recheck_hours`` (newest ``recheck_max``) and not seen again on
+  this poll's pages is re-read by id, 50 a request (skipped, with a warning, on a 404):
+  ``commentThreads.list(part=snippet,replies, id=…)`` (the top-level comment and the reply count,
+  so new replies to older threads are read too), ``comments.list(id=…)`` (replies, and top-level
+  comments stored before threads were kept), ``videos.list(part=snippet, id=…)``. A comment whose
+  ``updatedAt`` moved is an edit version (also when seen again on a page); a video whose title or
+  description differs from the digest kept in the cursor is an edit version, edited at the poll
+  that saw it (the API gives a video no edit time); a search page showing a video with another
+  text only sends it to ``videos.list`` (search snippets can lag behind the video). A comment,
+  thread or video the answer no longer holds was deleted (or hidden, or made private) and is
   marked deleted.
+
+Quota: each of these list requests costs 1 unit, a search 100. A poll costs one unit per listing
+page, one per reply page of a thread whose count moved (at most ``max_replies_per_thread / 100``
+rounded up per thread), and one per 50 recent ids re-read.
 
 Answers list ``items`` newest first with a ``nextPageToken``; each listing is read back to a time
 cursor (``walk``). The API key travels in the query string, so no message, log line or chained
 exception here carries a URL's query (the client's own debug log of URLs is silenced). Errors:
 ``quotaExceeded`` (403) backs off until the quota resets (midnight Pacific time); 429 and
 ``rateLimitExceeded`` honour ``Retry-After``; 5xx and connection errors are transient; an invalid
-or expired key (400 ``keyInvalid``, 401, 403) is an ``AuthError``.
+or expired key (400 ``keyInvalid``, 401, 403) is an ``AuthError``. Reply pages are part of the
+poll: any of these errors there fails the whole poll (nothing of it recorded, the cursor stays).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
@@ -184,12 +203,15 @@ def comment_place(comment: dict) -> tuple[str, float] | None:
     return comment["id"], published
 
 
-def comment_item(comment: dict) -> dict:
-    """A comment as a mention item; a malformed one keeps what it has, so the ingest rejects it visibly."""
+def comment_item(comment: dict, *, video: str = "") -> dict:
+    """A comment (or reply) as a mention item; a malformed one keeps what it has, so the ingest rejects it visibly.
+
+    ``video`` is the thread's video, for a reply whose snippet does not name it.
+    """
     snippet = comment.get("snippet") if isinstance(comment.get("snippet"), dict) else {}
     place = comment_place(comment)
     comment_id = _text(comment.get("id"))[:200]
-    video = _text(snippet.get("videoId"))
+    video = _text(snippet.get("videoId")) or video
     updated = _time(snippet.get("updatedAt"))
     return {
         "platform": YouTubeConnector.platform,
@@ -214,23 +236,43 @@ def video_place(result) -> tuple[str, float] | None:
     return video, published
 
 
+def video_text(snippet: dict) -> str:
+    """A video's mention text: title — description (the API escapes them as HTML)."""
+    return " — ".join(
+        part for part in (html.unescape(_text(snippet.get(key))).strip() for key in ("title", "description")) if part
+    )[:20000]
+
+
+def text_digest(text: str) -> str:
+    """A short fingerprint of a mention's text, kept in the cursor to notice an edit without storing the text."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def video_item(result) -> dict:
-    """A search result (a video) as a mention item: title — description (the API escapes them as HTML)."""
+    """A search result (a video) as a mention item."""
     snippet = result.get("snippet") if isinstance(result, dict) and isinstance(result.get("snippet"), dict) else {}
     place = video_place(result)
     video = place[0] if place else ""
-    text = " — ".join(
-        part for part in (html.unescape(_text(snippet.get(key))).strip() for key in ("title", "description")) if part
-    )
     return {
         "platform": YouTubeConnector.platform,
         "external_id": video,
         "url": f"{WATCH_URL}?v={video}" if video else "",
         "author": html.unescape(_text(snippet.get("channelTitle")))[:200],
         "audience": 0,
-        "text": text[:20000],
+        "text": video_text(snippet),
         "posted_at": walk.to_iso(place[1]) if place else None,
     }
+
+
+def thread_replies(thread) -> tuple[str, int, list]:
+    """A thread's id, its ``totalReplyCount`` and the replies that came inline (``("", 0, [])`` when malformed)."""
+    if not isinstance(thread, dict) or not isinstance(thread.get("id"), str) or not thread["id"]:
+        return "", 0, []
+    snippet = thread.get("snippet") if isinstance(thread.get("snippet"), dict) else {}
+    total = snippet.get("totalReplyCount")
+    replies = thread.get("replies") if isinstance(thread.get("replies"), dict) else {}
+    inline = replies.get("comments") if isinstance(replies.get("comments"), list) else []
+    return thread["id"], total if type(total) is int and total >= 0 else 0, inline
 
 
 # --- the connector ---------------------------------------------------------------------------------
@@ -250,6 +292,7 @@ class YouTubeConnector(Connector):
         "search_interval_seconds": 3600,
         "recheck_hours": 24,
         "recheck_max": 200,
+        "max_replies_per_thread": 100,
     }
 
     def clean_config(self, config: dict) -> dict:
@@ -270,6 +313,7 @@ class YouTubeConnector(Connector):
             ("search_interval_seconds", 0, 7 * 86400),
             ("recheck_hours", 0, 24 * 7),
             ("recheck_max", 0, 1000),
+            ("max_replies_per_thread", 0, 1000),
         ):
             if type(config[key]) is not int or not low <= config[key] <= high:
                 raise ValidationError(
@@ -310,7 +354,7 @@ class YouTubeConnector(Connector):
         stored = cursor.get("streams") or {}
         # Only the listings configured now: a dropped search's state goes with it.
         states = {}
-        recent = {name: {k: list(v) for k, v in (cursor.get(name) or {}).items()} for name in ("comments", "videos")}
+        recent = {name: {k: list(v) for k, v in (cursor.get(name) or {}).items()} for name in RECENT}
         items, deleted, more = [], [], False
         now = time.time()
         with youtube_errors():
@@ -328,21 +372,18 @@ class YouTubeConnector(Connector):
                     new_state["searched_at"] = state.get("searched_at") if walking else now
                 states[key] = new_state
                 more = more or walking
-                bucket = recent["comments" if kind == "comments" else "videos"]
-                for item in found:
-                    if item["posted_at"] and item["external_id"] not in bucket:
-                        bucket[item["external_id"]] = [
-                            walk.from_iso(item["posted_at"]),
-                            walk.from_iso(item.get("edited_at")),
-                        ]
+                if kind == "comments":
+                    remember(found, recent["comments"])
+                else:
+                    remember(found, recent["videos"], digest=True)
                 items += found
             if not more:
-                edited, gone = self.recheck(youtube, recent, config, skip=seen)
+                edited, gone = self.recheck(youtube, recent, config, skip=seen, now=now)
                 items += edited
                 deleted += gone
         for name in deleted:
-            recent["comments"].pop(name, None)
-            recent["videos"].pop(name, None)
+            for known in recent.values():
+                known.pop(name, None)
         kept = {name: self.prune(values, config) for name, values in recent.items()}
         return PollResult(items=items, deleted_ids=deleted, new_cursor={"streams": states, **kept}, more=more)
 
@@ -353,7 +394,7 @@ class YouTubeConnector(Connector):
         if kind == "comments":
             limit = config["max_results"]
             request = youtube.commentThreads().list(
-                part="snippet", order="time", textFormat="plainText", maxResults=limit, **params, **paging
+                part="snippet,replies", order="time", textFormat="plainText", maxResults=limit, **params, **paging
             )
         else:
             limit = min(config["max_results"], 50)
@@ -377,6 +418,7 @@ class YouTubeConnector(Connector):
             full=len(entries) >= limit,
         )
         found = []
+        seen = {place[0] for _, place in pairs if place}
         for item, place in pairs:
             if place is None or is_new(*place):
                 # A malformed entry goes on to the ingest, which rejects it and counts it on the source.
@@ -384,36 +426,199 @@ class YouTubeConnector(Connector):
             elif kind == "comments":
                 # A stored comment seen again behind the cursor: its edit counts as on re-reading.
                 revisit_comment(item, recent["comments"], found)
-        return new_state, found, walking, {place[0] for _, place in pairs if place}
+            elif differs(item, recent["videos"]):
+                # Search snippets may lag behind the video: its own resource (videos.list) tells the edit.
+                seen.discard(place[0])
+        if kind == "comments":
+            for thread in entries:
+                seen |= self.read_replies(youtube, thread, recent, config, found)
+        return new_state, found, walking, seen
 
-    def recheck(self, youtube, recent: dict, config, *, skip=frozenset()) -> tuple[list, list]:
-        """Re-read recent comments and videos not seen in this poll: edits as new versions, the missing as deleted."""
+    def read_replies(self, youtube, thread, recent: dict, config, out: list) -> set:
+        """A thread's replies: the new ones and the edited known ones go to ``out``; returns the reply ids seen.
+
+        The ≤5 inline replies come free with the thread. ``comments.list(parentId=…)`` is read only
+        when the thread holds more replies and its ``totalReplyCount`` differs from the count read
+        completely last time (``recent["threads"]``: ``[created, count, resume token, count when the
+        read began]``), at most ``max_replies_per_thread`` replies a poll: a longer read resumes at
+        its page token on the next poll.
+        """
+        thread_id, total, inline = thread_replies(thread)
+        top = comment_place(top_comment(thread))
+        cap = config["max_replies_per_thread"]
+        if not thread_id or top is None or cap == 0:
+            return set()
+        video = _text(thread["snippet"].get("videoId")) if isinstance(thread.get("snippet"), dict) else ""
+        _created, count, token, began = ((recent["threads"].get(thread_id) or []) + [None] * 4)[:4]
+        replies = list(inline)
+        if total <= len(inline):
+            count, token, began = total, None, None
+        elif token or total != count:
+            began = began if token else total
+            paged, token = self.page_replies(youtube, thread_id, token, cap)
+            replies += paged
+            if token is None:
+                count, began = began, None
+        recent["threads"][thread_id] = [top[1], count, token, began]
+        seen = set()
+        for reply in (r if isinstance(r, dict) else {} for r in replies):
+            item, place = comment_item(reply, video=video), comment_place(reply)
+            if place is None:
+                out.append(item)
+            elif place[0] not in seen:
+                seen.add(place[0])
+                if place[0] in recent["comments"]:
+                    revisit_comment(item, recent["comments"], out)
+                else:
+                    out.append(item)
+                    remember([item], recent["comments"])
+        return seen
+
+    def page_replies(self, youtube, thread_id: str, token: str | None, cap: int) -> tuple[list, str | None]:
+        """Up to ``cap`` replies of a thread from ``token`` on (1 quota unit a page): (replies, where to resume)."""
+        from googleapiclient.errors import HttpError
+
+        taken: list = []
+        resumed = bool(token)
+        while len(taken) < cap:
+            paging = {"pageToken": token} if token else {}
+            request = youtube.comments().list(
+                part="snippet",
+                parentId=thread_id,
+                textFormat="plainText",
+                maxResults=min(100, cap - len(taken)),
+                **paging,
+            )
+            try:
+                body = request.execute()
+            except HttpError as exc:
+                status = int(getattr(exc.resp, "status", 0) or 0)
+                if status == 404:
+                    # The thread is gone meanwhile (commentNotFound), or a stand-in without comments.list.
+                    logger.warning("YouTube replies of thread %s answered 404: not read", thread_id)
+                    return taken, None
+                if not resumed or status != 400:
+                    raise
+                # A resume token kept from an earlier poll that YouTube no longer takes: read from the start.
+                logger.warning("YouTube refused a stored reply page token of thread %s: reading it again", thread_id)
+                token = resumed = None
+                continue
+            resumed = False
+            entries, token = page_items(body)
+            taken += entries
+            if token is None or not entries:
+                return taken, None
+        return taken, token
+
+    def recheck(self, youtube, recent: dict, config, *, skip=frozenset(), now: float) -> tuple[list, list]:
+        """Re-read recent threads, comments and videos not seen in this poll.
+
+        Edits become new versions, the missing are deleted, a thread's new replies are read.
+        Threads come back with their top-level comment, so it is not asked for again by id.
+        """
         edited, gone = [], []
-        comments = sorted(set(self.prune(recent["comments"], config)) - set(skip))
-        for start in range(0, len(comments), ID_BATCH):
-            batch = comments[start : start + ID_BATCH]
-            body = optional(youtube.comments().list(part="snippet", id=",".join(batch), textFormat="plainText"))
-            if body is None:
-                break
-            entries, _token = page_items(body)
-            present = {c.get("id") for c in entries if isinstance(c, dict)}
+        skip = set(skip)
+        threads = sorted(set(self.prune(recent["threads"], config)) - skip)
+        thread_request = youtube.commentThreads().list
+        for batch, entries in by_id(
+            threads, lambda ids: thread_request(part="snippet,replies", id=ids, textFormat=TEXT)
+        ):
+            for thread in entries:
+                revisit_comment(comment_item(top_comment(thread)), recent["comments"], edited)
+                skip |= self.read_replies(youtube, thread, recent, config, edited)
+            # A thread's id is its top-level comment's: a thread gone is that comment deleted.
+            gone += missing(batch, entries)
+            skip |= set(batch)
+        comments = sorted(set(self.prune(recent["comments"], config)) - skip)
+        comment_request = youtube.comments().list
+        for batch, entries in by_id(comments, lambda ids: comment_request(part="snippet", id=ids, textFormat=TEXT)):
             for comment in entries:
-                if isinstance(comment, dict):
-                    revisit_comment(comment_item(comment), recent["comments"], edited)
-            gone += [name for name in batch if name not in present]
-        videos = sorted(set(self.prune(recent["videos"], config)) - set(skip))
-        for start in range(0, len(videos), ID_BATCH):
-            batch = videos[start : start + ID_BATCH]
-            body = optional(youtube.videos().list(part="id", id=",".join(batch)))
-            if body is None:
-                break
-            entries, _token = page_items(body)
-            present = {v.get("id") for v in entries if isinstance(v, dict)}
-            gone += [name for name in batch if name not in present]
+                revisit_comment(comment_item(comment), recent["comments"], edited)
+            gone += missing(batch, entries)
+        videos = sorted(set(self.prune(recent["videos"], config)) - skip)
+        video_request = youtube.videos().list
+        for batch, entries in by_id(videos, lambda ids: video_request(part="snippet", id=ids)):
+            for resource in entries:
+                if resource.get("id") in recent["videos"]:
+                    revisit_video(resource, recent["videos"], edited, now=now)
+            gone += missing(batch, entries)
         return edited, gone
 
     def prune(self, recent: dict, config) -> dict:
         return walk.prune_recent(recent, hours=config["recheck_hours"], keep=config["recheck_max"])
+
+
+# What the cursor keeps of recent items (id → list, its creation time first), to re-read them:
+# comments (top-level and replies) ``[created, edited]``, videos ``[created, edited, text digest]``,
+# threads ``[created, reply count read, resume token, reply count when that read began]``.
+RECENT = ("comments", "videos", "threads")
+
+
+def remember(found: list, recent: dict, *, digest: bool = False) -> None:
+    """Newly found items enter the recent ones (with ``digest``, with the digest of their text: videos)."""
+    for item in found:
+        if item["posted_at"] and item["external_id"] and item["external_id"] not in recent:
+            recent[item["external_id"]] = [walk.from_iso(item["posted_at"]), walk.from_iso(item.get("edited_at"))]
+            if digest:
+                recent[item["external_id"]].append(text_digest(item["text"]))
+
+
+def differs(item: dict, recent: dict) -> bool:
+    """Whether a stored video's text is not the one last stored (False when unknown)."""
+    known = recent.get(item["external_id"])
+    return bool(known and len(known) > 2 and known[2] and known[2] != text_digest(item["text"]))
+
+
+def revisit_video(resource: dict, recent: dict, out: list, *, now: float) -> None:
+    """A stored video re-read (``videos.list``): a new title or description is an edit version, edited now.
+
+    YouTube gives a video no edit time; the time the change was first seen stands in for it, so an
+    older copy delivered later (a lagging search page) does not win over it.
+    """
+    known = recent[resource["id"]]
+    snippet = resource.get("snippet") if isinstance(resource.get("snippet"), dict) else {}
+    text = video_text(snippet)
+    digest = text_digest(text)
+    if len(known) < 3 or not known[2]:
+        # A cursor from before digests were kept: this copy is the reference from now on.
+        recent[resource["id"]] = [known[0], known[1] if len(known) > 1 else None, digest]
+        return
+    if digest == known[2]:
+        return
+    edited_at = max(now, float(known[0] or 0) + 1)
+    out.append(
+        {
+            "platform": YouTubeConnector.platform,
+            "external_id": resource["id"],
+            "url": f"{WATCH_URL}?v={resource['id']}",
+            "author": html.unescape(_text(snippet.get("channelTitle")))[:200],
+            "audience": 0,
+            "text": text,
+            "posted_at": walk.to_iso(float(known[0])),
+            "edited_at": walk.to_iso(edited_at),
+        }
+    )
+    recent[resource["id"]] = [known[0], edited_at, digest]
+
+
+TEXT = "plainText"
+
+
+def by_id(ids: list, request_for):
+    """Re-read ``ids`` 50 a request: ``(batch, its well-formed entries)``; stops where the endpoint is not offered."""
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start : start + ID_BATCH]
+        body = optional(request_for(",".join(batch)))
+        if body is None:
+            return
+        entries, _token = page_items(body)
+        yield batch, [entry for entry in entries if isinstance(entry, dict)]
+
+
+def missing(batch: list, entries: list) -> list:
+    """The ids of a re-read batch its answer no longer holds (deleted, hidden or made private)."""
+    present = {entry.get("id") for entry in entries}
+    return [name for name in batch if name not in present]
 
 
 def revisit_comment(item: dict, recent: dict, out: list) -> None:

@@ -14,6 +14,12 @@ from incidents.listening.sources import polling
 from incidents.listening.sources.connectors import reddit
 from incidents.listening.sources.connectors.base import get_connector
 from incidents.listening.sources.models import Source, SourceKind
+from incidents.listening.sources.tests.listing_helpers import (
+    assert_requests_wait_for_the_rate_limit,
+    assert_served_twice_or_replayed_is_stored_once,
+    poll_fresh,
+    reloaded,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -178,12 +184,12 @@ def test_restart_from_the_stored_cursor_fetches_no_duplicate(subreddit, fake_ser
     polling.source_poll(source=source, force=True)
     fake.posts.append(post(4))
     reddit.forget_clients()  # a new process: no client, the cursor read from the database
-    fresh = Source.objects.get(pk=source.pk)
+    fresh = reloaded(source)
     result = polling.source_poll(source=fresh, force=True)
     assert (result.fetched, result.created) == (1, 1)
     assert Mention.objects.count() == 3
     # Idle: nothing new is fetched, not even the post at the cursor's own second.
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert (result.fetched, result.created) == (0, 0)
 
 
@@ -199,10 +205,10 @@ def test_restart_in_the_middle_of_a_walk_resumes_at_its_place(subreddit, fake_se
     fake.posts.append(post(9))  # arrives meanwhile: the walk's pages do not shift (after= anchors on a post)
     settings.SOURCE_MAX_PAGES = 10
     reddit.forget_clients()
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert listing_requests(fake_server)[2]["query"]["after"] == "t3_p7"
     assert Mention.objects.count() == 7
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert Mention.objects.count() == 8 and Mention.objects.filter(external_id="t3_p9").exists()
 
 
@@ -211,7 +217,7 @@ def test_edited_and_deleted_posts_are_found_in_the_listing_or_on_re_reading(subr
     polling.source_poll(source=source, force=True)
     fake.posts[2] = post(3, title="Acme post 3 (edited)", edited=float(NOW + 500))
     fake.posts[1] = post(2, selftext="[removed]", removed_by_category="moderator", author="[deleted]")
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     # p3 is still on the newest page (its edit shows there); p2 left the listing: re-read by id.
     assert listing_requests(fake_server, "/api/info")[-1]["query"]["id"] == "t3_p2"
     assert (result.updated, result.deleted) == (1, 1)
@@ -221,7 +227,7 @@ def test_edited_and_deleted_posts_are_found_in_the_listing_or_on_re_reading(subr
     source.refresh_from_db()
     assert "t3_p2" not in source.cursor["recent"] and source.cursor["recent"]["t3_p3"][1] == NOW + 500
     # The same edit is not sent again.
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert (result.fetched, result.updated) == (0, 0)
 
 
@@ -230,7 +236,7 @@ def test_an_edit_that_drops_a_post_from_its_search_is_found_by_re_reading(subred
     source = make_source(fake_server.url, subreddits=[], searches=["acme"])
     polling.source_poll(source=source, force=True)
     fake.posts[2] = post(3, title="Fixed now", selftext="all good", edited=float(NOW + 700))
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     # p2 is still on the search's page; p3 is not, and only a re-reading finds its edit.
     assert listing_requests(fake_server, "/api/info")[-1]["query"]["id"] == "t3_p3"
     assert result.updated == 1 and Mention.objects.get(external_id="t3_p3").text == "Fixed now\n\nall good"
@@ -241,7 +247,7 @@ def test_without_api_info_the_listings_still_flow(subreddit, fake_server):
     del fake_server.routes[("GET", "/api/info")]
     polling.source_poll(source=source, force=True)
     fake.posts.append(post(4))
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    result = poll_fresh(source)
     assert listing_requests(fake_server, "/api/info") and result.created == 1
     source.refresh_from_db()
     assert source.last_error == "" and source.consecutive_failures == 0
@@ -252,7 +258,7 @@ def test_a_removed_newest_post_neither_stalls_the_cursor_nor_is_kept_as_live(sub
     polling.source_poll(source=source, force=True)
     fake.posts[2] = post(3, removed_by_category="deleted", author="[deleted]", selftext="[deleted]")
     fake.posts.append(post(4))
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert Mention.objects.get(external_id="t3_p3").deleted_at is not None
     assert Mention.objects.filter(external_id="t3_p4", deleted_at__isnull=True).exists()
     # A listing that still shows a removed post (search does) passes it on as a deletion, not an item.
@@ -362,26 +368,16 @@ def test_missing_credentials_and_bad_config():
 
 def test_every_request_waits_for_the_sources_rate_limit(subreddit, fake_server, monkeypatch):
     source, fake = subreddit
-    calls = []
-    monkeypatch.setattr(reddit.rate_limiter, "wait", lambda key, per_minute: calls.append((key, per_minute)))
-    Source.objects.filter(pk=source.pk).update(max_requests_per_minute=7)
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    assert len(fake_server.requests) == 2  # the token, the listing
-    assert calls == [(source.pk, 7), (source.pk, 7)]
+    # The token, the listing.
+    assert_requests_wait_for_the_rate_limit(monkeypatch, reddit, source, fake_server, requests=2)
 
 
 def test_a_post_served_twice_or_replayed_is_stored_once(subreddit):
     source, fake = subreddit
-    polling.source_poll(source=source, force=True)
-    fake.posts.append(post(4))
     twice = {"kind": "Listing", "data": {"after": None, "children": [post(4), post(4), post(3)]}}
-    fake.fail.append((200, {}, twice))
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    assert (result.fetched, result.created) == (2, 1)  # p4 twice in the page; p3 is behind the cursor
-    Source.objects.filter(pk=source.pk).update(cursor={})  # an older cursor: the page comes again
-    result = polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
-    assert (result.created, result.unchanged) == (0, 2)
-    assert Mention.objects.filter(external_id="t3_p4").count() == 1 and Mention.objects.count() == 3
+    assert_served_twice_or_replayed_is_stored_once(
+        source, fake.fail, arrive=lambda: fake.posts.append(post(4)), twice=twice, new_id="t3_p4"
+    )
 
 
 def test_a_used_up_rate_limit_window_backs_off_instead_of_sleeping(subreddit):
@@ -397,7 +393,7 @@ def test_a_used_up_rate_limit_window_backs_off_instead_of_sleeping(subreddit):
 
     fake._answer = used_up
     started = time.monotonic()
-    polling.source_poll(source=Source.objects.get(pk=source.pk), force=True)
+    poll_fresh(source)
     assert time.monotonic() - started < 5
     source.refresh_from_db()
     assert source.last_error.startswith("RateLimited: Reddit's rate-limit window is used up")

@@ -50,7 +50,7 @@ def varied_incidents(team_lead):
             first_public_response_at=moment - timedelta(days=398, microseconds=1),
             resolved_at=moment - timedelta(days=390),
             closed_at=moment - timedelta(days=389),
-            title="Ünïcode «titre» \u2028 \"quoted\" </script>",
+            title='Ünïcode «titre» \u2028 "quoted" </script>',
         ),
         IncidentFactory(
             lead=named,

@@ -335,7 +335,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's, skipped when the query string names no filter (crisisdesk.api.filtering).
+    "DEFAULT_FILTER_BACKENDS": ["crisisdesk.api.filtering.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "crisisdesk.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "crisisdesk.api.schema.AutoSchema",

@@ -3,12 +3,14 @@
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from crisisdesk.api.parsers import string_problem
 
@@ -215,6 +217,50 @@ class UserBriefSerializer(serializers.ModelSerializer):
 
     def get_name(self, user) -> str:
         return user.get_full_name() or user.get_username()
+
+    # By hand, as ``user_brief`` (nested in every row of the hot lists); a test holds it equal to DRF's.
+    def to_representation(self, user):
+        return user_brief(user)
+
+    def generic_representation(self, user):
+        return super().to_representation(user)
+
+
+def user_brief(user) -> dict:
+    """``UserBriefSerializer``'s representation, without building its fields."""
+    return {
+        "id": None if user.pk is None else int(user.pk),
+        "username": None if user.username is None else str(user.username),
+        "name": user.get_full_name() or user.get_username(),
+    }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_representation(value, zone):
+    """What DRF's ``DateTimeField`` answers with the ISO 8601 format (``fast_representation_allowed``)
+    in the current time zone ``zone``: ``2026-12-03T17:53:32.123456Z``."""
+    if not value:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return _DATETIME.to_representation(value)  # naive, or a string: DRF's rules
+
+
+def fast_representation_allowed(context) -> bool:
+    """Whether a hand-written ``to_representation`` may answer for DRF's fields: the defaults it
+    writes out hold (ISO 8601 date-times, time zones on, no API versioning, no ``.json`` format
+    suffix in the URLs) and there is a request to build absolute URLs from."""
+    request = context.get("request")
+    return (
+        request is not None
+        and not context.get("format")
+        and getattr(request, "versioning_scheme", None) is None
+        and str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
+        and settings.USE_TZ
+    )
 
 
 class EmptySerializer(StrictInputMixin, serializers.Serializer):

@@ -7,9 +7,10 @@ services are mapped by ``crisisdesk.api.exceptions``.
 """
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, status, viewsets
 from rest_framework.response import Response
+
+from crisisdesk.api.filtering import FilterBackend
 
 
 class CollectionPermission(permissions.IsAuthenticated):
@@ -38,7 +39,7 @@ class VisibleModelViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = [CollectionPermission]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     visible_through: str | None = None
     # Defaults to the model's view permission ("incidents.view_incident").
     collection_permission: str | None = None

@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from crisisdesk.api.serializers import EARLIEST_DATETIME, LATEST_DATETIME
+from crisisdesk.forms import ListedModelChoiceField
 
 MAX_BIGINT = 2**63 - 1
 _DIGITS = re.compile(r"\s*[-+]?\d+\s*")
@@ -65,6 +66,12 @@ def harden_form_field(field) -> None:
         _guard_choices(field)
     elif isinstance(field, (forms.IntegerField, forms.DecimalField, forms.FloatField)):
         field.validators += [MaxValueValidator(MAX_BIGINT), MinValueValidator(-MAX_BIGINT)]
+
+
+class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A model choice filter whose select is read in one query (``crisisdesk.forms.ListedModelChoiceField``)."""
+
+    field_class = ListedModelChoiceField
 
 
 class StrictFilterSet(django_filters.FilterSet):

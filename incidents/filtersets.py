@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.filters import StrictFilterSet
+from crisisdesk.filters import ListedModelChoiceFilter, StrictFilterSet
 from incidents.models import (
     Category,
     Fact,
@@ -31,7 +31,7 @@ class IncidentFilterSet(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
-    lead = django_filters.ModelChoiceFilter(queryset=lambda request: _leads(), label=_("Lead"))
+    lead = ListedModelChoiceFilter(queryset=lambda request: _leads(), label=_("Lead"))
     detected_after = django_filters.IsoDateTimeFilter(
         field_name="detected_at", lookup_expr="gte", label=_("Detected from")
     )

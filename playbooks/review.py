@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.review.registry import ReviewableKind
-from playbooks.models import PlaybookVersion
+from playbooks.models import Playbook, PlaybookVersion
 
 
 @dataclass(frozen=True)
@@ -18,3 +18,4 @@ class PlaybookVersionKind(ReviewableKind):
     label: str = gettext_lazy("Playbook version")
     model: type = PlaybookVersion
     related: tuple[str, ...] = ("playbook", "current_revision", "created_by")
+    depends_on: tuple[type, ...] = (Playbook,)  # its owner approves it

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.review.registry import ReviewableKind
+from incidents.models import Incident, Membership
 from postmortems.models import PostmortemReview
 
 
@@ -23,6 +24,7 @@ class PostmortemKind(ReviewableKind):
     label: str = gettext_lazy("Post-crisis review")
     model: type = PostmortemReview
     related: tuple[str, ...] = ("incident", "current_revision", "created_by")
+    depends_on: tuple[type, ...] = (Incident, Membership)
 
     def url(self, item) -> str:
         return reverse("postmortems:detail", kwargs={"pk": item.pk})

@@ -26,6 +26,14 @@ class ReviewConfig(AppConfig):
 
         register_badge(OPEN_REVIEWS_BADGE, open_review_requests_for)
 
+        # The queue count itself is cached until a write changes review state (crisisdesk.review.queue_count);
+        # the kinds' own models and what they depend on are watched as the apps register them.
+        from . import queue_count
+        from .models import ReviewDecision, ReviewRequest, Revision
+
+        queue_count.watch(ReviewRequest, ReviewDecision, Revision)
+        queue_count.watch_people()
+
         # In-app notifications of review requests and decisions (crisisdesk.notifications).
         from .notify import register_kinds
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import queue_count, selectors
 from .models import Action
 
 
@@ -36,6 +36,9 @@ class ReviewableKind:
     related: tuple[str, ...] = ("current_revision", "created_by")  # what the pages read of every item
     #: A template the review page includes in its side column (statements: their cited facts), or "".
     review_panel_template: str = ""
+    #: Models whose rows decide who may see or approve these items (statements: the incident and its
+    #: crisis team): a write to one recomputes the navigation's cached queue counts (``queue_count``).
+    depends_on: tuple[type, ...] = ()
 
     def visible(self, user):
         """Items of this kind ``user`` may see (the model's ``visible_to``), ready for ``url()`` without extra queries."""
@@ -122,6 +125,7 @@ def register(kind: ReviewableKind) -> ReviewableKind:
         if other.model is kind.model:
             raise ImproperlyConfigured(f"{kind.model.__name__} already has the review kind {other.slug!r}.")
     _registry[kind.slug] = kind
+    queue_count.watch(kind.model, *kind.depends_on)
     return kind
 
 

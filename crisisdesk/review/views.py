@@ -35,7 +35,7 @@ from crisisdesk.exceptions import InvalidTransition
 from crisisdesk.forms import apply_service_error
 from crisisdesk.twofactor.stepup import StepUpRequired, confirm_url, page_of, require_recent_factor
 
-from . import registry, selectors
+from . import queue_count, registry, selectors
 from . import services as review
 from .forms import TransitionForm
 from .models import Action, Decision, ReviewRequest, ReviewRequestStatus, ReviewStatus, Revision
@@ -264,6 +264,7 @@ class ReviewQueueView(LoginRequiredMixin, TemplateView):
         entries = selectors.waiting_for(self.request.user)
         # The navigation badge counts the same list: let it reuse this one instead of computing it again.
         self.request._review_queue_count = len(entries)
+        queue_count.store(self.request.user, len(entries))
         return super().get_context_data(entries=entries, live_topics=[live.REVIEWS], **kwargs)
 
 

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.filters import StrictFilterSet
+from crisisdesk.filters import ListedModelChoiceFilter, StrictFilterSet
 from incidents.listening.models import (
     Alert,
     FollowUpChannel,
@@ -30,7 +30,7 @@ class MentionFilterSet(StrictFilterSet):
         label=_("Status"),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "btn-check"}),
     )
-    term = django_filters.ModelChoiceFilter(
+    term = ListedModelChoiceFilter(
         field_name="term_matches__watch_term", queryset=WatchTerm.objects.all(), label=_("Watch term")
     )
     min_audience = django_filters.NumberFilter(field_name="audience", lookup_expr="gte", label=_("Audience at least"))

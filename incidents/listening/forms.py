@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.forms import ListedModelChoiceField
 from incidents.listening.models import FollowUpChannel, MentionStatus, SpikeRule, WatchTerm, WatchTermKind
 from incidents.listening.services import SPIKE_RULE_FIELDS
 from incidents.models import Incident
@@ -10,8 +11,19 @@ from incidents.models import Incident
 TRIAGE_STATUSES = [(s.value, s.label) for s in MentionStatus if s != MentionStatus.ANSWERED_PRIVATELY]
 
 
+# The incident pickers list the most recently detected active incidents (a desk of 100,000 incidents has
+# hundreds active); any active incident the user may see is still accepted.
+INCIDENT_CHOICES = 50
+
+
 def active_incidents(user):
     return Incident.objects.visible_to(user).active().order_by("-detected_at")
+
+
+def incident_picker(user, *, label, required: bool = False, help_text: str = "") -> ListedModelChoiceField:
+    return ListedModelChoiceField(
+        active_incidents(user), choice_limit=INCIDENT_CHOICES, label=label, required=required, help_text=help_text
+    )
 
 
 class BulkTriageForm(forms.Form):
@@ -19,13 +31,12 @@ class BulkTriageForm(forms.Form):
 
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], widget=forms.MultipleHiddenInput)
     status = forms.ChoiceField(label=_("Set status"), choices=[("", "—"), *TRIAGE_STATUSES], required=False)
-    incident = forms.ModelChoiceField(label=_("Link to incident"), queryset=Incident.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         # The inbox's filter form has an "incident" field too: ids of their own keep labels apart.
         kwargs.setdefault("auto_id", "triage_%s")
         super().__init__(*args, **kwargs)
-        self.fields["incident"].queryset = active_incidents(user)
+        self.fields["incident"] = incident_picker(user, label=_("Link to incident"))
         # Any id may be posted; the service only touches mentions the user may see.
         self.fields["ids"].choices = [(i, i) for i in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
 
@@ -56,12 +67,12 @@ class AnswerForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=FollowUpChannel.choices)
-    incident = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none(), required=False)
     outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["incident"].queryset = active_incidents(user)
+        self.fields["incident"] = incident_picker(user, label=_("Incident"))
+        self.order_fields(["channel", "incident", "outcome"])
 
 
 class WatchTermForm(forms.Form):
@@ -89,8 +100,18 @@ class SpikeRuleForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attach_to"].queryset = active_incidents(user)
-        self.fields["watch_term"].queryset = WatchTerm.objects.order_by("term")
+        attach_to = self.fields["attach_to"]
+        self.fields["attach_to"] = incident_picker(
+            user, label=attach_to.label, required=attach_to.required, help_text=attach_to.help_text
+        )
+        watch_term = self.fields["watch_term"]
+        self.fields["watch_term"] = ListedModelChoiceField(
+            WatchTerm.objects.order_by("term"),
+            label=watch_term.label,
+            required=watch_term.required,
+            help_text=watch_term.help_text,
+            empty_label=watch_term.empty_label,
+        )
 
     def _post_clean(self):
         # The service validates the rule against the database; the form only checks the fields.

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crisisdesk.review.registry import ReviewableKind
-from incidents.models import PUBLIC_CHANNELS, Channel, Fact
+from incidents.models import PUBLIC_CHANNELS, Channel, Fact, Incident, Membership
 from incidents.statements.models import Statement
 
 
@@ -24,6 +24,8 @@ class StatementKind(ReviewableKind):
     model: type = Statement
     related: tuple[str, ...] = ("incident", "current_revision", "created_by")
     review_panel_template: str = "statements/partials/review_facts.html"
+    # Who sees a statement (confidentiality, the team) and who must approve it (the lead): its incident's rows.
+    depends_on: tuple[type, ...] = (Incident, Membership)
 
     def url(self, item) -> str:
         return reverse("incidents:statement_detail", kwargs={"reference": item.incident.reference, "pk": item.pk})

@@ -49,7 +49,8 @@ def role_label(code: str) -> str:
 def review_queue_count(context) -> int:
     """How many items wait for the signed-in user's decision (0 for anyone who reviews nothing).
 
-    Computed once per request (the queue page hands over the list it built): the same list as the queue.
+    The same list as the queue, counted at most once per request (the queue page hands over the list
+    it built) and kept in the shared cache until review state changes (``crisisdesk.review.queue_count``).
     """
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -57,9 +58,12 @@ def review_queue_count(context) -> int:
         return 0
     if not hasattr(request, "_review_queue_count"):
         from crisisdesk.badges import badge_count
+        from crisisdesk.review import queue_count
         from crisisdesk.review.selectors import OPEN_REVIEWS_BADGE, waiting_for
 
         # No open round at all (the badges' one query says so): nothing waits, no queue to build.
-        no_open_round = badge_count(request, OPEN_REVIEWS_BADGE) == 0
-        request._review_queue_count = 0 if no_open_round else len(waiting_for(user))
+        if badge_count(request, OPEN_REVIEWS_BADGE) == 0:
+            request._review_queue_count = 0
+        else:
+            request._review_queue_count = queue_count.cached_count(user, lambda: len(waiting_for(user)))
     return request._review_queue_count

@@ -60,9 +60,7 @@ def test_the_incident_picker_lists_the_newest_active_incidents_and_accepts_any(c
     now = timezone.now()
     oldest = IncidentFactory(title="Oldest active", detected_at=now - timedelta(days=400))
     IncidentFactory.create_batch(INCIDENT_CHOICES, detected_at=now)
-    closed = IncidentFactory(
-        status=Status.CLOSED, detected_at=now, acknowledged_at=now, resolved_at=now, closed_at=now
-    )
+    closed = IncidentFactory(status=Status.CLOSED, detected_at=now, acknowledged_at=now, resolved_at=now, closed_at=now)
     confidential = IncidentFactory(confidential=True, detected_at=now)
     form = BulkTriageForm(user=communicator)
     listed = {str(value) for value, _ in form.fields["incident"].choices if value != ""}

@@ -75,3 +75,16 @@ def test_required_help_text_own_classes_and_the_fields_left_to_crispy(data):
         assert parse_html(str(as_field(bound_field))) == parse_html(str(as_crispy_field(twin[bound_field.name])))
     # Checkboxes and checkbox lists are crispy's own (another template): handed over, not imitated.
     assert [name for name in form.fields if _fast_path(form[name])] == ["name", "count"]
+
+
+@pytest.mark.parametrize("data", [None, {"kind": "nonsense", "body": ""}, {"severity": "9", "comment": "x" * 5000}])
+def test_war_room_forms_render_as_crispy_does(data):
+    from incidents.forms import NoteForm, SeverityForm
+
+    for form_class in (NoteForm, SeverityForm):
+        form, twin = form_class(data), form_class(data)
+        if data:
+            form.is_valid(), twin.is_valid()
+        for bound_field in form:
+            assert _fast_path(bound_field), bound_field.name
+            assert parse_html(str(as_field(bound_field))) == parse_html(str(as_crispy_field(twin[bound_field.name])))

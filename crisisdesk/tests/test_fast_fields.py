@@ -21,14 +21,18 @@ from incidents.models import Incident
 pytestmark = pytest.mark.django_db
 
 
-
-
 def _filter_forms(team_lead, query):
     request = RequestFactory().get("/", query)
     request.user = team_lead
     return [
-        lambda: IncidentFilterSet(request.GET or None, queryset=Incident.objects.visible_to(team_lead), request=request).form,
-        lambda: MentionFilterSet(request.GET or None, queryset=Mention.objects.visible_to(team_lead), request=request).form,
+        lambda: (
+            IncidentFilterSet(
+                request.GET or None, queryset=Incident.objects.visible_to(team_lead), request=request
+            ).form
+        ),
+        lambda: (
+            MentionFilterSet(request.GET or None, queryset=Mention.objects.visible_to(team_lead), request=request).form
+        ),
     ]
 
 
@@ -37,7 +41,13 @@ def _filter_forms(team_lead, query):
     [
         {},
         {"q": "recall", "status": ["detected", "responding"], "severity": "1", "min_audience": "10"},
-        {"detected_after": "not a date", "status": "nonsense", "lead": "999999", "min_audience": "-x", "incident": "NOPE"},
+        {
+            "detected_after": "not a date",
+            "status": "nonsense",
+            "lead": "999999",
+            "min_audience": "-x",
+            "incident": "NOPE",
+        },
     ],
     ids=["unbound", "valid", "errors"],
 )

@@ -2,15 +2,20 @@
 
 Run on a throwaway database with the deployment's settings (DEBUG off, every middleware):
 
-    DJANGO_SECRET_KEY=x DJANGO_ALLOWED_HOSTS=testserver bash scripts/with-postgres.sh \\
+    CRISISDESK_2FA_ENFORCE=0 DJANGO_SECRET_KEY=x DJANGO_ALLOWED_HOSTS=testserver bash scripts/with-postgres.sh \\
         .venv/bin/python manage.py profile_pages --migrate --seed
 
 It signs in demo users (``seed_demo``), makes each page's request ``--warmup`` times, then times
 ``--requests`` more through Django's WSGI handler (the middleware chain as deployed; no HTTP server
 and no network) and prints, per page, the milliseconds per request of each layer
 (``crisisdesk.profiling``). ``--pyinstrument DIR`` also writes one pyinstrument call tree per page.
+``--cpu`` prints instead one table for before/after comparisons on a shared machine: CPU ms per request
+(``time.process_time``), wall ms, Python function calls and SQL statements per request (docs/performance.md,
+"Template round").
 """
 
+import cProfile
+import pstats
 import statistics
 import time
 from pathlib import Path
@@ -18,9 +23,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.db.models import Count
 from django.test import Client
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.authtoken.models import Token
 
 from crisisdesk import profiling
@@ -114,8 +120,10 @@ class Command(BaseCommand):
     def _cpu_table(self, pages, options):
         # CPU time of this process only: the database server's work (another process) and the time spent
         # waiting for it or for a busy machine's cores are not counted; Python and template work is.
-        self.stdout.write("| page | CPU ms per request (median of 5 batches) | min batch | wall ms median |")
-        self.stdout.write("|---|---|---|---|")
+        self.stdout.write(
+            "| page | CPU ms per request (median of 5 batches) | min batch | wall ms median | Python calls | SQL |"
+        )
+        self.stdout.write("|---|---|---|---|---|---|")
         for title, user, path, headers in pages:
             get = self._client(user, path, headers)
             for _ in range(options["warmup"]):
@@ -129,8 +137,17 @@ class Command(BaseCommand):
                     get()
                     walls.append((time.perf_counter() - started) * 1000)
                 batches.append((time.process_time() - started_cpu) * 1000 / per_batch)
+            # Deterministic companions of the CPU figure (the same on a busy machine as on an idle one): Python
+            # function calls per request (cProfile's count, in an untimed pass) and SQL statements per request.
+            profiler = cProfile.Profile()
+            with CaptureQueriesContext(connection) as queries:
+                profiler.enable()
+                get()
+                profiler.disable()
+            calls = sum(row[1] for row in pstats.Stats(profiler).stats.values())
             self.stdout.write(
-                f"| {title} | {statistics.median(batches):.2f} | {min(batches):.2f} | {statistics.median(walls):.2f} |"
+                f"| {title} | {statistics.median(batches):.2f} | {min(batches):.2f} | {statistics.median(walls):.2f} "
+                f"| {calls:,} | {len(queries)} |"
             )
 
     def _pyinstrument(self, title, user, path, headers, out: Path):

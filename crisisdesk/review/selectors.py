@@ -170,7 +170,8 @@ def waiting_for(user) -> list[QueueEntry]:
     approved its current revision yet and holds a role for one of the approvals it still lacks:
     the same rule as ``services.available_actions`` offering "approve" (a test holds them
     together), evaluated for all open rounds at once, since the engine's per-item checks
-    cost a few queries per row.
+    cost a few queries per row: the open rounds, one query per item type with open rounds
+    (plus its prefetched teams), every type's revision authors together, the approvals.
     """
     if not can_view_any_reviewable(user):
         return []
@@ -185,6 +186,7 @@ def waiting_for(user) -> list[QueueEntry]:
 
     items: dict[tuple[int, int], models.Model] = {}
     editors: dict[tuple[int, int], set[int]] = defaultdict(set)
+    loaded: list[Q] = []
     for content_type_id, ids in wanted.items():
         model = ContentType.objects.get_for_id(content_type_id).model_class()
         if model is None or not issubclass(model, Reviewable):
@@ -193,13 +195,16 @@ def waiting_for(user) -> list[QueueEntry]:
         for item in rows:
             items[(content_type_id, item.pk)] = item
             editors[(content_type_id, item.pk)].add(item.created_by_id)
-        # Whoever wrote any revision is an author too (four eyes): one query per type.
-        for object_id, editor_id in Revision.objects.filter(
-            content_type_id=content_type_id, object_id__in=[item.pk for item in rows]
-        ).values_list("object_id", "created_by_id"):
-            editors[(content_type_id, object_id)].add(editor_id)
+        if rows:
+            loaded.append(Q(content_type_id=content_type_id, object_id__in=[item.pk for item in rows]))
     if not items:
         return []
+    # Whoever wrote any revision is an author too (four eyes): one query for every type (the navigation
+    # badge builds this queue on every page while a round is open: a query per type cost each page).
+    for content_type_id, object_id, editor_id in Revision.objects.filter(reduce(or_, loaded)).values_list(
+        "content_type_id", "object_id", "created_by_id"
+    ):
+        editors[(content_type_id, object_id)].add(editor_id)
 
     approvals: dict[int, list[ReviewDecision]] = defaultdict(list)
     for decision in ReviewDecision.objects.filter(

@@ -28,3 +28,21 @@ def test_every_middleware_the_view_and_sql_get_their_own_time(communicator, inci
     assert not layers.stack  # every layer entered was left
     # Outside ``timing()`` nothing is recorded.
     assert profiling.ACTIVE is None
+
+
+@pytest.mark.django_db
+def test_profile_pages_cpu_table_counts_calls_and_sql():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "profile_pages", "--seed", "--cpu", "--requests", "5", "--warmup", "1", "--only", "incident list", stdout=out
+    )
+    rows = [line for line in out.getvalue().splitlines() if line.startswith("| incident list |")]
+    assert len(rows) == 1
+    cpu, _minimum, wall, calls, sql = (cell.strip() for cell in rows[0].strip("|").split("|")[1:])
+    assert float(cpu) > 0 and float(wall) > 0
+    assert int(calls.replace(",", "")) > 1000
+    assert int(sql) > 0

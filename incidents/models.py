@@ -6,7 +6,7 @@ constraints below reject rows that a bug in Python could otherwise store.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,8 +68,11 @@ class IncidentQuerySet(models.QuerySet):
             return self
         if not user.has_perm("incidents.view_incident"):
             return self.none()
-        member_of = Membership.objects.filter(user=user).values("incident_id")
-        return self.filter(Q(confidential=False) | Q(pk__in=member_of) | Q(lead=user))
+        # Correlated EXISTS rather than "pk IN (the person's memberships)": a row is checked with one
+        # index probe, and a query that reaches incidents through another table's foreign key
+        # (EXISTS on ``pk = OuterRef(...)``) does not first hash every membership of the person.
+        member = Membership.objects.filter(user=user, incident_id=OuterRef("pk"))
+        return self.filter(Q(confidential=False) | Q(lead=user) | Exists(member))
 
     def active(self) -> "IncidentQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from . import kinds, messages
@@ -13,7 +13,10 @@ class NotificationQuerySet(models.QuerySet):
         """A person's own notifications, without those about an incident they may no longer see."""
         if not user or not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(recipient=user).filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
+        # EXISTS, correlated on the row's incident: "incident IN (every visible incident)" had PostgreSQL
+        # hash all 100,000 incidents on each request (~75 ms for the navigation's badges alone).
+        visible = Exists(visible_incidents(user).filter(pk=OuterRef("incident_id")))
+        return self.filter(recipient=user).filter(Q(incident__isnull=True) | visible)
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)

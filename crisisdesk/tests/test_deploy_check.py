@@ -87,6 +87,10 @@ def test_postgres_gets_the_pool_and_health_checks():
     assert db["age"] == 0 and db["health"] is True
 
 
+# One collectstatic (tens of seconds: every file compressed twice) for both tests: same xdist worker.
+COLLECTSTATIC = pytest.mark.xdist_group(name="collectstatic")
+
+
 @pytest.fixture(scope="module")
 def collected_static(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("staticfiles")
@@ -95,6 +99,7 @@ def collected_static(tmp_path_factory) -> Path:
     return root
 
 
+@COLLECTSTATIC
 def test_collectstatic_builds_the_compressed_manifest(collected_static):
     manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
     hashed = manifest["css/crisisdesk.css"]
@@ -104,6 +109,7 @@ def test_collectstatic_builds_the_compressed_manifest(collected_static):
     assert "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in manifest
 
 
+@COLLECTSTATIC
 def test_pages_render_with_the_manifest_storage(collected_static, client_for, team_lead, incident):
     storages = {
         **settings.STORAGES,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Severity
@@ -96,7 +96,11 @@ class MentionQuerySet(models.QuerySet):
             return self
         if not user.has_perm("incidents.view_mention"):
             return self.none()
-        return self.filter(Q(incident__isnull=True) | Q(incident__in=Incident.objects.visible_to(user)))
+        # EXISTS, correlated on the row's incident: "incident IN (every visible incident)" had PostgreSQL
+        # hash all 100,000 incidents on each request (~75 ms for the navigation's badges alone).
+        return self.filter(
+            Q(incident__isnull=True) | Exists(Incident.objects.visible_to(user).filter(pk=OuterRef("incident_id")))
+        )
 
 
 class Mention(models.Model):
@@ -355,7 +359,11 @@ class AlertQuerySet(models.QuerySet):
             return self
         if not user.has_perm("incidents.view_alert"):
             return self.none()
-        return self.filter(Q(incident__isnull=True) | Q(incident__in=Incident.objects.visible_to(user)))
+        # EXISTS, correlated on the row's incident: "incident IN (every visible incident)" had PostgreSQL
+        # hash all 100,000 incidents on each request (~75 ms for the navigation's badges alone).
+        return self.filter(
+            Q(incident__isnull=True) | Exists(Incident.objects.visible_to(user).filter(pk=OuterRef("incident_id")))
+        )
 
     def unhandled(self) -> "AlertQuerySet":
         """Alerts nobody has acted on yet: what the dashboard and the navigation badge show."""

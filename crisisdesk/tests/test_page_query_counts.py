@@ -34,7 +34,8 @@ INBOX_BUDGET = {"communicator": 8, "legal": 7, "observer": 7, "superuser": 8, "t
 # The review badge when some review round is open and its cached count is stale: the queue's own queries
 # (requests, items with their teams, revisions' authors, approvals).
 REVIEW_BADGE_COST = 5
-DASHBOARD_BUDGET = {"communicator": 8, "legal": 8, "observer": 8, "superuser": 8, "team_lead": 8}
+# The dashboard reads the response targets (four rows) to sort and count every active incident in SQL.
+DASHBOARD_BUDGET = {"communicator": 9, "legal": 9, "observer": 9, "superuser": 9, "team_lead": 9}
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -220,11 +221,14 @@ def _prefetched_statements(incident: Incident) -> list | None:
     return getattr(incident, "_prefetched_objects_cache", {}).get("statements")
 
 
-def response_boards(incidents, *, now: datetime | None = None) -> dict[int, ResponseBoard]:
+def response_boards(
+    incidents, *, now: datetime | None = None, targets: dict[int, ResponseTarget] | None = None
+) -> dict[int, ResponseBoard]:
     """Response clocks of many incidents in two queries, whatever their number.
 
-    None when the incidents come with their targets (``with_response_target``) and with their statements
-    prefetched (war room) or their last publication annotated (``with_last_publication``, dashboard).
+    None when the incidents come with their targets (``with_response_target``, or ``targets`` by
+    severity) and with their statements prefetched (war room) or their last publication annotated
+    (``with_last_publication``, dashboard).
     """
     incidents = list(incidents)
     now = now or timezone.now()
@@ -232,7 +236,8 @@ def response_boards(incidents, *, now: datetime | None = None) -> dict[int, Resp
         return {}
     annotated = {incident.pk: _annotated_target(incident) for incident in incidents}
     # The targets' table only when an incident did not bring its own (``with_response_target``).
-    targets = {} if all(known for known, _target in annotated.values()) else targets_by_severity()
+    if targets is None:
+        targets = {} if all(known for known, _target in annotated.values()) else targets_by_severity()
     # An incident whose statements are loaded already (the war room's prefetch) needs no query for them.
     published = {
         incident.pk: max((s.published_at for s in statements if s.published_at), default=None)
@@ -258,3 +263,65 @@ def response_boards(incidents, *, now: datetime | None = None) -> dict[int, Resp
 def response_board(incident: Incident, *, now: datetime | None = None) -> ResponseBoard:
     """Response clocks of one incident (war room)."""
     return response_boards([incident], now=now)[incident.pk]
+
+
+# --- the same clocks in SQL: which incidents need attention, counted or sorted over all of them -----------
+
+ATTENTION = "_attention"
+OVERDUE, DUE_SOON, ON_TRACK = 0, 1, 2
+LAST_CONTACT = "_last_contact"
+
+
+def with_attention(queryset, *, targets: dict[int, ResponseTarget], now: datetime):
+    """Active incidents annotated with ``_attention``: ``OVERDUE``, ``DUE_SOON`` or ``ON_TRACK``.
+
+    What ``ResponseBoard.overdue`` and ``.due_soon`` say in Python, written as SQL so that the
+    dashboard counts and sorts every active incident without loading them. Each severity's target is
+    a constant here (``targets``, four rows), so every clock is a comparison of a column with a
+    point in time — ``started <= now - target`` — that PostgreSQL and SQLite evaluate alike. The
+    queryset must carry ``with_last_publication``'s annotation (the update cadence restarts there).
+    """
+    queryset = queryset.annotate(
+        **{
+            # ``max(first public response, last publication)``, as ``_update_clock`` reads it.
+            LAST_CONTACT: Greatest(
+                "first_public_response_at", Coalesce(LAST_PUBLISHED_ANNOTATION, "first_public_response_at")
+            )
+        }
+    )
+    overdue, due_soon = Q(pk__in=[]), Q(pk__in=[])
+    for severity, target in targets.items():
+        overdue |= Q(severity=severity) & _clocks_past(target, now=now, fraction=1)
+        due_soon |= Q(severity=severity) & _clocks_past(target, now=now, fraction=due_soon_fraction())
+    return queryset.annotate(
+        **{
+            ATTENTION: Case(
+                When(overdue, then=Value(OVERDUE)),
+                When(due_soon, then=Value(DUE_SOON)),
+                default=Value(ON_TRACK),
+                output_field=IntegerField(),
+            )
+        }
+    )
+
+
+def _clocks_past(target: ResponseTarget, *, now: datetime, fraction: float) -> Q:
+    """Incidents (of ``target``'s severity) with a running clock past ``fraction`` of its target."""
+
+    def since(minutes: int) -> datetime:
+        return now - timedelta(minutes=minutes) * fraction
+
+    past = Q(acknowledged_at__isnull=True, detected_at__lte=since(target.acknowledge_minutes)) | Q(
+        first_public_response_at__isnull=True, detected_at__lte=since(target.first_response_minutes)
+    )
+    if target.update_interval_minutes:
+        interval = timedelta(minutes=target.update_interval_minutes)
+        update = Q(
+            first_public_response_at__isnull=False, **{f"{LAST_CONTACT}__lte": since(target.update_interval_minutes)}
+        )
+        if target.update_window_minutes:
+            # No update is expected once it would fall due after the cadence's window.
+            window = timedelta(minutes=target.update_window_minutes)
+            update &= Q(**{f"{LAST_CONTACT}__lte": F("detected_at") + (window - interval)})
+        past |= update
+    return past

@@ -39,37 +39,48 @@ exception here carries a URL's query (the client's own debug log of URLs is sile
 ``rateLimitExceeded`` honour ``Retry-After``; 5xx and connection errors are transient; an invalid
 or expired key (400 ``keyInvalid``, 401, 403) is an ``AuthError``. Reply pages are part of the
 poll: any of these errors there fails the whole poll (nothing of it recorded, the cursor stays).
+
+The client, its errors and the mapping of API resources to mention items are in ``youtube_api``;
+this module walks the listings and keeps the cursor.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import logging
-import re
 import time
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import ClassVar
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from incidents.listening.sources.connectors import walk
 from incidents.listening.sources.connectors.base import (
     AuthError,
-    BadPayload,
     Connector,
     PollResult,
-    RateLimited,
-    TransientError,
-    _where,
-    parse_retry_after,
-    rate_limiter,
     register,
-    status_error,
+)
+from incidents.listening.sources.connectors.youtube_api import (
+    PLATFORM,
+    TEXT,
+    WATCH_URL,
+    YOUTUBE_ID,
+    _text,
+    by_id,
+    comment_item,
+    comment_place,
+    missing,
+    page_items,
+    text_digest,
+    thread_replies,
+    top_comment,
+    video_item,
+    video_place,
+    video_text,
+    youtube_client,
+    youtube_errors,
 )
 from incidents.listening.sources.models import SourceKind
 
@@ -78,210 +89,13 @@ logger = logging.getLogger(__name__)
 # Its debug lines hold whole request URLs, with the key: never let them out, whatever the root level.
 logging.getLogger("googleapiclient.discovery").setLevel(logging.INFO)
 
-WATCH_URL = "https://www.youtube.com/watch"
-ID_BATCH = 50
-YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")  # ids per comments.list / videos.list request
-AUTH_REASONS = {"keyInvalid", "keyExpired", "forbidden", "accessNotConfigured", "ipRefererBlocked", "authError"}
-RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
-QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
-
-
-def seconds_until_quota_reset(now: datetime | None = None) -> float:
-    """Seconds until the next midnight Pacific time, when YouTube's daily quota resets."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        pacific = ZoneInfo("America/Los_Angeles")
-    except ZoneInfoNotFoundError:
-        return 3600.0
-    now = (now or datetime.now(tz=pacific)).astimezone(pacific)
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=pacific)
-    return max(60.0, (midnight - now).total_seconds())
-
-
-def _http_error(exc) -> Exception:
-    status = int(getattr(exc.resp, "status", 0) or 0)
-    details = exc.error_details if isinstance(exc.error_details, list) else []
-    reasons = {d.get("reason") for d in details if isinstance(d, dict) and isinstance(d.get("reason"), str)}
-    said = f" ({sorted(reasons)[0][:60]})" if reasons else ""
-    where = _where(exc.uri or "") if exc.uri else "YouTube"
-    retry_after = parse_retry_after(exc.resp.get("retry-after"))
-    if reasons & QUOTA_REASONS:
-        return RateLimited(
-            f"YouTube quota exceeded{said}: waiting for the daily reset", retry_after=seconds_until_quota_reset()
-        )
-    if reasons & RATE_REASONS:
-        return RateLimited(f"HTTP {status} from {where}{said}", retry_after=retry_after)
-    if reasons & AUTH_REASONS:
-        # An invalid key is a 400 (keyInvalid): still the credentials' fault.
-        return AuthError(f"HTTP {status} from {where}{said}: API key refused or expired")
-    return status_error(status, where, retry_after=retry_after, detail=said)
-
-
-@contextmanager
-def youtube_errors():
-    """The client's exceptions as the connectors' typed errors, without the URL's query (it holds the key)."""
-    import httplib2
-    from googleapiclient.errors import Error, HttpError
-
-    try:
-        yield
-    except HttpError as exc:
-        raise _http_error(exc) from None
-    except json.JSONDecodeError:
-        raise BadPayload("YouTube answer is not JSON") from None
-    except (httplib2.HttpLib2Error, OSError) as exc:
-        raise TransientError(f"Cannot reach YouTube: {type(exc).__name__}") from None
-    except Error as exc:
-        raise BadPayload(f"YouTube client: {type(exc).__name__}") from None
-
-
-def youtube_client(source, config: dict, api_key: str):
-    """The official client for this source: shipped discovery document, the configured endpoint, its rate limit."""
-    import httplib2
-    from googleapiclient.discovery import build
-
-    per_minute = getattr(source, "max_requests_per_minute", 60) or 60
-
-    class SourceHttp(httplib2.Http):
-        # Every request waits for the source's rate limit first.
-        def request(self, *args, **kwargs):
-            rate_limiter.wait(source.pk or 0, per_minute)
-            return super().request(*args, **kwargs)
-
-    return build(
-        "youtube",
-        "v3",
-        developerKey=api_key,
-        http=SourceHttp(timeout=getattr(settings, "SOURCE_HTTP_TIMEOUT_SECONDS", 15)),
-        static_discovery=True,
-        cache_discovery=False,
-        client_options={"api_endpoint": config["api_url"].rstrip("/") + "/"},
-    )
-
-
-# --- mapping ---------------------------------------------------------------------------------------
-
-
-def _time(value) -> float | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.timestamp() if parsed.tzinfo else None
-
-
-def _text(value) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def page_items(body) -> tuple[list, str | None]:
-    """The ``items`` of a documented list answer and its ``nextPageToken``; raises ``BadPayload`` otherwise."""
-    if isinstance(body, str | bytes):
-        # The client hands a body it cannot parse back as it came.
-        raise BadPayload("YouTube answer is not JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise BadPayload("YouTube answer without an “items” list")
-    token = body.get("nextPageToken")
-    return body["items"], token if isinstance(token, str) and token else None
-
-
-def top_comment(thread) -> dict:
-    """A thread's top-level comment (``{}`` when the thread is malformed)."""
-    snippet = thread.get("snippet") if isinstance(thread, dict) else None
-    comment = snippet.get("topLevelComment") if isinstance(snippet, dict) else None
-    return comment if isinstance(comment, dict) else {}
-
-
-def comment_place(comment: dict) -> tuple[str, float] | None:
-    snippet = comment.get("snippet") if isinstance(comment.get("snippet"), dict) else {}
-    published = _time(snippet.get("publishedAt"))
-    if not isinstance(comment.get("id"), str) or not comment["id"] or published is None:
-        return None
-    return comment["id"], published
-
-
-def comment_item(comment: dict, *, video: str = "") -> dict:
-    """A comment (or reply) as a mention item; a malformed one keeps what it has, so the ingest rejects it visibly.
-
-    ``video`` is the thread's video, for a reply whose snippet does not name it.
-    """
-    snippet = comment.get("snippet") if isinstance(comment.get("snippet"), dict) else {}
-    place = comment_place(comment)
-    comment_id = _text(comment.get("id"))[:200]
-    video = _text(snippet.get("videoId")) or video
-    updated = _time(snippet.get("updatedAt"))
-    return {
-        "platform": YouTubeConnector.platform,
-        "external_id": comment_id,
-        "url": f"{WATCH_URL}?v={video}&lc={comment_id}" if video and comment_id else "",
-        "author": _text(snippet.get("authorDisplayName"))[:200],
-        "audience": 0,
-        "text": (_text(snippet.get("textOriginal")) or html.unescape(_text(snippet.get("textDisplay"))))[:20000],
-        "posted_at": walk.to_iso(place[1]) if place else None,
-        "edited_at": walk.to_iso(updated) if place and updated and updated > place[1] else None,
-    }
-
-
-def video_place(result) -> tuple[str, float] | None:
-    if not isinstance(result, dict) or not isinstance(result.get("id"), dict):
-        return None
-    video = result["id"].get("videoId")
-    snippet = result.get("snippet") if isinstance(result.get("snippet"), dict) else {}
-    published = _time(snippet.get("publishedAt"))
-    if not isinstance(video, str) or not video or published is None:
-        return None
-    return video, published
-
-
-def video_text(snippet: dict) -> str:
-    """A video's mention text: title — description (the API escapes them as HTML)."""
-    return " — ".join(
-        part for part in (html.unescape(_text(snippet.get(key))).strip() for key in ("title", "description")) if part
-    )[:20000]
-
-
-def text_digest(text: str) -> str:
-    """A short fingerprint of a mention's text, kept in the cursor to notice an edit without storing the text."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def video_item(result) -> dict:
-    """A search result (a video) as a mention item."""
-    snippet = result.get("snippet") if isinstance(result, dict) and isinstance(result.get("snippet"), dict) else {}
-    place = video_place(result)
-    video = place[0] if place else ""
-    return {
-        "platform": YouTubeConnector.platform,
-        "external_id": video,
-        "url": f"{WATCH_URL}?v={video}" if video else "",
-        "author": html.unescape(_text(snippet.get("channelTitle")))[:200],
-        "audience": 0,
-        "text": video_text(snippet),
-        "posted_at": walk.to_iso(place[1]) if place else None,
-    }
-
-
-def thread_replies(thread) -> tuple[str, int, list]:
-    """A thread's id, its ``totalReplyCount`` and the replies that came inline (``("", 0, [])`` when malformed)."""
-    if not isinstance(thread, dict) or not isinstance(thread.get("id"), str) or not thread["id"]:
-        return "", 0, []
-    snippet = thread.get("snippet") if isinstance(thread.get("snippet"), dict) else {}
-    total = snippet.get("totalReplyCount")
-    replies = thread.get("replies") if isinstance(thread.get("replies"), dict) else {}
-    inline = replies.get("comments") if isinstance(replies.get("comments"), list) else []
-    return thread["id"], total if type(total) is int and total >= 0 else 0, inline
-
-
 # --- the connector ---------------------------------------------------------------------------------
 
 
 @register
 class YouTubeConnector(Connector):
     kind = SourceKind.YOUTUBE
-    platform = "youtube"
+    platform = PLATFORM
     credential_fields = ("api_key",)
     default_config: ClassVar[dict] = {
         "api_url": "https://youtube.googleapis.com",
@@ -588,7 +402,7 @@ def revisit_video(resource: dict, recent: dict, out: list, *, now: float) -> Non
     edited_at = max(now, float(known[0] or 0) + 1)
     out.append(
         {
-            "platform": YouTubeConnector.platform,
+            "platform": PLATFORM,
             "external_id": resource["id"],
             "url": f"{WATCH_URL}?v={resource['id']}",
             "author": html.unescape(_text(snippet.get("channelTitle")))[:200],
@@ -601,26 +415,6 @@ def revisit_video(resource: dict, recent: dict, out: list, *, now: float) -> Non
     recent[resource["id"]] = [known[0], edited_at, digest]
 
 
-TEXT = "plainText"
-
-
-def by_id(ids: list, request_for):
-    """Re-read ``ids`` 50 a request: ``(batch, its well-formed entries)``; stops where the endpoint is not offered."""
-    for start in range(0, len(ids), ID_BATCH):
-        batch = ids[start : start + ID_BATCH]
-        body = optional(request_for(",".join(batch)))
-        if body is None:
-            return
-        entries, _token = page_items(body)
-        yield batch, [entry for entry in entries if isinstance(entry, dict)]
-
-
-def missing(batch: list, entries: list) -> list:
-    """The ids of a re-read batch its answer no longer holds (deleted, hidden or made private)."""
-    present = {entry.get("id") for entry in entries}
-    return [name for name in batch if name not in present]
-
-
 def revisit_comment(item: dict, recent: dict, out: list) -> None:
     """A stored comment read again: when edited since last seen, its new version goes to ``out``."""
     if item["external_id"] not in recent:
@@ -629,16 +423,3 @@ def revisit_comment(item: dict, recent: dict, out: list) -> None:
     if stamp > (recent[item["external_id"]][1] or 0.0):
         out.append(item)
         recent[item["external_id"]][1] = stamp
-
-
-def optional(request):
-    """Execute a re-reading request; None when the endpoint is not offered (404: a stand-in for YouTube)."""
-    from googleapiclient.errors import HttpError
-
-    try:
-        return request.execute()
-    except HttpError as exc:
-        if int(getattr(exc.resp, "status", 0) or 0) != 404:
-            raise
-        logger.warning("YouTube re-reading answered 404 at %s: recent items not re-read", _where(exc.uri or ""))
-        return None

@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents.listening.models import Mention
 from incidents.listening.services import watch_term_add
 from incidents.listening.sources import polling
-from incidents.listening.sources.connectors import youtube
+from incidents.listening.sources.connectors import youtube, youtube_api
 from incidents.listening.sources.connectors.base import get_connector
 from incidents.listening.sources.models import Source, SourceKind
 from incidents.listening.sources.tests.fake_youtube import KEY, NOW, FakeYouTube, error, reply, stamp, thread, video
@@ -193,7 +193,7 @@ def test_quota_exceeded_waits_for_the_daily_reset(channel):
     source.refresh_from_db()
     assert source.last_error.startswith("RateLimited: YouTube quota exceeded (quotaExceeded)")
     waited = (source.backoff_until - before).total_seconds()
-    assert 59 <= waited <= 86400 and abs(waited - youtube.seconds_until_quota_reset()) < 120
+    assert 59 <= waited <= 86400 and abs(waited - youtube_api.seconds_until_quota_reset()) < 120
     assert source.cursor == {} and KEY not in source.last_error
 
 
@@ -201,7 +201,7 @@ def test_quota_reset_is_midnight_pacific():
     from zoneinfo import ZoneInfo
 
     at = datetime(2026, 7, 1, 23, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-    assert youtube.seconds_until_quota_reset(at) == 3600
+    assert youtube_api.seconds_until_quota_reset(at) == 3600
 
 
 def test_429_retry_after_5xx_and_malformed(channel, fake_server):
@@ -269,7 +269,7 @@ def test_config_is_validated():
 
 def test_every_request_waits_for_the_sources_rate_limit(channel, fake_server, monkeypatch):
     source, yt = channel
-    assert_requests_wait_for_the_rate_limit(monkeypatch, youtube, source, fake_server, requests=1)
+    assert_requests_wait_for_the_rate_limit(monkeypatch, youtube_api, source, fake_server, requests=1)
 
 
 def test_the_key_is_in_no_log_line_even_at_debug_level(channel, caplog):

@@ -18,8 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DurationField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -278,8 +290,10 @@ def with_attention(queryset, *, targets: dict[int, ResponseTarget], now: datetim
     What ``ResponseBoard.overdue`` and ``.due_soon`` say in Python, written as SQL so that the
     dashboard counts and sorts every active incident without loading them. Each severity's target is
     a constant here (``targets``, four rows), so every clock is a comparison of a column with a
-    point in time — ``started <= now - target`` — that PostgreSQL and SQLite evaluate alike. The
-    queryset must carry ``with_last_publication``'s annotation (the update cadence restarts there).
+    point in time — ``started <= now - target``, the point picked by severity (``CASE``) — that
+    PostgreSQL and SQLite evaluate alike; a severity without a target compares with NULL, never
+    true. The queryset must carry ``with_last_publication``'s annotation (the update cadence
+    restarts there).
     """
     queryset = queryset.annotate(
         **{
@@ -289,15 +303,11 @@ def with_attention(queryset, *, targets: dict[int, ResponseTarget], now: datetim
             )
         }
     )
-    overdue, due_soon = Q(pk__in=[]), Q(pk__in=[])
-    for severity, target in targets.items():
-        overdue |= Q(severity=severity) & _clocks_past(target, now=now, fraction=1)
-        due_soon |= Q(severity=severity) & _clocks_past(target, now=now, fraction=due_soon_fraction())
     return queryset.annotate(
         **{
             ATTENTION: Case(
-                When(overdue, then=Value(OVERDUE)),
-                When(due_soon, then=Value(DUE_SOON)),
+                When(_clocks_past(targets, now=now, fraction=1), then=Value(OVERDUE)),
+                When(_clocks_past(targets, now=now, fraction=due_soon_fraction()), then=Value(DUE_SOON)),
                 default=Value(ON_TRACK),
                 output_field=IntegerField(),
             )
@@ -305,23 +315,37 @@ def with_attention(queryset, *, targets: dict[int, ResponseTarget], now: datetim
     )
 
 
-def _clocks_past(target: ResponseTarget, *, now: datetime, fraction: float) -> Q:
-    """Incidents (of ``target``'s severity) with a running clock past ``fraction`` of its target."""
+def _by_severity(values: dict[int, object], output_field) -> Case:
+    """``values[incident.severity]`` in SQL (NULL for a severity not in ``values``)."""
+    whens = [
+        When(severity=severity, then=Value(value, output_field=output_field)) for severity, value in values.items()
+    ]
+    return Case(*whens, default=None, output_field=output_field) if whens else Value(None, output_field=output_field)
+
+
+def _clocks_past(targets: dict[int, ResponseTarget], *, now: datetime, fraction: float) -> Q:
+    """Incidents with a running clock past ``fraction`` of its severity's target."""
 
     def since(minutes: int) -> datetime:
         return now - timedelta(minutes=minutes) * fraction
 
-    past = Q(acknowledged_at__isnull=True, detected_at__lte=since(target.acknowledge_minutes)) | Q(
-        first_public_response_at__isnull=True, detected_at__lte=since(target.first_response_minutes)
+    def cutoff(minutes_of) -> Case:
+        return _by_severity({s: since(minutes_of(t)) for s, t in targets.items() if minutes_of(t)}, DateTimeField())
+
+    past = Q(acknowledged_at__isnull=True, detected_at__lte=cutoff(lambda t: t.acknowledge_minutes)) | Q(
+        first_public_response_at__isnull=True, detected_at__lte=cutoff(lambda t: t.first_response_minutes)
     )
-    if target.update_interval_minutes:
-        interval = timedelta(minutes=target.update_interval_minutes)
-        update = Q(
-            first_public_response_at__isnull=False, **{f"{LAST_CONTACT}__lte": since(target.update_interval_minutes)}
-        )
-        if target.update_window_minutes:
-            # No update is expected once it would fall due after the cadence's window.
-            window = timedelta(minutes=target.update_window_minutes)
-            update &= Q(**{f"{LAST_CONTACT}__lte": F("detected_at") + (window - interval)})
-        past |= update
+    cadenced = {s: t for s, t in targets.items() if t.update_interval_minutes}
+    if cadenced:
+        # The update falls due ``interval`` after the last contact — unless that is past the cadence's
+        # window (if it has one), when no update is expected: one bound, the earlier of the two.
+        due = cutoff(lambda t: t.update_interval_minutes)
+        room = {
+            s: timedelta(minutes=t.update_window_minutes - t.update_interval_minutes)
+            for s, t in cadenced.items()
+            if t.update_window_minutes
+        }
+        if room:
+            due = Least(due, Coalesce(F("detected_at") + _by_severity(room, DurationField()), due))
+        past |= Q(first_public_response_at__isnull=False, **{f"{LAST_CONTACT}__lte": due})
     return past

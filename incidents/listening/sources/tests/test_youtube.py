@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents.listening.models import Mention
 from incidents.listening.services import watch_term_add
 from incidents.listening.sources import polling
-from incidents.listening.sources.connectors import youtube, youtube_api
+from incidents.listening.sources.connectors import youtube_api
 from incidents.listening.sources.connectors.base import get_connector
 from incidents.listening.sources.models import Source, SourceKind
 from incidents.listening.sources.tests.fake_youtube import KEY, NOW, FakeYouTube, error, reply, stamp, thread, video

@@ -61,6 +61,20 @@ def test_redelivery_updates_source_fields_but_keeps_triage(ingest_client, commun
     assert not MentionTerm.objects.filter(mention=mention).exists()
 
 
+def test_a_batch_records_its_source_origin_and_arrival_on_every_row(db):
+    from incidents.listening.sources.models import Source
+
+    origin = Source.objects.create(name="Feed", kind="rss", config={"url": "https://news.example/feed"})
+    result, _results = mention_services.mentions_ingest_items(
+        items=[item(n) for n in range(3)], source="feed", origin_id=origin.pk
+    )
+    rows = list(Mention.objects.values_list("source", "origin_id", "received_at", "updated_at"))
+    assert len(rows) == 3
+    assert {(source, origin_id) for source, origin_id, *_times in rows} == {("feed", origin.pk)}
+    assert all(received_at and updated_at for _source, _origin, received_at, updated_at in rows)
+    assert result.count(mention_services.CREATED) == 3
+
+
 def test_same_external_id_on_another_platform_is_another_mention(ingest_client):
     ingest_client.post("/api/v1/mentions/bulk/", [item(1), item(1, platform="facebook")], format="json")
     assert Mention.objects.count() == 2

@@ -237,9 +237,6 @@ _PG_COLUMNS = (
     ("sentiment_source", "varchar"),
     ("status", "varchar"),
     ("reply_url", "varchar"),
-)
-# Columns with one value for the whole batch: sent once, as parameters, not in every row of the document.
-_PG_BATCH_COLUMNS = (
     ("source", "varchar"),
     ("received_at", "timestamptz"),
     ("updated_at", "timestamptz"),
@@ -262,9 +259,7 @@ def _upsert_postgresql(mentions: list) -> list[str]:
     is ``parsing.is_newer``: a row it skips is not returned, and is ``unchanged``.
     """
     table = Mention._meta.db_table
-    columns = ", ".join(name for name, _ in _PG_COLUMNS + _PG_BATCH_COLUMNS)
-    row_columns = ", ".join(name for name, _ in _PG_COLUMNS)
-    batch_values = ", ".join(f"%s::{kind}" for _, kind in _PG_BATCH_COLUMNS)
+    columns = ", ".join(name for name, _ in _PG_COLUMNS)
     record = ", ".join(f"{name} {kind}" for name, kind in _PG_COLUMNS)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in SOURCE_FIELDS)
     compared = ", ".join(f"m.{name}" for name in COMPARED_FIELDS)
@@ -273,17 +268,15 @@ def _upsert_postgresql(mentions: list) -> list[str]:
     # Identifiers come from the model and _PG_COLUMNS, never from input; values are one parameter.
     sql = (
         f"INSERT INTO {table} AS m ({columns}) "  # noqa: S608
-        f"SELECT {row_columns}, {batch_values} FROM json_to_recordset(%s::json) AS t({record}) "
+        f"SELECT {columns} FROM json_to_recordset(%s::json) AS t({record}) "
         f"ON CONFLICT (platform, external_id) DO UPDATE SET {updates} "
         f"WHERE {mine} > {theirs} OR ({mine} = {theirs} AND ({compared}) IS DISTINCT FROM ({excluded})) "
         "RETURNING id, platform, external_id, (xmax = 0)"
     )
     names = [name for name, _ in _PG_COLUMNS]
     document = json.dumps([{name: getattr(m, name) for name in names} for m in mentions], default=_json_default)
-    # ``mentions_ingest`` gave every mention of the batch the same source, origin and times.
-    batch = [getattr(mentions[0], name) for name, _ in _PG_BATCH_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*batch, document])
+        cursor.execute(sql, [document])
         rows = cursor.fetchall()
     by_key = {(p, e): (pk, inserted) for pk, p, e, inserted in rows}
     missing = [(m.platform, m.external_id) for m in mentions if (m.platform, m.external_id) not in by_key]

@@ -142,7 +142,7 @@ def client_for(client):
     return login
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(items):
     """Live-server tests flush the database afterwards; restore what migrations wrote.
 
     Every test that uses ``live_server`` (the browser tests) gets a transactional
@@ -161,29 +161,6 @@ def pytest_collection_modifyitems(config, items):
         transactional = "transactional_db" in fixtures or (marker is not None and marker.kwargs.get("transaction"))
         if "live_server" in fixtures or transactional:
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
-    _xdist_groups(config, items)
-
-
-def _xdist_groups(config, items) -> None:
-    """``--dist=loadgroup`` (``make test``): tests marked ``xdist_group(name=…)`` run on one worker.
-
-    pytest-xdist 3.8 (the newest) names a test's group by suffixing its node id (``…@name``) through
-    ``item._nodeid``, which pytest 9 no longer reads (node ids are ``item._id``, a ``NodeId``): every
-    group was spread over the workers, and the collectstatic fixture built on both (~40 s each pass).
-    The same suffix, set where pytest 9 keeps the id; a test that already has one is left alone.
-    ``test_deploy_check`` fails if the collectstatic group is not suffixed under ``--dist=loadgroup``.
-    """
-    from _pytest.nodeid import coerce_node_id
-
-    if not getattr(config.option, "loadgroup", False):
-        return
-    for item in items:
-        names = {
-            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-            for mark in item.iter_markers("xdist_group")
-        }
-        if names and "@" not in item.nodeid:
-            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")
 
 
 def pytest_runtest_setup(item):

@@ -56,8 +56,9 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
     Each severity shows its first ``cards_per_severity`` cards — overdue ones first, then those
     due soon, then the newest — with the column's total and the overdue total over *all* active
     incidents: a desk with a thousand active incidents renders what a desk with fifty does, and its
-    counts stay exact. One narrow query ranks every active incident (``clocks.with_attention``:
-    id, severity, urgency, detection time); a second loads the cards shown.
+    counts stay exact. One narrow query reads every active incident's id, severity, urgency
+    (``clocks.with_attention``, computed in SQL) and detection time, sorted here; a second loads
+    the cards shown.
     """
 
     permission_required = VIEW_PERMISSION

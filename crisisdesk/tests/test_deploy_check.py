@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
@@ -87,20 +86,14 @@ def test_postgres_gets_the_pool_and_health_checks():
     assert db["age"] == 0 and db["health"] is True
 
 
-# One collectstatic (tens of seconds: every file compressed twice) for both tests: same xdist worker.
-COLLECTSTATIC = pytest.mark.xdist_group(name="collectstatic")
-
-
-@pytest.fixture(scope="module")
-def collected_static(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("staticfiles")
-    result = manage("collectstatic", "--no-input", env=production_env(DJANGO_STATIC_ROOT=str(root)))
+# One test for the collected files and for pages served from them, so that collectstatic (tens of
+# seconds: every file compressed twice) runs once per pass. Two tests in an ``xdist_group`` did not
+# share it: pytest-xdist 3.8 marks a group on ``item._nodeid``, which pytest 9 no longer reads, so
+# ``--dist=loadgroup`` spread them over both workers and each built its own copy (~40 s each).
+def test_collectstatic_builds_the_manifest_and_pages_render_with_it(tmp_path, client_for, team_lead, incident):
+    collected_static = tmp_path / "staticfiles"
+    result = manage("collectstatic", "--no-input", env=production_env(DJANGO_STATIC_ROOT=str(collected_static)))
     assert result.returncode == 0, result.stderr
-    return root
-
-
-@COLLECTSTATIC
-def test_collectstatic_builds_the_compressed_manifest(collected_static):
     manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
     hashed = manifest["css/crisisdesk.css"]
     assert hashed != "css/crisisdesk.css"
@@ -108,14 +101,10 @@ def test_collectstatic_builds_the_compressed_manifest(collected_static):
     assert (collected_static / f"{hashed}.gz").exists()
     assert "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in manifest
 
-
-@COLLECTSTATIC
-def test_pages_render_with_the_manifest_storage(collected_static, client_for, team_lead, incident):
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
-    manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
     with override_settings(STORAGES=storages, STATIC_ROOT=collected_static):
         client = client_for(team_lead)
         for url in (reverse("dashboard"), incident.get_absolute_url(), reverse("api:redoc"), reverse("api:docs")):

@@ -74,6 +74,18 @@ def incident_visibility(user, through: str = "") -> Q:
     return Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}lead": user}) | Exists(member)
 
 
+def linked_incident_visibility(user, through: str = "incident") -> Q:
+    """Rows of another table linked to no incident, or to one ``user`` may see (``incident_visibility``).
+
+    For a person who may read those rows and is not a superuser (the callers check both); without
+    ``incidents.view_incident`` only the unlinked rows are left.
+    """
+    unlinked = Q(**{f"{through}__isnull": True})
+    if not user.has_perm("incidents.view_incident"):
+        return unlinked
+    return unlinked | incident_visibility(user, through)
+
+
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncidentQuerySet":
         """The only way to list or look up incidents: hides confidential ones from non-members."""

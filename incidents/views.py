@@ -76,14 +76,11 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         for rows in columns.values():
             rows.sort(key=lambda row: (row[2], -row[3].timestamp(), -row[0]))
         shown = [row[0] for rows in columns.values() for row in rows[: self.cards_per_severity]]
-        cards = (
-            {
-                incident.pk: incident
-                for incident in with_last_publication(visible.filter(pk__in=shown)).select_related("lead")
-            }
-            if shown
-            else {}
-        )
+        # No rows shown, no query: Django answers ``pk__in=[]`` itself.
+        cards = {
+            incident.pk: incident
+            for incident in with_last_publication(visible.filter(pk__in=shown)).select_related("lead")
+        }
         groups = []
         for severity in Severity:
             rows = columns.get(severity.value, [])

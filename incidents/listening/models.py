@@ -88,7 +88,7 @@ POSTED_AT_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 class MentionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "MentionQuerySet":
         """Mentions this user may read: needs the view permission; a link to a hidden incident hides the mention."""
-        from incidents.models import incident_visibility
+        from incidents.models import linked_incident_visibility
 
         if not user or not user.is_authenticated or not user.is_active:
             return self.none()
@@ -96,9 +96,7 @@ class MentionQuerySet(models.QuerySet):
             return self
         if not user.has_perm("incidents.view_mention"):
             return self.none()
-        if not user.has_perm("incidents.view_incident"):
-            return self.filter(incident__isnull=True)
-        return self.filter(Q(incident__isnull=True) | incident_visibility(user, "incident"))
+        return self.filter(linked_incident_visibility(user))
 
 
 class Mention(models.Model):
@@ -349,7 +347,7 @@ class SpikeRule(models.Model):
 class AlertQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AlertQuerySet":
         """Alerts this user may read: the view permission; an alert on a hidden incident stays hidden."""
-        from incidents.models import incident_visibility
+        from incidents.models import linked_incident_visibility
 
         if not user or not user.is_authenticated or not user.is_active:
             return self.none()
@@ -357,11 +355,9 @@ class AlertQuerySet(models.QuerySet):
             return self
         if not user.has_perm("incidents.view_alert"):
             return self.none()
-        if not user.has_perm("incidents.view_incident"):
-            return self.filter(incident__isnull=True)
-        # The rule read on the joined incident (``incident_visibility``): neither "incident IN (every
-        # visible incident)" nor EXISTS over incidents, which PostgreSQL hashes whole inside an OR.
-        return self.filter(Q(incident__isnull=True) | incident_visibility(user, "incident"))
+        # The rule read on the joined incident: neither "incident IN (every visible incident)" nor
+        # EXISTS over incidents, which PostgreSQL hashes whole inside an OR.
+        return self.filter(linked_incident_visibility(user))
 
     def unhandled(self) -> "AlertQuerySet":
         """Alerts nobody has acted on yet: what the dashboard and the navigation badge show."""

@@ -9,8 +9,6 @@ import json
 from base64 import b32encode
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -42,6 +40,10 @@ def safe_next(request, default: str) -> str:
 
 def qr_svg(data: str) -> str:
     """The otpauth URL as an inline SVG (no image request, no third party)."""
+    # Imported here: qrcode loads Pillow (~4 MiB per worker), and only enrolment draws a code.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     # Generated from our own data (a path, no text nodes): safe to inline.
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308

@@ -316,7 +316,7 @@ if os.environ.get("DJANGO_CACHE", "").strip().lower() == "locmem":
 elif CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crisisdesk.cache.RedisCache",  # Django's, one client reused (crisisdesk/cache.py)
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "crisisdesk",
         }

@@ -100,6 +100,20 @@ class IncidentQuerySet(models.QuerySet):
     def active(self) -> "IncidentQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)
 
+    def with_team_flags(self, user) -> "IncidentQuerySet":
+        """Whether ``user`` is on each incident's team, and whether as its lead, read with the incident.
+
+        ``permissions.is_member`` and ``permissions.is_incident_lead`` answer from these (for this user
+        only: ``team_flags_for`` names whom they describe) instead of a query each or a prefetch of the
+        whole team. For a page that shows one incident's answers, not its team (the API detail).
+        """
+        team = Membership.objects.filter(incident=OuterRef("pk"), user=user.pk)
+        return self.annotate(
+            team_flags_for=models.Value(user.pk, output_field=models.BigIntegerField()),
+            viewer_on_team=Exists(team),
+            viewer_leads_team=Exists(team.filter(role__code=LEAD_ROLE_CODE)),
+        )
+
 
 class ReferenceCounter(models.Model):
     """Last incident number handed out per year; its row lock serialises reference allocation."""

@@ -7,11 +7,21 @@ same functions so the war room shows only the buttons a user may use.
 from incidents.models import LEAD_ROLE_CODE, Incident, Status
 
 
+def _team_flag(user, incident: Incident, name: str) -> bool | None:
+    """The flag ``IncidentQuerySet.with_team_flags`` read for this very user, or None."""
+    if getattr(incident, "team_flags_for", None) == user.pk:
+        return getattr(incident, name)
+    return None
+
+
 def is_member(user, incident: Incident) -> bool:
     if not user.is_authenticated:
         return False
     if incident.lead_id == user.pk:
         return True
+    flag = _team_flag(user, incident, "viewer_on_team")
+    if flag is not None:
+        return flag
     # Use the prefetched team when the caller has loaded it (war room) to save a query.
     cache = getattr(incident, "_prefetched_objects_cache", {})
     if "memberships" in cache:
@@ -24,6 +34,9 @@ def is_incident_lead(user, incident: Incident) -> bool:
         return False
     if incident.lead_id == user.pk:
         return True
+    flag = _team_flag(user, incident, "viewer_leads_team")
+    if flag is not None:
+        return flag
     cache = getattr(incident, "_prefetched_objects_cache", {})
     if "memberships" in cache:
         return any(m.user_id == user.pk and m.role.code == LEAD_ROLE_CODE for m in cache["memberships"])

@@ -142,10 +142,10 @@ def test_a_sign_in_lockout_holds_on_the_other_process(servers, password):
     "env,backend,location",
     [
         ({}, "django.core.cache.backends.db.DatabaseCache", "crisisdesk_cache"),
-        ({"REDIS_URL": "redis://cache:6379/0"}, "django.core.cache.backends.redis.RedisCache", "redis://cache:6379/0"),
+        ({"REDIS_URL": "redis://cache:6379/0"}, "crisisdesk.cache.RedisCache", "redis://cache:6379/0"),
         (
             {"REDIS_URL": "redis://broker:6379/0", "CACHE_REDIS_URL": "redis://cache:6379/1"},
-            "django.core.cache.backends.redis.RedisCache",
+            "crisisdesk.cache.RedisCache",
             "redis://cache:6379/1",
         ),
         ({"DJANGO_CACHE": "locmem"}, "django.core.cache.backends.locmem.LocMemCache", None),

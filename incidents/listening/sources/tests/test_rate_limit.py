@@ -3,8 +3,8 @@
 import pytest
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
-from django.core.cache.backends.redis import RedisCache
 
+from crisisdesk.cache import RedisCache
 from incidents.listening.sources.connectors.base import RateLimited, _RateLimiter
 
 

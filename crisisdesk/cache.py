@@ -1,0 +1,33 @@
+"""Django's Redis cache, with one Redis client per server reused by every call.
+
+Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` around the (kept) connection pool
+on every cache call: about 0.1 ms of Python each time (the client's response-callback tables), and
+every throttled API request makes two such calls. redis-py's client is safe to share between
+threads and across a fork (the pool notices the new process and opens its own connections), so one
+client per server is kept with the pool it wraps. Everything else is Django's: the same commands,
+serializer, key prefix and options.
+"""
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+
+
+class ReusedClient(RedisCacheClient):
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
+            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClient

@@ -15,11 +15,20 @@ last page, or a list shorter than one page), the exact total is known from it an
 import math
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import IntegerField, QuerySet, Subquery
 from django.utils.functional import cached_property
 
 # A desk that sees more incidents than this is told "more than 1,000" instead of an exact total.
 COUNT_CAP = 1000
+
+
+class RowCount(Subquery):
+    """``(SELECT COUNT(*) FROM (<queryset>) capped)``: how many rows a (sliced) queryset has, as an expression."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
+
+
 # The annotation that brings the capped count along with a page's rows.
 CAPPED_COUNT = "_capped_count"
 
@@ -99,16 +108,16 @@ class CappedPaginator(Paginator):
     def _rows_with_capped_count(self):
         """The rows, each carrying the capped count: the page and its total in one query.
 
-        The count is an uncorrelated scalar subquery, which PostgreSQL and SQLite evaluate once per query.
+        The count is an uncorrelated scalar subquery, which PostgreSQL and SQLite evaluate once per query:
+        ``(SELECT COUNT(*) FROM (<the capped ids>) capped)``. Counting ``pk IN (<the capped ids>)`` instead
+        let PostgreSQL hash the 1,001 ids and scan the whole table against them (the mention inbox at
+        100,000 mentions: 17.4 ms, against 0.5 ms for the derived table; the incident list 1.3 → 0.4 ms).
         """
         queryset = self.object_list
         if not isinstance(queryset, QuerySet) or queryset._fields is not None or "count" in self.__dict__:
             return queryset
         capped_ids = queryset.order_by().values("pk")[: self.cap + 1]
-        count = (
-            queryset.model._base_manager.filter(pk__in=capped_ids).order_by().values(n=Func(F("pk"), function="COUNT"))
-        )
-        return queryset.annotate(**{CAPPED_COUNT: Subquery(count, output_field=IntegerField())})
+        return queryset.annotate(**{CAPPED_COUNT: RowCount(capped_ids)})
 
     def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
         """Django's elided range; when capped, it ends with "…" after the next pages (the last one is unknown)."""

@@ -157,6 +157,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+    if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Server-side parameters, and psycopg prepares a statement the 5th time a connection runs it:
+        # the pages repeat the same statements with new values, and PostgreSQL then skips planning them
+        # (0.1-0.7 ms a statement, up to a dozen a page; docs/performance.md). Set it to 0 behind a pooler
+        # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two writers
     # queue on busy_timeout instead of failing with "database is locked".

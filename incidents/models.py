@@ -75,7 +75,7 @@ def incident_visibility(user, through: str = "") -> Q:
     ``(SELECT 1 … LIMIT 1) IS NOT NULL``: as an ``EXISTS``, PostgreSQL plans it as a hashed list of every
     incident the person is a member of, built before the first row even for a page of 20, because it
     plans for the whole table (the API's page of 20: 2.8 ms → 0.1 ms; the incident list page's query
-    6.9 → 2.7 ms; the dashboard's ranking 6.7 → 3.6 ms). A count over every visible incident is
+    6.9 → 1.8 ms; the dashboard's ranking 6.7 → 3.6 ms). A count over every visible incident is
     slower this way (43 ms against 35), and no hot page makes one. Through another table it stays an
     ``EXISTS``: there the scalar form turned the mention inbox's capped count into a hash join over
     every incident (18 → 28 ms).

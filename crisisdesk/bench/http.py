@@ -77,6 +77,7 @@ class StatementLog:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             self.own_pid = cursor.fetchone()[0]
+        self.marks = 0
 
     @staticmethod
     def _log_path() -> Path:
@@ -106,12 +107,31 @@ class StatementLog:
     def mark(self) -> int:
         return self.path.stat().st_size
 
-    def since(self, offset: int) -> list[str]:
-        time.sleep(0.05)
-        with self.path.open("rb") as log:
-            log.seek(offset)
-            text = log.read().decode(errors="replace")
-        return [m.group(2) for m in _STATEMENT.finditer(text) if int(m.group(1)) != self.own_pid]
+    def since(self, offset: int, *, timeout: float = 10.0) -> list[str]:
+        """The other backends' statements logged after ``offset``, up to a marker this session logs now.
+
+        PostgreSQL's logging collector writes the log after the fact: a fixed wait sometimes read a
+        request's statements into the next request's count. The marker is logged after every statement
+        of the request that has been answered, so whatever precedes it is that request's, and nothing more.
+        """
+        self.marks += 1
+        marker = f"crisisdesk-bench-mark-{self.marks}"
+        with connection.cursor() as cursor:
+            cursor.execute("SET log_statement = 'all'")
+            cursor.execute(f"SELECT '{marker}'")
+            cursor.execute("SET log_statement = 'none'")
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.path.open("rb") as log:
+                log.seek(offset)
+                text = log.read().decode(errors="replace")
+            end = text.find(marker)
+            if end >= 0:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL's log never showed the bench's marker ({self.path})")
+            time.sleep(0.01)
+        return [m.group(2) for m in _STATEMENT.finditer(text[:end]) if int(m.group(1)) != self.own_pid]
 
 
 class HTTPTransport:

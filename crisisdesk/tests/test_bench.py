@@ -148,3 +148,17 @@ def test_seed_reviews_puts_statements_in_the_legal_review_queue():
 
     assert submitted == Statement.objects.count() > 0
     assert len(waiting_for(users["Legal"][0])) > 0
+
+
+def test_statements_are_classified_as_queries_or_the_rest():
+    from crisisdesk.bench.http import classify
+
+    statements = [
+        "",
+        "BEGIN",
+        "SELECT set_config('TimeZone', $1, false)",
+        'SELECT "auth_user"."id"',
+        "UPDATE x",
+        "COMMIT",
+    ]
+    assert classify(statements) == {"sql": 2, "tx": 4}

@@ -15,15 +15,13 @@ from django.core.cache.backends.redis import RedisCacheClient
 class ReusedClient(RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
-        self._clients = {}
+        self._clients = {}  # connection pool → the client around it
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        pool = self._get_connection_pool(write)  # Django's choice of server, and its kept pools
+        client = self._clients.get(pool)
         if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
-            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+            client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
 

@@ -41,7 +41,7 @@ BENCH_ARGS ?=
 # Installs come from the lock files (every package, transitive ones included, pinned with the hashes of its
 # files): pip refuses anything else (--require-hashes). The stamps depend on the locks: a new lock reinstalls
 # on the next make. requirements.txt / requirements-dev.txt are the top-level pins; `make lock` makes the locks.
-$(VENV)/.installed: requirements.lock scripts/make-venv.sh
+$(VENV)/.installed: requirements.lock requirements-dev.lock scripts/make-venv.sh
 	bash scripts/make-venv.sh $(VENV) "$(PYTHON)"
 	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@

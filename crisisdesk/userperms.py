@@ -11,6 +11,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import Func, Q, Subquery, TextField, Value
 from django.db.models.functions import Concat
 
+from crisisdesk.compiled import CompiledLookup
+
 ANNOTATION = "_permission_names"
 
 
@@ -51,31 +53,32 @@ def remember_permissions(user, row) -> None:
         user._perm_cache = set(names.split()) if names else set()
 
 
-# Values no lookup ever takes (of the lookup's type): they mark where the real one goes in the cached
+# Values no lookup ever takes (of the lookup's type): they mark where the real one goes in the compiled
 # SQL's parameters.
 _SENTINELS = {"pk": -2_147_000_001}  # inside a 32-bit integer: an out-of-range lookup compiles to nothing
 _SENTINEL = "\x00crisisdesk-userperms"
-_SQL_CACHE: dict[tuple[str, str], tuple[str, tuple, int]] = {}
+_LOOKUPS: dict[str, CompiledLookup] = {}
 
 
-def _user_sql(lookup: str, using: str) -> tuple[str, tuple, int]:
-    """The SQL of "the user with ``lookup`` = ?, with their permission names", compiled once per process.
+def _user_lookup(lookup: str) -> CompiledLookup:
+    """ "The user with ``lookup`` = ?, with their permission names", compiled once per process (crisisdesk.compiled).
 
     Building and compiling the permission subquery costs the ORM a few milliseconds of Python on
     every request (``manage.py profile_pages``); the statement itself never changes, only the value.
     """
-    key = (lookup, using)
-    if key not in _SQL_CACHE:
+    if lookup not in _LOOKUPS:
         from django.contrib.auth import get_user_model
         from django.db.models import OuterRef
 
-        queryset = get_user_model()._default_manager.annotate(
-            **{ANNOTATION: permission_names(OuterRef(OuterRef("pk")))}
-        )
-        sentinel = _SENTINELS.get(lookup, _SENTINEL)
-        sql, params = queryset.filter(**{lookup: sentinel}).query.get_compiler(using).as_sql()
-        _SQL_CACHE[key] = (sql, tuple(params), list(params).index(sentinel))
-    return _SQL_CACHE[key]
+        def build(value):
+            return (
+                get_user_model()
+                ._default_manager.annotate(**{ANNOTATION: permission_names(OuterRef(OuterRef("pk")))})
+                .filter(**{lookup: value})
+            )
+
+        _LOOKUPS[lookup] = CompiledLookup(build, sentinels={"value": _SENTINELS.get(lookup, _SENTINEL)})
+    return _LOOKUPS[lookup]
 
 
 def user_with_permissions(lookup: str, value, *, using: str = "default"):
@@ -84,14 +87,7 @@ def user_with_permissions(lookup: str, value, *, using: str = "default"):
     One query, the same as ``annotate(permission_names(...)).filter(...)`` (a test holds them together),
     from SQL compiled once.
     """
-    from django.contrib.auth import get_user_model
-
-    sql, params, index = _user_sql(lookup, using)
-    params = list(params)
-    params[index] = value
-    rows = list(get_user_model()._default_manager.db_manager(using).raw(sql, params))
-    if not rows:
-        return None
-    user = rows[0]
-    remember_permissions(user, user)
+    user = _user_lookup(lookup).first(value=value, using=using)
+    if user is not None:
+        remember_permissions(user, user)
     return user

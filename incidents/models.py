@@ -101,30 +101,51 @@ def linked_incident_visibility(user, through: str = "incident") -> Q:
     return unlinked | incident_visibility(user, through)
 
 
+def visibility_scope(user) -> str | None:
+    """Which of ``visible_to``'s rules applies to ``user``: None (no incident), ``"all"``, or ``"rule"``.
+
+    ``"rule"`` is ``incident_visibility``: not confidential, led by the user, or the user a member.
+    The scope depends only on the user, not on the incident: a statement compiled for one scope
+    (``IncidentQuerySet.in_scope``) is the same for every user of that scope, only the user's id differs.
+    """
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return "all"
+    if not user.has_perm("incidents.view_incident"):
+        return None
+    return "rule"
+
+
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncidentQuerySet":
         """The only way to list or look up incidents: hides confidential ones from non-members."""
-        if not user or not user.is_authenticated or not user.is_active:
+        return self.in_scope(visibility_scope(user), user)
+
+    def in_scope(self, scope: str | None, user) -> "IncidentQuerySet":
+        """``visible_to`` for a scope ``visibility_scope`` gave; ``user`` is the person or their id."""
+        if scope is None:
             return self.none()
-        if user.is_superuser:
+        if scope == "all":
             return self
-        if not user.has_perm("incidents.view_incident"):
-            return self.none()
+        if scope != "rule":
+            raise ValueError(f"Unknown visibility scope {scope!r}.")
         return self.filter(incident_visibility(user))
 
     def active(self) -> "IncidentQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)
 
     def with_team_flags(self, user) -> "IncidentQuerySet":
-        """Whether ``user`` is on each incident's team, and whether as its lead, read with the incident.
+        """Whether ``user`` (the person or their id) is on each incident's team, and whether as its lead, read with the incident.
 
         ``permissions.is_member`` and ``permissions.is_incident_lead`` answer from these (for this user
         only: ``team_flags_for`` names whom they describe) instead of a query each or a prefetch of the
         whole team. For a page that shows one incident's answers, not its team (the API detail).
         """
-        team = Membership.objects.filter(incident=OuterRef("pk"), user=user.pk)
+        user_pk = getattr(user, "pk", user)  # the person, or their id
+        team = Membership.objects.filter(incident=OuterRef("pk"), user=user_pk)
         return self.annotate(
-            team_flags_for=models.Value(user.pk, output_field=models.BigIntegerField()),
+            team_flags_for=models.Value(user_pk, output_field=models.BigIntegerField()),
             viewer_on_team=Exists(team),
             viewer_leads_team=Exists(team.filter(role__code=LEAD_ROLE_CODE)),
         )

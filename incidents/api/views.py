@@ -7,6 +7,7 @@ everything hanging off it) is a 404. Service errors become 400/403/409 in
 ``crisisdesk.api.exceptions``.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -16,11 +17,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from crisisdesk.api.filtering import view_filters_nothing
 from crisisdesk.api.viewsets import OpenModelViewSet, VisibleModelViewSet
+from crisisdesk.compiled import CompiledLookup
 from incidents import hooks, services
 from incidents.api import serializers as s
 from incidents.filtersets import FactFilterSet, IncidentFilterSet, MembershipFilterSet, TimelineEntryFilterSet
-from incidents.models import Fact, Incident, IncidentRole, Membership, TimelineEntry
+from incidents.models import Fact, Incident, IncidentRole, Membership, TimelineEntry, visibility_scope
 
 ERRORS = {
     400: OpenApiResponse(description=_("Invalid input; the body maps each field to its messages.")),
@@ -28,6 +31,17 @@ ERRORS = {
     404: OpenApiResponse(description=_("No such incident, or you may not see it.")),
 }
 TRANSITION_ERRORS = {**ERRORS, 409: OpenApiResponse(description=_("Not allowed from the current state."))}
+
+
+def detail_lookup(scope: str) -> CompiledLookup:
+    """What ``IncidentViewSet.get_queryset`` then ``get_object`` build for a retrieve, for one visibility scope."""
+
+    def build(user, reference):
+        queryset = IncidentViewSet.queryset.all().in_scope(scope, user)
+        # .order_by(): get_object_or_404's get() drops the default ordering too (one row: nothing to sort).
+        return queryset.with_team_flags(user).filter(reference=reference).order_by()
+
+    return CompiledLookup(build, sentinels={"user": -2_147_000_011, "reference": "\x00crisisdesk-reference"})
 
 
 @extend_schema_view(
@@ -83,6 +97,21 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
         query.is_valid(raise_exception=True)
         suggestions = hooks.key_message_library().ranked(request.user, incident=incident, **query.validated_data)
         return Response(s.KeyMessageSuggestionSerializer(suggestions, many=True).data)
+
+    def get_object(self):
+        # The detail's query (visibility, team flags, the reference) compiled once per process and
+        # visibility scope (crisisdesk.compiled): building and compiling it was about half of the
+        # request's CPU. The same statement as the path below, and the same object permissions.
+        scope = visibility_scope(self.request.user)
+        if self.action != "retrieve" or scope not in DETAIL_LOOKUPS or not view_filters_nothing(self):
+            return super().get_object()
+        incident = DETAIL_LOOKUPS[scope].first(
+            user=self.request.user.pk, reference=self.kwargs[self.lookup_field], using=self.queryset.db
+        )
+        if incident is None:  # get_object_or_404's own words: an unseen incident answers as a missing one
+            raise Http404(f"No {Incident._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, incident)
+        return incident
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -174,6 +203,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
     def facts(self, request, reference=None):
         fact = services.fact_add(actor=request.user, incident=self.get_object(), **self.validated_input())
         return self.read_response(fact, serializer_class=s.FactSerializer, status_code=status.HTTP_201_CREATED)
+
+
+DETAIL_LOOKUPS = {scope: detail_lookup(scope) for scope in ("all", "rule")}
 
 
 @extend_schema_view(

@@ -1,0 +1,89 @@
+"""A lookup query whose SQL is compiled once per process: every request runs the same statement.
+
+Building and compiling an ORM query costs Python on every call (for "the user with their permission
+names", a few milliseconds: ``manage.py profile_pages``), more than running it. Where a hot path
+runs one query whose statement never changes, only its values, ``CompiledLookup`` builds the
+queryset once per database alias with a sentinel in each value's place, keeps the compiled SQL and
+the compiler's column layout, and per call puts the values in their sentinels' parameters, executes
+the SQL and turns the row into model instances exactly as the queryset would (``select_related``
+objects and annotations included).
+
+Only for querysets that read one model's rows (no ``values()``, no ``prefetch_related``); the
+result is the first row, as ``.first()`` on a queryset ordered the same way would give.
+"""
+
+from collections.abc import Callable
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+
+class CompiledLookup:
+    """``build(**values)`` → queryset; ``first(**values)`` runs its SQL compiled once, with the values filled in.
+
+    ``sentinels`` maps each value's name to a value of its type that no real call passes: it marks
+    where that value goes in the compiled parameters (once or several times: a user's id may appear
+    in several conditions). Each must appear at least once, and no two may be equal (checked).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *, sentinels: dict):
+        if len({(type(v), v) for v in sentinels.values()}) != len(sentinels):
+            raise ValueError("Every value needs a sentinel of its own.")
+        self.build = build
+        self.sentinels = sentinels
+        self._compiled: dict[str, tuple] = {}
+
+    def compiled(self, using: str) -> tuple:
+        entry = self._compiled.get(using)
+        if entry is None:
+            queryset = self.build(**self.sentinels).using(using)
+            if queryset._prefetch_related_lookups or queryset._iterable_class.__name__ != "ModelIterable":
+                raise ValueError("CompiledLookup reads model rows only: no values(), no prefetch_related().")
+            compiler = queryset.query.get_compiler(using)
+            sql, params = compiler.as_sql()
+            params = tuple(params)
+            positions = []
+            for name, sentinel in self.sentinels.items():
+                found = [i for i, param in enumerate(params) if type(param) is type(sentinel) and param == sentinel]
+                if not found:
+                    raise ValueError(f"The sentinel of {name!r} is not among the compiled parameters.")
+                positions.extend((i, name) for i in found)
+            klass_info = compiler.klass_info
+            fields = klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            entry = (
+                compiler,
+                sql,
+                params,
+                tuple(positions),
+                klass_info["model"],
+                (start, end),
+                [column[0].target.attname for column in compiler.select[start:end]],
+                get_related_populators(klass_info, compiler.select, using),
+                tuple(compiler.annotation_col_map.items()),
+            )
+            self._compiled[using] = entry
+        return entry
+
+    def first(self, *, using: str = "default", **values):
+        """The first row's instance for these values, or None."""
+        compiler, sql, params, positions, model, (start, end), attnames, related, annotations = self.compiled(using)
+        if values.keys() != self.sentinels.keys():
+            raise TypeError(f"Expected the values {sorted(self.sentinels)}, got {sorted(values)}.")
+        params = list(params)
+        for position, name in positions:
+            params[position] = values[name]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        # The compiler's converters (dates on SQLite, JSON, decimals), as the queryset applies them.
+        row = next(iter(compiler.results_iter(results=[[row]])))
+        instance = model.from_db(using, attnames, row[start:end])
+        for populator in related:
+            populator.populate(row, instance)
+        for name, position in annotations:
+            setattr(instance, name, row[position])
+        return instance

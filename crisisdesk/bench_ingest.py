@@ -295,7 +295,11 @@ def bench_ingest(
                 ready=lambda _log: _port_open(port),
             )
             poster = HTTPPoster(port, path, raw_key)
-            poster.post(batches[0])  # warm-up: imports, pools, first query plans (stored again below)
+            # Warm-up: imports, pools, the language models, first query plans, in *every* web process.
+            # One request warmed one of them: the other then paid its start-up (~1 s, its first
+            # request's URL and view imports) inside the timed run. From several threads at once, a
+            # busy sync worker leaves the next request to another. The batch is stored again below.
+            _post_all(poster, [batches[0]] * max(2 * web, clients), max(web, clients, 2))
             how = f"over HTTP to gunicorn ({web} processes), {clients} client threads, " + (
                 "a Celery worker evaluating spikes meanwhile" if redis_url else "tasks eager (no Redis)"
             )

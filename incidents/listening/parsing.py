@@ -239,7 +239,7 @@ def parse_mention(item) -> IncomingMention:
 def _parse_mention(item, *, detect: bool) -> tuple[IncomingMention, bool]:
     """The mention, and whether its language is still to be detected (only when ``detect`` is False).
 
-    A batch defers detection so that it can detect every missing language in one parallel call.
+    A batch defers detection so that it can detect every missing language in one call.
     """
     if not isinstance(item, dict):
         raise ItemError("non_field_errors", _("Expected an object."))
@@ -286,7 +286,7 @@ def _parse_mention(item, *, detect: bool) -> tuple[IncomingMention, bool]:
 
 
 def _detect_and_score(mentions: list[IncomingMention]) -> None:
-    """Detect the languages of these mentions in one call (the detector works in parallel), then score them."""
+    """Detect the languages of these mentions in one call, then score them."""
     languages = sentiment.detect_languages([m.text for m in mentions])
     scores = sentiment.score_many(sentiment.get_analyser(), [m.text for m in mentions], languages)
     for mention, language, score in zip(mentions, languages, scores, strict=True):

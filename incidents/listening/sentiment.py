@@ -304,13 +304,18 @@ def _detector():
 
 
 def detect_languages(texts: list[str]) -> list[str]:
-    """``detect_language`` of each text, in one call: lingua detects a batch on several threads."""
-    codes = [""] * len(texts)
-    wanted = [i for i, text in enumerate(texts) if text and WORD_RE.search(text)]
-    if wanted:
-        found = _detector().detect_languages_in_parallel_of([texts[i] for i in wanted])
-        for i, language in zip(wanted, found, strict=True):
-            codes[i] = language.iso_code_639_1.name.lower() if language is not None else ""
+    """``detect_language`` of each text, the detector built once for the batch.
+
+    One text after another on this thread, not lingua's ``detect_languages_in_parallel_of``: its
+    thread pool answers a 200-mention batch sooner (6–7 ms against 9) but spends 12–13 ms of CPU on
+    it against 9 (measured here). Bulk ingest is several clients at once on busy cores, where the
+    CPU is what limits the mentions per second.
+    """
+    detector = _detector()
+    codes = []
+    for text in texts:
+        language = detector.detect_language_of(text) if text and WORD_RE.search(text) else None
+        codes.append(language.iso_code_639_1.name.lower() if language is not None else "")
     return codes
 
 

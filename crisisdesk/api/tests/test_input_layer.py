@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 
 from crisisdesk.api.exceptions import exception_handler
-from crisisdesk.api.parsers import MAX_JSON_DEPTH, StrictJSONParser
+from crisisdesk.api.parsers import MAX_JSON_DEPTH, ItemwiseJSONParser, StrictJSONParser
 from crisisdesk.api.serializers import StrictInputMixin
 from crisisdesk.request_guard import too_big_or_bad_request
 from incidents.listening.api.views import MAX_BULK_BODY
@@ -76,6 +76,20 @@ def test_parser_accepts_the_maximum_depth_and_refuses_one_more():
     assert parse("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)
     with pytest.raises(ParseError, match="nested too deeply"):
         parse("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+
+
+def test_the_itemwise_parser_checks_depth_below_every_item_and_leaves_strings_to_the_validator():
+    def itemwise(text):
+        return ItemwiseJSONParser().parse(BytesIO(text.encode()), parser_context={})
+
+    # Depth is counted through dicts and lists alike, past scalars the parser does not visit.
+    deep = '{"mentions": [1, "x", {"a": 1, "b": ' + "[" * (MAX_JSON_DEPTH - 3) + "]" * (MAX_JSON_DEPTH - 3) + "}]}"
+    deeper = '{"mentions": [1, "x", {"a": 1, "b": ' + "[" * (MAX_JSON_DEPTH - 2) + "]" * (MAX_JSON_DEPTH - 2) + "}]}"
+    assert itemwise(deep)["mentions"][2]["a"] == 1
+    with pytest.raises(ParseError) as refused:
+        itemwise(deeper)
+    assert refused.value.detail["path"] == "mentions[2].b" + "[0]" * (MAX_JSON_DEPTH - 3)
+    assert itemwise('{"mentions": [{"text": "a\\u0000", "n": 1e400}]}')["mentions"][0]["n"] == float("inf")
 
 
 @pytest.mark.parametrize("text", ["NaN", '{"a": Infinity}', "-Infinity", "1" * 41, '{"a": "\\udc00x"}'])

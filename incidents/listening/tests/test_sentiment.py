@@ -138,7 +138,7 @@ def test_detection_only_when_language_missing(monkeypatch):
 
 
 def test_a_batch_detects_languages_in_one_call_exactly_as_one_by_one():
-    """parse_batch detects every missing language in one parallel call: same languages and scores as alone."""
+    """parse_batch detects every missing language in one call: same languages and scores as alone."""
     from incidents.listening import parsing
 
     texts = [

@@ -8,8 +8,9 @@ the compiler's column layout, and per call puts the values in their sentinels' p
 the SQL and turns the row into model instances exactly as the queryset would (``select_related``
 objects and annotations included).
 
-Only for querysets that read one model's rows (no ``values()``, no ``prefetch_related``); the
-result is the first row, as ``.first()`` on a queryset ordered the same way would give.
+Only for querysets that read one model's rows (no ``values()``, no ``prefetch_related``):
+``first()`` gives the first row (as ``.first()`` on a queryset ordered the same way would), ``rows()``
+every row.
 """
 
 from collections.abc import Callable
@@ -45,10 +46,18 @@ class CompiledLookup:
             params = tuple(params)
             positions = []
             for name, sentinel in self.sentinels.items():
-                found = [i for i, param in enumerate(params) if type(param) is type(sentinel) and param == sentinel]
+                if str(sentinel) in sql:  # written into the statement: no parameter to fill in
+                    raise ValueError(f"The sentinel of {name!r} is in the SQL itself, not a parameter.")
+                # A backend may wrap a parameter in a subclass of its type (PostgreSQL with server-side
+                # binding: psycopg's Int8 for a Value in the SELECT); the value put there gets the same.
+                found = [
+                    (i, name, type(param) if type(param) is not type(sentinel) else None)
+                    for i, param in enumerate(params)
+                    if isinstance(param, type(sentinel)) and param == sentinel
+                ]
                 if not found:
                     raise ValueError(f"The sentinel of {name!r} is not among the compiled parameters.")
-                positions.extend((i, name) for i in found)
+                positions.extend(found)
             klass_info = compiler.klass_info
             fields = klass_info["select_fields"]
             start, end = fields[0], fields[-1] + 1
@@ -68,22 +77,34 @@ class CompiledLookup:
 
     def first(self, *, using: str = "default", **values):
         """The first row's instance for these values, or None."""
+        rows = self._fetch(using, values, one=True)
+        return rows[0] if rows else None
+
+    def rows(self, *, using: str = "default", **values) -> list:
+        """Every row's instance for these values (slice the queryset in ``build`` to bound them)."""
+        return self._fetch(using, values, one=False)
+
+    def _fetch(self, using: str, values: dict, *, one: bool) -> list:
         compiler, sql, params, positions, model, (start, end), attnames, related, annotations = self.compiled(using)
         if values.keys() != self.sentinels.keys():
             raise TypeError(f"Expected the values {sorted(self.sentinels)}, got {sorted(values)}.")
         params = list(params)
-        for position, name in positions:
-            params[position] = values[name]
+        for position, name, wrapper in positions:
+            params[position] = values[name] if wrapper is None else wrapper(values[name])
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            if one:
+                row = cursor.fetchone()
+                fetched = [row] if row is not None else []
+            else:
+                fetched = cursor.fetchall()
+        instances = []
         # The compiler's converters (dates on SQLite, JSON, decimals), as the queryset applies them.
-        row = next(iter(compiler.results_iter(results=[[row]])))
-        instance = model.from_db(using, attnames, row[start:end])
-        for populator in related:
-            populator.populate(row, instance)
-        for name, position in annotations:
-            setattr(instance, name, row[position])
-        return instance
+        for row in compiler.results_iter(results=[fetched]):
+            instance = model.from_db(using, attnames, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances

@@ -119,20 +119,35 @@ class CursorPagination(pagination.CursorPagination):
         return unique_ordering(queryset.model, ordering)
 
     def paginate_queryset(self, queryset, request, view=None):
+        if not self.start(request, queryset, view):
+            return None
+        reverse, position = (False, None) if self.cursor is None else self.cursor
+        queryset = queryset.order_by(*(_order_expression(term, reverse) for term in self.ordering))
+        if position is not None:
+            queryset = queryset.filter(keyset_after(self.ordering, position, reverse, model=self.model))
+        return self.paginate_rows(list(queryset[: self.page_size + 1]))
+
+    def start(self, request, queryset, view=None) -> bool:
+        """Read the request (page size, cursor, ordering); False when the list is not paginated."""
         self.request = request
         self.page_size = self.get_page_size(request)
         if not self.page_size:
-            return None
+            return False
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
         self.model = queryset.model
         self.cursor = self.decode_cursor(request)
-        reverse, position = (False, None) if self.cursor is None else self.cursor
+        return True
 
-        queryset = queryset.order_by(*(_order_expression(term, reverse) for term in self.ordering))
-        if position is not None:
-            queryset = queryset.filter(keyset_after(self.ordering, position, reverse, model=self.model))
-        results = list(queryset[: self.page_size + 1])
+    def first_page(self, queryset):
+        """The queryset of the first page (no cursor), ``page_size + 1`` rows: what ``paginate_queryset``
+        reads then, for a caller that compiles it once (``crisisdesk.compiled``) and hands the rows to
+        ``paginate_rows``."""
+        return queryset.order_by(*(_order_expression(term, False) for term in self.ordering))[: self.page_size + 1]
+
+    def paginate_rows(self, results: list) -> list:
+        """The page from up to ``page_size + 1`` rows read after ``start``'s cursor; sets the links."""
+        reverse, position = (False, None) if self.cursor is None else self.cursor
         self.page = results[: self.page_size]
         has_more = len(results) > self.page_size
         if reverse:

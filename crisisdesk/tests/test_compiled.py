@@ -81,7 +81,7 @@ def test_a_value_used_twice_is_filled_in_everywhere(admin_user, communicator):
         sentinels={"prefix": "\x00p", "user": -2_147_000_003},
     )
     _, _, params, positions, *_ = lookup.compiled("default")
-    assert sorted(name for _, name in positions) == ["prefix", "user", "user"]
+    assert sorted(name for _, name, _ in positions) == ["prefix", "user", "user"]
     assert lookup.first(prefix=key.prefix, user=communicator.pk) == key
     assert lookup.first(prefix=key.prefix, user=999_999) is None  # neither the key's user nor its id
 
@@ -92,6 +92,12 @@ def test_sentinels_are_checked():
     absent = CompiledLookup(lambda value: APIKey.objects.filter(prefix="abc"), sentinels={"value": "\x00s"})
     with pytest.raises(ValueError, match="'value' is not among"):
         absent.first(value="x")
+    inlined = CompiledLookup(
+        lambda value: APIKey.objects.extra(where=[f"name <> '{value}'"]).filter(prefix=value),
+        sentinels={"value": "crisisdesk-sentinel"},
+    )
+    with pytest.raises(ValueError, match="in the SQL itself"):
+        inlined.first(value="x")
     lookup = CompiledLookup(lambda value: APIKey.objects.filter(prefix=value), sentinels={"value": "\x00s"})
     with pytest.raises(TypeError, match="Expected the values"):
         lookup.first(other="x")

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from crisisdesk.api.filtering import view_filters_nothing
+from crisisdesk.api.pagination import CursorPagination
 from crisisdesk.api.viewsets import OpenModelViewSet, VisibleModelViewSet
 from crisisdesk.compiled import CompiledLookup
 from incidents import hooks, services
@@ -42,6 +43,29 @@ def detail_lookup(scope: str) -> CompiledLookup:
         return queryset.with_team_flags(user).filter(reference=reference).order_by()
 
     return CompiledLookup(build, sentinels={"user": -2_147_000_011, "reference": "\x00crisisdesk-reference"})
+
+
+_FIRST_PAGES: dict[tuple, CompiledLookup] = {}
+_FIRST_PAGES_MAX = 32  # scopes × page sizes kept per process; past it, pages are built as before
+
+
+def first_page_lookup(scope: str, paginator: CursorPagination) -> CompiledLookup | None:
+    """What ``IncidentViewSet.list`` reads for a first page of ``paginator.page_size``, for one scope."""
+    key = (scope, paginator.page_size, paginator.ordering)
+    if key not in _FIRST_PAGES:
+        if len(_FIRST_PAGES) >= _FIRST_PAGES_MAX:
+            return None
+        # A paginator of its own: the lookup outlives the request the first one served.
+        size, ordering = paginator.page_size, paginator.ordering
+        template = CursorPagination()
+        template.page_size, template.ordering = size, ordering
+
+        def build(**user):
+            return template.first_page(IncidentViewSet.queryset.all().in_scope(scope, user.get("user")))
+
+        sentinels = {"user": -2_147_000_012} if scope == "rule" else {}
+        _FIRST_PAGES[key] = CompiledLookup(build, sentinels=sentinels)
+    return _FIRST_PAGES[key]
 
 
 @extend_schema_view(
@@ -97,6 +121,27 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleM
         query.is_valid(raise_exception=True)
         suggestions = hooks.key_message_library().ranked(request.user, incident=incident, **query.validated_data)
         return Response(s.KeyMessageSuggestionSerializer(suggestions, many=True).data)
+
+    def list(self, request, *args, **kwargs):
+        # The first page of the plain list (no filter, no cursor: what an integration polls) from SQL
+        # compiled once per visibility scope and page size (crisisdesk.compiled), the rows handed to
+        # the same paginator. Anything else builds the queryset as before.
+        scope = visibility_scope(request.user)
+        paginator = self.paginator
+        if (
+            scope not in ("all", "rule")
+            or type(paginator) is not CursorPagination
+            or not view_filters_nothing(self)
+            or not paginator.start(request, self.queryset, self)
+            or paginator.cursor is not None
+        ):
+            return super().list(request, *args, **kwargs)
+        lookup = first_page_lookup(scope, paginator)
+        if lookup is None:
+            return super().list(request, *args, **kwargs)
+        values = {"user": request.user.pk} if scope == "rule" else {}
+        page = paginator.paginate_rows(lookup.rows(using=self.queryset.db, **values))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self):
         # The detail's query (visibility, team flags, the reference) compiled once per process and

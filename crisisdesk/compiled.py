@@ -11,6 +11,10 @@ objects and annotations included).
 Only for querysets that read one model's rows (no ``values()``, no ``prefetch_related``):
 ``first()`` gives the first row (as ``.first()`` on a queryset ordered the same way would), ``rows()``
 every row.
+
+The compiler is kept from the first call, with the connection it was made on: what it still does per
+call (the converters) reads only that connection's settings and features, which every thread's
+connection to the same database shares.
 """
 
 from collections.abc import Callable
@@ -58,6 +62,10 @@ class CompiledLookup:
                 if not found:
                     raise ValueError(f"The sentinel of {name!r} is not among the compiled parameters.")
                 positions.extend(found)
+            # The backend's converters (dates on SQLite, JSON, decimals), as results_iter() finds them on
+            # every call; composite keys are left to results_iter() itself.
+            fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+            converters = None if compiler.has_composite_fields(fields) else compiler.get_converters(fields)
             klass_info = compiler.klass_info
             fields = klass_info["select_fields"]
             start, end = fields[0], fields[-1] + 1
@@ -71,6 +79,7 @@ class CompiledLookup:
                 [column[0].target.attname for column in compiler.select[start:end]],
                 get_related_populators(klass_info, compiler.select, using),
                 tuple(compiler.annotation_col_map.items()),
+                converters,
             )
             self._compiled[using] = entry
         return entry
@@ -85,7 +94,9 @@ class CompiledLookup:
         return self._fetch(using, values, one=False)
 
     def _fetch(self, using: str, values: dict, *, one: bool) -> list:
-        compiler, sql, params, positions, model, (start, end), attnames, related, annotations = self.compiled(using)
+        compiler, sql, params, positions, model, (start, end), attnames, related, annotations, converters = (
+            self.compiled(using)
+        )
         if values.keys() != self.sentinels.keys():
             raise TypeError(f"Expected the values {sorted(self.sentinels)}, got {sorted(values)}.")
         params = list(params)
@@ -98,9 +109,12 @@ class CompiledLookup:
                 fetched = [row] if row is not None else []
             else:
                 fetched = cursor.fetchall()
+        if converters is None:
+            rows = compiler.results_iter(results=[fetched])
+        else:
+            rows = compiler.apply_converters(fetched, converters) if converters else fetched
         instances = []
-        # The compiler's converters (dates on SQLite, JSON, decimals), as the queryset applies them.
-        for row in compiler.results_iter(results=[fetched]):
+        for row in rows:
             instance = model.from_db(using, attnames, row[start:end])
             for populator in related:
                 populator.populate(row, instance)

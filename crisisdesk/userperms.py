@@ -61,7 +61,7 @@ _LOOKUPS: dict[str, CompiledLookup] = {}
 
 
 def _user_lookup(lookup: str) -> CompiledLookup:
-    """ "The user with ``lookup`` = ?, with their permission names", compiled once per process (crisisdesk.compiled).
+    """The user with ``lookup`` = ?, with their permission names: compiled once per process (crisisdesk.compiled).
 
     Building and compiling the permission subquery costs the ORM a few milliseconds of Python on
     every request (``manage.py profile_pages``); the statement itself never changes, only the value.
